@@ -1,0 +1,56 @@
+"""Shared fixtures. Golden files live in tests/golden/; rewrite them with `pytest --update-golden`."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+GOLDEN_DIR = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the code")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """Compare text with tests/golden/<name>, or rewrite it under --update-golden."""
+
+    def check(name: str, actual: str) -> None:
+        path = GOLDEN_DIR / name
+        if request.config.getoption("--update-golden"):
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path}; run pytest --update-golden and review the diff"
+        assert actual == path.read_text(encoding="utf-8"), f"{name} changed; if intended, run pytest --update-golden"
+
+    return check
+
+
+MINIMAL_PROGRAM = """\
+title: Knee routine
+exercises:
+  - name: Knee bends
+    position: Sit on a chair.
+    reps: 3
+    movement:
+      - {say: Bend., seconds: 2}
+      - {say: Straighten., seconds: 2}
+"""
+
+
+@pytest.fixture
+def write_program(tmp_path: Path):
+    """Write YAML text (dedented) or bytes to a program file and return its path."""
+
+    def write(content: str | bytes, name: str = "routine.yaml") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+        return path
+
+    return write
