@@ -1,0 +1,316 @@
+"""The compiler: a pure function from program and options to a tiled, deterministic timeline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from voicecoach.program import BUILTIN_NAMES, Exercise, Hold, Move, Program, load_builtin, parse_program
+from voicecoach.script import (
+    CUE_HOLD_END,
+    CUE_HOLD_START,
+    Estimate,
+    OptionError,
+    Options,
+    Script,
+    check_pace,
+    compile_script,
+    format_clock,
+    format_length,
+    script_to_json,
+    script_to_text,
+)
+
+
+@dataclass(frozen=True)
+class FakeDurations:
+    """Every line lasts 100 ms a word; every cue 200 ms: easy to reason about."""
+
+    def speech_ms(self, text: str) -> int:
+        return 100 * len(text.split())
+
+    def cue_ms(self, cue: str) -> int:
+        return 200
+
+
+FAKE = FakeDurations()
+
+
+def make_exercise(**changes) -> Exercise:
+    fields = dict(
+        name="Bends",
+        position=("Sit.",),
+        instructions=(),
+        reps=3,
+        each_side=False,
+        movement=(Move("Bend.", 3.0), Move("Straighten.", 3.0)),
+        reminder=None,
+        rest_between_reps_s=2.0,
+        rest_after_s=15.0,
+    )
+    fields.update(changes)
+    return Exercise(**fields)
+
+
+def make_program(*exercises: Exercise) -> Program:
+    return Program(name="test", title="Test", intro=(), safety=("Be careful.",),
+                   exercises=exercises or (make_exercise(),))
+
+
+def speech(script: Script, exercise: str | None = None) -> list:
+    return [e for e in script.events if e.kind == "speech" and (exercise is None or e.exercise == exercise)]
+
+
+def start_of(script: Script, text: str, nth: int = 0) -> int:
+    return [e.start_ms for e in script.events if e.text == text][nth]
+
+
+def holds(script: Script) -> list[tuple[int, int]]:
+    """(start, length) of every hold, from its hold-start cue to its hold-end cue."""
+    starts = [e for e in script.events if e.cue == CUE_HOLD_START]
+    ends = [e for e in script.events if e.cue == CUE_HOLD_END]
+    assert len(starts) == len(ends)
+    return [(s.start_ms, e.start_ms - s.start_ms) for s, e in zip(starts, ends)]
+
+
+ALL_SCRIPTS = [(name, pace) for name in BUILTIN_NAMES for pace in (0.25, 0.5, 1.0, 1.5, 4.0)]
+
+
+@pytest.mark.parametrize(("name", "pace"), ALL_SCRIPTS)
+def test_events_tile_the_timeline(name, pace):
+    script = compile_script(load_builtin(name), Options(pace=pace))
+    assert script.events[0].start_ms == 0
+    for before, after in zip(script.events, script.events[1:]):
+        assert after.start_ms == before.end_ms, (before, after)
+        assert not (before.kind == after.kind == "silence" and before.rep == after.rep
+                    and before.side == after.side and before.exercise == after.exercise)
+    assert all(e.duration_ms > 0 for e in script.events)
+    assert script.duration_ms == sum(e.duration_ms for e in script.events)
+
+
+@pytest.mark.parametrize(("name", "pace"), ALL_SCRIPTS)
+def test_event_kinds_carry_their_payload(name, pace):
+    script = compile_script(load_builtin(name), Options(pace=pace))
+    for event in script.events:
+        assert event.kind in ("speech", "cue", "silence")
+        assert (event.text is not None) == (event.kind == "speech")
+        assert (event.cue is not None) == (event.kind == "cue")
+        assert event.text is None or event.text.strip()
+
+
+@pytest.mark.parametrize(("name", "pace"), ALL_SCRIPTS)
+def test_holds_are_exactly_prescribed_whatever_the_pace(name, pace):
+    program = load_builtin(name)
+    script = compile_script(program, Options(pace=pace))
+    expected = []
+    for exercise in program.exercises:
+        for _ in range(exercise.reps * (2 if exercise.each_side else 1)):
+            expected += [round(h.seconds * 1000) for h in exercise.holds]
+    assert [length for _, length in holds(script)] == expected
+
+
+def test_hold_cues_frame_nothing_but_reassurance():
+    exercise = make_exercise(movement=(Move("Lift.", 2), Hold(20.0), Move("Lower.", 2)), reps=1,
+                             reminder="Keep breathing.")
+    script = compile_script(make_program(exercise), durations=FAKE)
+    ((start, length),) = holds(script)
+    inside = [(e.start_ms - start, e.text) for e in script.events
+              if e.kind == "speech" and start < e.start_ms < start + length]
+    assert inside == [
+        (200 + 250, "Keep breathing."),
+        (10_000, "Halfway."),
+        (15_000, "Five more seconds."),
+        (17_000, "Three."),
+        (18_000, "Two."),
+        (19_000, "One."),
+    ]
+
+
+def test_short_hold_gets_no_countdown():
+    exercise = make_exercise(movement=(Hold(5.0),), reps=1)
+    script = compile_script(make_program(exercise), durations=FAKE)
+    ((start, length),) = holds(script)
+    assert length == 5000
+    assert not [e for e in script.events if e.kind == "speech" and start < e.start_ms < start + length]
+
+
+def test_reminder_too_long_for_the_hold_is_said_before_it():
+    reminder = "Remember to keep breathing slowly and evenly through the whole hold please."
+    exercise = make_exercise(movement=(Hold(1.0),), reps=2, reminder=reminder)
+    script = compile_script(make_program(exercise), durations=FAKE)
+    for start, length in holds(script):
+        assert not [e for e in script.events if e.kind == "speech" and start < e.start_ms < start + length]
+        before = [e for e in script.events if e.end_ms <= start and e.kind == "speech"][-1]
+        assert before.text == reminder
+
+
+def test_reassurance_that_does_not_fit_is_left_out_not_overlapped():
+    class SlowSpeech(FakeDurations):
+        def speech_ms(self, text: str) -> int:
+            return 1500 * len(text.split())  # "Three." alone takes 1.5 s: the countdown cannot fit
+
+    exercise = make_exercise(movement=(Hold(20.0),), reps=1)
+    script = compile_script(make_program(exercise), durations=SlowSpeech())
+    texts = [e.text for e in speech(script, "Bends")]
+    assert "Halfway." in texts and "Three." not in texts and "Two." not in texts
+    ((start, length),) = holds(script)
+    assert length == 20_000
+
+
+@pytest.mark.parametrize("pace", [0.5, 1.0, 2.0])
+def test_pace_scales_movement_tempo(pace):
+    script = compile_script(make_program(make_exercise(reps=2)), Options(pace=pace), durations=FAKE)
+    assert start_of(script, "Straighten.") - start_of(script, "Bend.") == round(3000 / pace)
+    # The count starts the rest between reps; the next rep starts after the scaled rest.
+    assert start_of(script, "Bend.", 1) - start_of(script, "One.") == round(2000 / pace)
+
+
+@pytest.mark.parametrize("pace", [0.5, 1.0, 2.0])
+def test_pace_scales_rest_between_exercises(pace):
+    program = make_program(make_exercise(name="A"), make_exercise(name="B"))
+    script = compile_script(program, Options(pace=pace), durations=FAKE)
+    next_cue = [e for e in script.events if e.cue == "next-exercise"][1]
+    assert next_cue.start_ms - start_of(script, "Rest.") == round(15_000 / pace)
+
+
+def test_speech_is_never_cut_by_a_fast_pace():
+    exercise = make_exercise(movement=(Move("Bend your knee all the way to the top now.", 0.5),), reps=2)
+    script = compile_script(make_program(exercise), Options(pace=4.0), durations=FAKE)
+    line = [e for e in script.events if e.text == "Bend your knee all the way to the top now."][0]
+    assert line.duration_ms == FAKE.speech_ms(line.text)
+    after = script.events[script.events.index(line) + 1]
+    assert after.kind == "silence" and after.duration_ms >= 250
+
+
+def test_each_side_does_all_reps_left_then_right():
+    exercise = make_exercise(each_side=True, reps=3)
+    script = compile_script(make_program(exercise), durations=FAKE)
+    counts = [(e.side, e.rep, e.text) for e in speech(script, "Bends") if e.text in ("One.", "Two.", "Three.")]
+    assert counts == [
+        ("left", 1, "One."), ("left", 2, "Two."), ("left", 3, "Three."),
+        ("right", 1, "One."), ("right", 2, "Two."), ("right", 3, "Three."),
+    ]
+    texts = [e.text for e in speech(script, "Bends")]
+    assert texts.count("Left side first.") == 1
+    switch = texts.index("Switch to the other side. Now your right side.")
+    assert texts[switch - 1] == "Three." and "Get into position." in texts[switch:]
+
+
+def test_one_side_has_no_side():
+    script = compile_script(make_program(), durations=FAKE)
+    assert {e.side for e in script.events} == {None}
+
+
+def test_counts_in_order_with_totals_when_holding():
+    plain = compile_script(make_program(make_exercise(reps=3)), durations=FAKE)
+    assert [e.text for e in speech(plain) if e.text in ("One.", "Two.", "Three.")] == ["One.", "Two.", "Three."]
+    holding = compile_script(make_program(make_exercise(reps=2, movement=(Hold(3.0),))), durations=FAKE)
+    assert [e.text for e in speech(holding) if "of two" in e.text] == ["One of two.", "Two of two."]
+
+
+def test_session_order_intro_exercises_end():
+    program = make_program(make_exercise(name="A"), make_exercise(name="B"))
+    script = compile_script(program, durations=FAKE)
+    texts = [e.text for e in speech(script)]
+    assert texts[0] == "Test."
+    assert texts[1].startswith("Two exercises")
+    assert texts[2] == "Be careful."
+    assert texts.index("Exercise one of two: A.") < texts.index("Next: B.") < texts.index("Exercise two of two: B.")
+    assert texts[-1] == "That is the end of your session. Well done."
+    assert script.events[-1].cue == "session-end"
+    assert texts.count("Rest.") == 1  # no rest after the last exercise
+
+
+def test_exercise_intro_precedes_ready_begin():
+    script = compile_script(make_program(), durations=FAKE)
+    texts = [e.text for e in speech(script, "Bends")]
+    assert texts[:5] == ["Exercise one of one: Bends.", "Sit.", "Three times.", "Get into position.", "Ready."]
+    assert texts[5] == "Begin." and texts[6] == "Bend."
+
+
+def test_summary_minutes_match_the_length():
+    for name in BUILTIN_NAMES:
+        script = compile_script(load_builtin(name))
+        minutes = (script.duration_ms + 30_000) // 60_000
+        words = {12: "twelve", 13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen"}[minutes]
+        assert f"about {words} minutes" in script.events[2].text
+
+
+def test_range_hold_frames_its_upper_bound_and_says_the_range():
+    exercise = make_exercise(movement=(Hold(5.0, min_seconds=1.0),), reps=2)
+    script = compile_script(make_program(exercise), durations=FAKE)
+    assert [length for _, length in holds(script)] == [5000, 5000]
+    assert "Hold for one to five seconds each time." in [e.text for e in speech(script)]
+
+
+def test_measured_durations_are_used_as_given():
+    script = compile_script(make_program(), durations=FAKE)
+    for event in script.events:
+        if event.kind == "speech":
+            assert event.duration_ms == FAKE.speech_ms(event.text)
+        if event.kind == "cue":
+            assert event.duration_ms == 200
+
+
+def test_compile_is_deterministic():
+    program = load_builtin("beginning")
+    assert script_to_json(compile_script(program)) == script_to_json(compile_script(load_builtin("beginning")))
+
+
+def test_json_has_the_documented_shape():
+    script = compile_script(load_builtin("intermediate"), Options(pace=0.8))
+    data = json.loads(script_to_json(script))
+    assert {k: data[k] for k in ("program", "title", "pace")} == {
+        "program": "intermediate", "title": "Intermediate back exercise program", "pace": 0.8}
+    assert data["duration"] == script.duration_s
+    assert len(data["events"]) == len(script.events)
+    for raw, event in zip(data["events"], script.events):
+        assert set(raw) == {"start", "duration", "kind", "text", "cue", "exercise", "side", "rep"}
+        assert raw["start"] == event.start_s and raw["duration"] == event.duration_s
+    hold_starts = [e for e in data["events"] if e["cue"] == "hold-start"]
+    assert {e["side"] for e in hold_starts} == {"left", "right"}
+    assert all(isinstance(e["rep"], int) and e["exercise"] for e in hold_starts)
+
+
+def test_json_survives_unicode():
+    program = parse_program("title: Rücken — übung\nexercises:\n  - {name: Ünö, position: Sitz., reps: 1, "
+                            "movement: [{hold: 2}]}\n".encode(), name="r", source="<t>")
+    data = json.loads(script_to_json(compile_script(program)))
+    assert data["title"] == "Rücken — übung"
+
+
+@pytest.mark.parametrize("bad", [0.0, 0.24, 4.01, -1.0, float("nan"), float("inf"), float("-inf")])
+def test_bad_pace_is_refused(bad):
+    with pytest.raises(OptionError):
+        Options(pace=bad)
+    with pytest.raises(OptionError):
+        check_pace(bad)
+
+
+@pytest.mark.parametrize("good", [0.25, 1, 4])
+def test_pace_bounds_are_inclusive(good):
+    assert check_pace(good) == good
+
+
+def test_estimate_grows_with_text_and_slows_with_rate():
+    assert Estimate().speech_ms("Up.") < Estimate().speech_ms("Slowly lower your heels to the floor.")
+    assert Estimate(rate_wpm=100).speech_ms("Bend your knee.") > Estimate(rate_wpm=200).speech_ms("Bend your knee.")
+
+
+@pytest.mark.parametrize(("ms", "clock", "length"), [
+    (0, "0:00.0", "0:00"), (949, "0:00.9", "0:01"), (59_960, "1:00.0", "1:00"),
+    (61_249, "1:01.2", "1:01"), (3_725_000, "62:05.0", "62:05"),
+])
+def test_time_formats(ms, clock, length):
+    assert format_clock(ms) == clock
+    assert format_length(ms) == length
+
+
+def test_text_lists_every_event_and_the_length():
+    script = compile_script(make_program(), durations=FAKE)
+    text = script_to_text(script)
+    timed = [line for line in text.splitlines() if line.startswith("  ") and ":" in line[:12]]
+    assert len(timed) == len(script.events)
+    assert text.rstrip().endswith(f"Length {format_clock(script.duration_ms)}")

@@ -1,0 +1,105 @@
+"""Every line the compiler speaks that does not come from the program file, worded for the ear."""
+
+from __future__ import annotations
+
+from voicecoach.program import Exercise
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """English words for a whole number from 0 to 999, as a speech engine should say it."""
+    if not 0 <= n <= 999:
+        raise ValueError(f"number_words takes 0..999, not {n}")
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens - 2] + ("" if ones == 0 else "-" + _ONES[ones])
+    hundreds, rest = divmod(n, 100)
+    head = f"{_ONES[hundreds]} hundred"
+    return head if rest == 0 else f"{head} and {number_words(rest)}"
+
+
+def seconds_words(seconds: float) -> str:
+    """'five seconds', 'one second', 'two and a half seconds'."""
+    whole = int(seconds)
+    if seconds == whole:
+        return f"{number_words(whole)} second{'' if whole == 1 else 's'}"
+    if seconds - whole == 0.5:
+        return f"{number_words(whole)} and a half seconds"
+    return f"{seconds:g} seconds"
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."
+
+
+def session_title(title: str) -> str:
+    return title if title.endswith((".", "!", "?")) else title + "."
+
+
+def session_summary(exercises: int, minutes: int) -> str:
+    count = f"{number_words(exercises)} exercise{'' if exercises == 1 else 's'}"
+    if minutes < 1:
+        return _sentence(f"{count}, under a minute")
+    return _sentence(f"{count}, about {number_words(minutes)} minute{'' if minutes == 1 else 's'}")
+
+
+HOLD_TONES = "A rising tone starts each hold. A falling tone ends it."
+BEGIN_SESSION = "Let's begin."
+GET_READY = "Get into position."
+READY = "Ready."
+BEGIN = "Begin."
+HALFWAY = "Halfway."
+FIVE_MORE = "Five more seconds."
+REST = "Rest."
+END_SESSION = "That is the end of your session. Well done."
+
+
+def exercise_heading(number: int, total: int, name: str) -> str:
+    return f"Exercise {number_words(number)} of {number_words(total)}: {name}."
+
+
+def reps_summary(exercise: Exercise) -> str:
+    times = "once" if exercise.reps == 1 else f"{number_words(exercise.reps)} times"
+    return _sentence(f"{times} on each side" if exercise.each_side else times)
+
+
+def hold_summary(exercise: Exercise) -> str | None:
+    holds = exercise.holds
+    if not holds:
+        return None
+    hold = holds[0]
+    if hold.min_seconds is not None:
+        length = f"{seconds_words(hold.min_seconds).rsplit(' ', 1)[0]} to {seconds_words(hold.seconds)}"
+    else:
+        length = seconds_words(hold.seconds)
+    each = "each time" if exercise.reps > 1 else ""
+    return _sentence(" ".join(part for part in ("hold for", length, each) if part))
+
+
+def first_side(side: str) -> str:
+    return f"{side.capitalize()} side first."
+
+
+def switch_side(side: str) -> str:
+    return f"Switch to the other side. Now your {side} side."
+
+
+def count(rep: int, reps: int, with_total: bool) -> str:
+    """The count after a repetition: 'Three.', or 'Three of five.' where holds make reps long."""
+    words = number_words(rep)
+    return _sentence(f"{words} of {number_words(reps)}" if with_total else words)
+
+
+def countdown(n: int) -> str:
+    return _sentence(number_words(n))
+
+
+def next_up(exercise: Exercise) -> str:
+    return f"Next: {exercise.name}."

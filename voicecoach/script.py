@@ -1,0 +1,395 @@
+"""The compiled session: a timeline of speech, cues and silence, and the pure compiler that makes it.
+
+Times are whole milliseconds on the timeline (exact, no float drift over hours), exposed as float
+seconds. Events tile the timeline: each starts where the previous one ends, and every gap is an
+explicit silence, so the total length is the sum of the durations.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from voicecoach import phrases
+from voicecoach.errors import VoicecoachError
+from voicecoach.program import Exercise, Hold, Move, Program
+
+Kind = Literal["speech", "cue", "silence"]
+Side = Literal["left", "right"]
+
+CUE_HOLD_START = "hold-start"
+CUE_HOLD_END = "hold-end"
+CUE_NEXT_EXERCISE = "next-exercise"
+CUE_SESSION_END = "session-end"
+
+# Length of each cue sound in ms, used until the sound layer reports the real files' lengths.
+DEFAULT_CUE_MS = {CUE_HOLD_START: 300, CUE_HOLD_END: 300, CUE_NEXT_EXERCISE: 500, CUE_SESSION_END: 1200}
+
+# The speech rate the estimate assumes, in words per minute: calm, for someone lying down.
+DEFAULT_RATE_WPM = 160
+
+MIN_PACE = 0.25
+MAX_PACE = 4.0
+
+# Silences that belong to speech rhythm, not to the exercise tempo: never scaled by pace (ms).
+LINE_GAP_MS = 500  # between two spoken lines
+MIN_GAP_MS = 250  # at least this after a spoken cue inside a timed movement or rest
+CUE_GAP_MS = 250  # after a cue sound, before the next speech
+# Tempo silences, in ms at pace 1.0, scaled by pace.
+GET_READY_MS = 3000  # after "Get into position."
+READY_MS = 1000  # between "Ready." and "Begin."
+# Holds at least this long get "halfway" and a spoken countdown (ms).
+LONG_HOLD_MS = 10_000
+FIVE_MORE_MIN_HOLD_MS = 15_000
+
+
+class OptionError(VoicecoachError):
+    """An option value the compiler cannot use."""
+
+    exit_code = 2
+
+
+def check_pace(value: float) -> float:
+    """The pace if it is a usable tempo multiplier, else OptionError."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise OptionError(f"pace must be a number from {MIN_PACE:g} to {MAX_PACE:g}, not {value!r}")
+    if not MIN_PACE <= value <= MAX_PACE:
+        raise OptionError(
+            f"pace must be from {MIN_PACE:g} to {MAX_PACE:g} (1 is normal, 0.5 half speed), not {value:g}"
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the listener chose: pace multiplies movement tempo and rests, never holds."""
+
+    pace: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_pace(self.pace)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing on the timeline: a spoken line, a cue sound, or silence."""
+
+    start_ms: int
+    duration_ms: int
+    kind: Kind
+    text: str | None = None
+    cue: str | None = None
+    exercise: str | None = None
+    side: Side | None = None
+    rep: int | None = None
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.duration_ms
+
+    @property
+    def start_s(self) -> float:
+        return self.start_ms / 1000
+
+    @property
+    def duration_s(self) -> float:
+        return self.duration_ms / 1000
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start_s,
+            "duration": self.duration_s,
+            "kind": self.kind,
+            "text": self.text,
+            "cue": self.cue,
+            "exercise": self.exercise,
+            "side": self.side,
+            "rep": self.rep,
+        }
+
+
+@dataclass(frozen=True)
+class Script:
+    """A compiled session: the single source of truth for what sounds when."""
+
+    program: str
+    title: str
+    pace: float
+    events: tuple[Event, ...]
+
+    @property
+    def duration_ms(self) -> int:
+        return self.events[-1].end_ms if self.events else 0
+
+    @property
+    def duration_s(self) -> float:
+        return self.duration_ms / 1000
+
+    def phrases(self) -> tuple[str, ...]:
+        """Each distinct spoken text, in order of first use."""
+        return tuple(dict.fromkeys(e.text for e in self.events if e.kind == "speech" and e.text))
+
+
+class Durations(Protocol):
+    """How long each spoken line and cue sound lasts; the sound layer measures, the estimate guesses."""
+
+    def speech_ms(self, text: str) -> int: ...
+
+    def cue_ms(self, cue: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Durations estimated from word count and speech rate, for when no engine has measured them."""
+
+    rate_wpm: int = DEFAULT_RATE_WPM
+
+    def speech_ms(self, text: str) -> int:
+        letters = sum(char.isalnum() for char in text)
+        pauses = sum(text.count(mark) for mark in ".,:;?!")
+        # Fitted to espeak-ng 1.51 at 160 wpm over the built-in programs' 118 phrases (61 ms a
+        # letter, 470 ms a punctuation pause, 90 ms lead-in); within -18%..+34% of measured.
+        return math.ceil(61 * letters * DEFAULT_RATE_WPM / self.rate_wpm) + 470 * pauses + 90
+
+    def cue_ms(self, cue: str) -> int:
+        return DEFAULT_CUE_MS[cue]
+
+
+ESTIMATE = Estimate()
+
+
+def compile_script(program: Program, options: Options = Options(), durations: Durations = ESTIMATE) -> Script:
+    """Compile a program into its session script. Pure: no I/O, no clock."""
+    # The intro says "about N minutes", which changes the length a little: settle N.
+    minutes = 0
+    for _ in range(4):
+        events = _Timeline(durations, options.pace).session(program, minutes)
+        settled = _round_minutes(events[-1].end_ms)
+        if settled == minutes:
+            break
+        minutes = settled
+    return Script(program=program.name, title=program.title, pace=options.pace, events=tuple(events))
+
+
+def _round_minutes(ms: int) -> int:
+    return (ms + 30_000) // 60_000
+
+
+class _Timeline:
+    """Appends events at a cursor, stamping each with the current exercise, side and rep."""
+
+    def __init__(self, durations: Durations, pace: float):
+        self.durations = durations
+        self.pace = pace
+        self.events: list[Event] = []
+        self.now = 0
+        self.exercise: str | None = None
+        self.side: Side | None = None
+        self.rep: int | None = None
+
+    # --- primitives ---
+
+    def scaled(self, ms_at_pace_1: float) -> int:
+        return round(ms_at_pace_1 / self.pace)
+
+    def _append(self, kind: Kind, duration_ms: int, text: str | None = None, cue: str | None = None) -> None:
+        event = Event(self.now, duration_ms, kind, text, cue, self.exercise, self.side, self.rep)
+        self.events.append(event)
+        self.now += duration_ms
+
+    def say(self, text: str) -> None:
+        self._append("speech", self.durations.speech_ms(text), text=text)
+
+    def cue(self, name: str) -> None:
+        self._append("cue", self.durations.cue_ms(name), cue=name)
+
+    def silence(self, duration_ms: int) -> None:
+        if duration_ms <= 0:
+            return
+        last = self.events[-1] if self.events else None
+        if last and last.kind == "silence" and (last.exercise, last.side, last.rep) == (
+            self.exercise,
+            self.side,
+            self.rep,
+        ):
+            self.events[-1] = Event(last.start_ms, last.duration_ms + duration_ms, "silence",
+                                    exercise=last.exercise, side=last.side, rep=last.rep)
+            self.now += duration_ms
+        else:
+            self._append("silence", duration_ms)
+
+    def until(self, at_ms: int) -> None:
+        self.silence(at_ms - self.now)
+
+    def lines(self, texts: tuple[str, ...] | list[str]) -> None:
+        for text in texts:
+            self.say(text)
+            self.silence(LINE_GAP_MS)
+
+    def slot(self, text: str, length_ms: int) -> None:
+        """Speak text and fill with silence to length_ms from now, never cutting the speech short."""
+        start = self.now
+        self.say(text)
+        self.until(max(start + length_ms, self.now + MIN_GAP_MS))
+
+    # --- the session ---
+
+    def session(self, program: Program, minutes: int) -> list[Event]:
+        self.lines([phrases.session_title(program.title),
+                    phrases.session_summary(len(program.exercises), minutes)])
+        self.lines(program.intro)
+        self.lines(program.safety)
+        if any(exercise.holds for exercise in program.exercises):
+            self.lines([phrases.HOLD_TONES])
+        self.lines([phrases.BEGIN_SESSION])
+        total = len(program.exercises)
+        for number, exercise in enumerate(program.exercises, start=1):
+            following = program.exercises[number] if number < total else None
+            self.exercise_block(exercise, number, total, following)
+        self.lines([phrases.END_SESSION])
+        self.cue(CUE_SESSION_END)
+        return self.events
+
+    def exercise_block(self, exercise: Exercise, number: int, total: int, following: Exercise | None) -> None:
+        self.exercise = exercise.name
+        self.cue(CUE_NEXT_EXERCISE)
+        self.silence(CUE_GAP_MS)
+        self.lines([phrases.exercise_heading(number, total, exercise.name)])
+        self.lines(exercise.position)
+        self.lines(exercise.instructions)
+        summary = [phrases.reps_summary(exercise), phrases.hold_summary(exercise), exercise.reminder]
+        self.lines([line for line in summary if line])
+        sides: tuple[Side | None, ...] = ("left", "right") if exercise.each_side else (None,)
+        for index, side in enumerate(sides):
+            self.side = side
+            if side is not None:
+                self.lines([phrases.first_side(side) if index == 0 else phrases.switch_side(side)])
+            self.slot(phrases.GET_READY, self.scaled(GET_READY_MS))
+            self.slot(phrases.READY, self.scaled(READY_MS))
+            self.lines([phrases.BEGIN])
+            for rep in range(1, exercise.reps + 1):
+                self.rep = rep
+                self.repetition(exercise, last=rep == exercise.reps)
+            self.rep = None
+        self.side = None
+        if following is not None:
+            start = self.now
+            self.lines([phrases.REST, phrases.next_up(following), following.position[0]])
+            self.until(max(start + self.scaled(exercise.rest_after_s * 1000), self.now))
+        self.exercise = None
+
+    def repetition(self, exercise: Exercise, last: bool) -> None:
+        for phase in exercise.movement:
+            if isinstance(phase, Move):
+                self.slot(phase.say, self.scaled(phase.seconds * 1000))
+            else:
+                self.hold(phase, exercise.reminder)
+        text = phrases.count(self.rep or 0, exercise.reps, with_total=bool(exercise.holds))
+        if last:
+            self.lines([text])
+        else:
+            self.slot(text, self.scaled(exercise.rest_between_reps_s * 1000))
+
+    def hold(self, hold: Hold, reminder: str | None) -> None:
+        """A hold lasts exactly its prescribed time, from the start of one cue to the start of the other."""
+        length_ms = round(hold.seconds * 1000)
+        start_cue_ms = self.durations.cue_ms(CUE_HOLD_START)
+        anchors: list[tuple[int, str]] = []
+        if length_ms >= LONG_HOLD_MS:
+            anchors.append((length_ms // 2, phrases.HALFWAY))
+            if length_ms >= FIVE_MORE_MIN_HOLD_MS:
+                anchors.append((length_ms - 5000, phrases.FIVE_MORE))
+            anchors += [(length_ms - n * 1000, phrases.countdown(n)) for n in (3, 2, 1)]
+        if reminder is not None:
+            first = start_cue_ms + CUE_GAP_MS
+            with_reminder = [(first, reminder)] + anchors
+            if (first, reminder) in _placed(with_reminder, length_ms, start_cue_ms, self.durations):
+                anchors = with_reminder
+            else:  # it does not fit inside the hold: say it just before
+                self.lines([reminder])
+        hold_start = self.now
+        self.cue(CUE_HOLD_START)
+        for offset_ms, text in _placed(anchors, length_ms, start_cue_ms, self.durations):
+            self.until(hold_start + offset_ms)
+            self.say(text)
+        self.until(hold_start + length_ms)
+        self.cue(CUE_HOLD_END)
+        self.silence(CUE_GAP_MS)
+
+
+def _placed(anchors: list[tuple[int, str]], length_ms: int, free_from_ms: int,
+            durations: Durations) -> list[tuple[int, str]]:
+    """The lines of a hold that fit: each at its anchor (or just after the line before), ending
+    MIN_GAP_MS before the next anchor or the end of the hold. Lines that do not fit are left out."""
+    placed: list[tuple[int, str]] = []
+    free = free_from_ms
+    for index, (anchor, text) in enumerate(anchors):
+        limit = anchors[index + 1][0] if index + 1 < len(anchors) else length_ms
+        start = max(anchor, free)
+        end = start + durations.speech_ms(text)
+        if end + MIN_GAP_MS <= limit:
+            placed.append((start, text))
+            free = end + MIN_GAP_MS
+    return placed
+
+
+# --- output formats ---------------------------------------------------------------------------
+
+JSON_FORMAT_VERSION = 1
+
+
+def script_to_json(script: Script) -> str:
+    """The documented JSON form of a script (docs/script-json.md): deterministic, one event a line."""
+    head = {
+        "version": JSON_FORMAT_VERSION,
+        "program": script.program,
+        "title": script.title,
+        "pace": script.pace,
+        "duration": script.duration_s,
+    }
+    lines = ["{"]
+    lines += [f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}," for key, value in head.items()]
+    lines.append('  "events": [')
+    events = [json.dumps(event.to_dict(), ensure_ascii=False) for event in script.events]
+    lines += [f"    {text}," for text in events[:-1]] + [f"    {text}" for text in events[-1:]]
+    lines += ["  ]", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def format_clock(ms: int) -> str:
+    """m:ss.s, rounded to the tenth of a second."""
+    tenths = (ms + 50) // 100
+    minutes, rest = divmod(tenths, 600)
+    return f"{minutes}:{rest // 10:02d}.{rest % 10}"
+
+
+def format_length(ms: int) -> str:
+    """m:ss, rounded to the second."""
+    minutes, seconds = divmod((ms + 500) // 1000, 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def script_to_text(script: Script) -> str:
+    """The script for reading: one event a line with its start time, and the total length."""
+    out = [f"{script.title} ({script.program}), pace {script.pace:g}", ""]
+    exercise: str | None = None
+    side: str | None = None
+    for event in script.events:
+        if event.exercise != exercise and event.exercise is not None:
+            out += ["", f"  {event.exercise}"]
+        elif event.exercise is None and exercise is not None:
+            out.append("")
+        if event.side != side and event.side is not None:
+            out.append(f"  {event.side} side")
+        exercise, side = event.exercise, event.side
+        if event.kind == "speech":
+            what = event.text
+        elif event.kind == "cue":
+            what = f"[{event.cue}]"
+        else:
+            what = f"... {event.duration_s:g} s"
+        out.append(f"  {format_clock(event.start_ms):>8}  {event.kind:<7}  {what}")
+    out += ["", f"Length {format_clock(script.duration_ms)}"]
+    return "\n".join(out) + "\n"
