@@ -373,7 +373,9 @@ def format_length(ms: int) -> str:
 
 def script_to_text(script: Script) -> str:
     """The script for reading: one event a line with its start time, and the total length."""
-    out = [f"{script.title} ({script.program}), pace {script.pace:g}", ""]
+    exercises = len({e.exercise for e in script.events if e.exercise})
+    out = [f"{script.title} ({script.program}): {exercises} exercise{'' if exercises == 1 else 's'}, "
+           f"pace {script.pace:g}", ""]
     exercise: str | None = None
     side: str | None = None
     for event in script.events:
@@ -387,9 +389,9 @@ def script_to_text(script: Script) -> str:
         if event.kind == "speech":
             what = event.text
         elif event.kind == "cue":
-            what = f"[{event.cue}]"
+            what = event.cue
         else:
-            what = f"... {event.duration_s:g} s"
+            what = f"{event.duration_s:g} s"
         out.append(f"  {format_clock(event.start_ms):>8}  {event.kind:<7}  {what}")
     out += ["", f"Length {format_clock(script.duration_ms)}"]
     return "\n".join(out) + "\n"
