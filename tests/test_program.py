@@ -166,6 +166,24 @@ def test_bad_file_gets_one_clear_line(write_program, content, message, line):
     assert text.startswith(str(path) + (f", line {line}: " if line else ": "))
 
 
+def _many(count: int, exercise: str) -> str:
+    return "title: x\nexercises:\n" + "".join(f"  - {{name: E{i}, {exercise}}}\n" for i in range(count))
+
+
+def test_session_too_long_is_refused(write_program):
+    path = write_program(_many(3, "position: Sit., reps: 100, sides: each, movement: [{hold: 300}]"))
+    with pytest.raises(ProgramError, match=r"would last at least 50\.0 hours; a session can be at most 6") as caught:
+        load_program(path)
+    assert caught.value.line == 2
+
+
+def test_too_many_steps_is_refused(write_program):
+    path = write_program(_many(50, "position: Sit., reps: 100, movement: [{say: Up., seconds: 0.1}, "
+                                   "{say: Down., seconds: 0.1}, {say: Up., seconds: 0.1}]"))
+    with pytest.raises(ProgramError, match="15000 movement steps in all"):
+        load_program(path)
+
+
 def test_deep_nesting_is_refused_not_crashed(write_program):
     with pytest.raises(ProgramError, match="nested far too deeply|not valid YAML"):
         load_program(write_program("[" * 20000 + "]" * 20000))

@@ -314,3 +314,29 @@ def test_text_lists_every_event_and_the_length():
     timed = [line for line in text.splitlines() if line.startswith("  ") and ":" in line[:12]]
     assert len(timed) == len(script.events)
     assert text.rstrip().endswith(f"Length {format_clock(script.duration_ms)}")
+
+
+@pytest.mark.parametrize(("minutes", "expected"), [
+    (0, "Two exercises, under a minute."), (1, "Two exercises, about one minute."),
+    (89, "Two exercises, about eighty-nine minutes."), (90, "Two exercises, about two hours."),
+    (359, "Two exercises, about six hours."),
+])
+def test_session_summary(minutes, expected):
+    from voicecoach.phrases import session_summary
+
+    assert session_summary(2, minutes) == expected
+
+
+def test_number_words():
+    from voicecoach.phrases import number_words
+
+    assert [number_words(n) for n in (0, 7, 13, 20, 45, 100, 101, 999, 1000)] == [
+        "zero", "seven", "thirteen", "twenty", "forty-five", "one hundred", "one hundred and one",
+        "nine hundred and ninety-nine", "1000"]
+
+
+def test_a_very_long_session_is_announced_in_hours():
+    exercises = tuple(make_exercise(name=f"E{i}", reps=100, each_side=True, movement=(Hold(300.0),),
+                                    rest_between_reps_s=0) for i in range(1))
+    script = compile_script(make_program(*exercises))
+    assert script.duration_ms > 16 * 3600 * 1000 and "hours" in script.events[2].text

@@ -12,9 +12,9 @@ _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
 def number_words(n: int) -> str:
-    """English words for a whole number from 0 to 999, as a speech engine should say it."""
-    if not 0 <= n <= 999:
-        raise ValueError(f"number_words takes 0..999, not {n}")
+    """English words for a whole number (digits from 1000 on, which speech engines read well)."""
+    if n < 0 or n > 999:
+        return str(n)
     if n < 20:
         return _ONES[n]
     if n < 100:
@@ -47,6 +47,9 @@ def session_summary(exercises: int, minutes: int) -> str:
     count = f"{number_words(exercises)} exercise{'' if exercises == 1 else 's'}"
     if minutes < 1:
         return _sentence(f"{count}, under a minute")
+    if minutes >= 90:
+        hours = (minutes + 30) // 60
+        return _sentence(f"{count}, about {number_words(hours)} hour{'' if hours == 1 else 's'}")
     return _sentence(f"{count}, about {number_words(minutes)} minute{'' if minutes == 1 else 's'}")
 
 

@@ -34,6 +34,9 @@ MAX_HOLD_S = 300.0
 MIN_HOLD_S = 1.0
 MAX_REST_BETWEEN_REPS_S = 300.0
 MAX_REST_AFTER_S = 600.0
+# Whole-session bounds, so that no file can make the compiler or the audio unbounded.
+MAX_STEPS = 10_000  # repetitions x sides x movement steps, over all exercises
+MAX_SESSION_S = 6 * 3600  # the least the session could last at pace 1
 DEFAULT_REST_BETWEEN_REPS_S = 2.0
 DEFAULT_REST_AFTER_S = 15.0
 
@@ -378,7 +381,22 @@ class _Reader:
                 )
             seen[key] = number
             exercises.append(exercise)
+        self.session_bounds(exercises, line)
         return Program(name=name, title=title, intro=intro, safety=safety, exercises=tuple(exercises))
+
+    def session_bounds(self, exercises: list[Exercise], line: int) -> None:
+        steps = sum(e.reps * (2 if e.each_side else 1) * len(e.movement) for e in exercises)
+        if steps > MAX_STEPS:
+            raise self.fail(f"the program has {steps} movement steps in all (repetitions x sides x steps); "
+                            f"at most {MAX_STEPS}", line)
+        least_s = sum(
+            (2 if e.each_side else 1) * e.reps * (sum(p.seconds for p in e.movement) + e.rest_between_reps_s)
+            + e.rest_after_s
+            for e in exercises
+        )
+        if least_s > MAX_SESSION_S:
+            raise self.fail(f"the program would last at least {least_s / 3600:.1f} hours; "
+                            f"a session can be at most {MAX_SESSION_S // 3600} hours", line)
 
     def exercise(self, item: Any, number: int, line: int, default_rest_after: float) -> Exercise:
         if not isinstance(item, _Map):
