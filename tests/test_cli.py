@@ -9,10 +9,10 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import MINIMAL_PROGRAM
 from voicecoach.cli import cli
 from voicecoach.program import BUILTIN_NAMES, load_builtin
 from voicecoach.script import Options, compile_script, format_length, script_to_json, script_to_text
-from tests.conftest import MINIMAL_PROGRAM
 
 
 def run(*args: str):

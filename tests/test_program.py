@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MINIMAL_PROGRAM
 from voicecoach.errors import ProgramError
 from voicecoach.program import (
     BUILTIN_NAMES,
@@ -18,7 +19,6 @@ from voicecoach.program import (
     parse_program,
     resolve_program,
 )
-from tests.conftest import MINIMAL_PROGRAM
 
 
 def test_minimal_program_loads_with_defaults(write_program):

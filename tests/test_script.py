@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from voicecoach.program import BUILTIN_NAMES, Exercise, Hold, Move, Program, load_builtin, parse_program
+from voicecoach.program import (
+    BUILTIN_NAMES,
+    Exercise,
+    Hold,
+    Move,
+    Program,
+    load_builtin,
+    parse_program,
+)
 from voicecoach.script import (
     CUE_HOLD_END,
     CUE_HOLD_START,
@@ -155,7 +163,7 @@ def test_reassurance_that_does_not_fit_is_left_out_not_overlapped():
     script = compile_script(make_program(exercise), durations=SlowSpeech())
     texts = [e.text for e in speech(script, "Bends")]
     assert "Halfway." in texts and "Three." not in texts and "Two." not in texts
-    ((start, length),) = holds(script)
+    ((_, length),) = holds(script)
     assert length == 20_000
 
 

@@ -232,7 +232,7 @@ def parse_program(data: bytes, name: str, source: str) -> Program:
     if not text.strip():
         raise ProgramError("the file is empty", source)
     try:
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        document = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -374,8 +374,9 @@ def format_length(ms: int) -> str:
 def script_to_text(script: Script) -> str:
     """The script for reading: one event a line with its start time, and the total length."""
     exercises = len({e.exercise for e in script.events if e.exercise})
-    out = [f"{script.title} ({script.program}): {exercises} exercise{'' if exercises == 1 else 's'}, "
-           f"pace {script.pace:g}", ""]
+    heading = (f"{script.title} ({script.program}): {exercises} exercise{'' if exercises == 1 else 's'}, "
+               f"pace {script.pace:g}")
+    out = [heading, ""]
     exercise: str | None = None
     side: str | None = None
     for event in script.events:
