@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory):
+    """One speech cache for the whole run, never the user's: each phrase is synthesized once."""
+    directory = tmp_path_factory.mktemp("phrase-cache")
+    previous = os.environ.get("VOICECOACH_CACHE_DIR")
+    os.environ["VOICECOACH_CACHE_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop("VOICECOACH_CACHE_DIR", None)
+    else:
+        os.environ["VOICECOACH_CACHE_DIR"] = previous
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
