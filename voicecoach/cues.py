@@ -1,0 +1,40 @@
+"""The cue sounds, loaded from the installed package (voicecoach.audio_cues, made by scripts/make_cues.py)."""
+
+from __future__ import annotations
+
+import array
+import sys
+import wave
+from importlib import resources
+
+from voicecoach.errors import VoicecoachError
+
+CUE_NAMES = ("hold-start", "hold-end", "next-exercise", "session-end", "countdown-tick")
+
+
+class CueError(VoicecoachError):
+    """A cue sound is missing or unreadable: the installation is broken."""
+
+    exit_code = 3
+
+
+def load_cues(sample_rate_hz: int, volume: float = 1.0) -> dict[str, bytes]:
+    """Every cue as PCM (mono, native int16), scaled by volume like the speech."""
+    cues = {}
+    folder = resources.files("voicecoach.audio_cues")
+    for name in CUE_NAMES:
+        try:
+            with folder.joinpath(f"{name}.wav").open("rb") as handle, wave.open(handle, "rb") as audio:
+                params = audio.getparams()
+                pcm = audio.readframes(params.nframes)
+        except (OSError, EOFError, wave.Error) as error:
+            raise CueError(f"the cue sound {name}.wav is missing or damaged ({error}); reinstall voicecoach") from None
+        if (params.nchannels, params.sampwidth, params.framerate) != (1, 2, sample_rate_hz):
+            raise CueError(f"the cue sound {name}.wav is not mono 16-bit {sample_rate_hz} Hz; reinstall voicecoach")
+        samples = array.array("h", pcm)
+        if sys.byteorder == "big":
+            samples.byteswap()
+        if volume != 1.0:
+            samples = array.array("h", (round(s * volume) for s in samples))
+        cues[name] = samples.tobytes()
+    return cues
