@@ -21,10 +21,16 @@ for arg in "$@"; do
   esac
 done
 
-# Debian packages the project needs: Python's venv module (Debian ships it separately).
+# Debian packages the project needs: Python's venv module (Debian ships it separately) and the
+# eSpeak NG speech engine; for the tests, ffmpeg and sox read the audio files back independently.
 packages=()
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
+command -v espeak-ng >/dev/null 2>&1 || packages+=(espeak-ng)
+if [ -n "$extras" ]; then
+  command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
+  command -v soxi >/dev/null 2>&1 || packages+=(sox)
+fi
 if [ ${#packages[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "setup.sh: please install ${packages[*]} with your package manager" >&2

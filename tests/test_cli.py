@@ -32,7 +32,7 @@ def assert_one_line_error(result, code: int, *parts: str) -> str:
 
 
 def test_list_shows_each_builtin_with_count_and_length():
-    result = run("list")
+    result = run("list", "--estimate")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == list(BUILTIN_NAMES)
@@ -45,23 +45,23 @@ def test_list_shows_each_builtin_with_count_and_length():
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
 def test_show_golden(name, golden):
-    result = run("show", name)
+    result = run("show", name, "--estimate")
     assert result.exit_code == 0
     golden(f"show-{name}.txt", result.stdout)
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
 def test_show_json_golden(name, golden):
-    result = run("show", name, "--json")
+    result = run("show", name, "--json", "--estimate")
     assert result.exit_code == 0
     json.loads(result.stdout)
     golden(f"show-{name}.json", result.stdout)
 
 
 def test_show_prints_what_the_compiler_made():
-    result = run("show", "Advanced", "--pace", "0.8")
+    result = run("show", "Advanced", "--pace", "0.8", "--estimate")
     assert result.stdout == script_to_text(compile_script(load_builtin("advanced"), Options(pace=0.8)))
-    result = run("show", "advanced", "--pace", "0.8", "--json")
+    result = run("show", "advanced", "--pace", "0.8", "--json", "--estimate")
     assert result.stdout == script_to_json(compile_script(load_builtin("advanced"), Options(pace=0.8)))
 
 
@@ -96,7 +96,7 @@ def test_missing_file():
 
 
 @pytest.mark.parametrize(("pace", "part"), [
-    ("5", "not 5"), ("0.1", "not 0.1"), ("abc", "not 'abc'"), ("nan", "nan"), ("inf", "inf"), ("", "not ''"),
+    ("5", "not 5"), ("0.1", "not 0.1"), ("abc", "'abc' is not a number"), ("nan", "nan"), ("inf", "inf"), ("", "'' is not a number"),
     ("-1", "not -1"),
 ])
 def test_bad_pace(pace, part):
@@ -130,7 +130,7 @@ def voicecoach(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_process_show_and_list():
-    shown = voicecoach("show", "intermediate")
+    shown = voicecoach("show", "intermediate", "--estimate")
     assert shown.returncode == 0 and shown.stderr == ""
     assert shown.stdout == script_to_text(compile_script(load_builtin("intermediate")))
     assert voicecoach("list").stdout.count("exercises") == 3

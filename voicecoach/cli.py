@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from voicecoach import __version__
 from voicecoach.errors import VoicecoachError
+from voicecoach.export import export_session
 from voicecoach.program import builtin_names, load_builtin, resolve_program
 from voicecoach.script import (
+    DEFAULT_RATE_WPM,
     MAX_PACE,
     MIN_PACE,
+    Estimate,
     OptionError,
     Options,
     check_pace,
@@ -21,34 +26,62 @@ from voicecoach.script import (
     script_to_json,
     script_to_text,
 )
+from voicecoach.session import make_speech, prepare_session
+from voicecoach.speech import (
+    MAX_RATE_WPM,
+    MIN_RATE_WPM,
+    EngineMissing,
+    Pyttsx3Engine,
+    PhraseCache,
+    check_rate,
+    check_volume,
+    default_cache_dir,
+)
 
 EXIT_INTERRUPTED = 130
 
 
-class _Pace(click.ParamType):
-    name = "PACE"
+class _Checked(click.ParamType):
+    """A number checked by the core's own check function, so the bounds live in one place."""
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        if isinstance(value, float):
+    def __init__(self, name: str, parse: type, check) -> None:
+        self.name = name
+        self.parse = parse
+        self.check = check
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
             return value
         try:
-            number = float(str(value).strip())
+            number = self.parse(value.strip())
         except ValueError:
-            self.fail(f"pace must be a number from {MIN_PACE:g} to {MAX_PACE:g}, not '{value}'", param, ctx)
+            self.fail(f"'{value}' is not a {'whole ' if self.parse is int else ''}number", param, ctx)
         try:
-            return check_pace(number)
+            return self.check(number)
         except OptionError as error:
             self.fail(str(error), param, ctx)
 
 
 pace_option = click.option(
     "--pace",
-    type=_Pace(),
+    type=_Checked("PACE", float, check_pace),
     default=1.0,
     show_default=True,
     help=f"Tempo of movements and rests: 0.5 is half speed, 1.5 faster ({MIN_PACE:g} to {MAX_PACE:g}). "
     "Hold times never change.",
 )
+
+
+def sound_options(command):
+    """--voice, --rate and --volume, shared by every command that makes sound."""
+    command = click.option("--volume", type=_Checked("0..1", float, check_volume), default=1.0, show_default=True,
+                           help="Loudness of speech and cues, 0 to 1.")(command)
+    command = click.option("--rate", type=_Checked("WPM", int, check_rate), default=DEFAULT_RATE_WPM,
+                           show_default=True,
+                           help=f"Speech rate in words per minute ({MIN_RATE_WPM} to {MAX_RATE_WPM}).")(command)
+    command = click.option("--voice", metavar="ID", default=None,
+                           help="Speech engine voice (see 'voicecoach voices').")(command)
+    return command
 
 
 class _Group(click.Group):
@@ -87,15 +120,31 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
+def _script(program_spec: str, pace: float, voice: str | None, rate: int, volume: float, estimate: bool):
+    """The script with measured speech lengths, or estimated ones (saying so) without an engine."""
+    program = resolve_program(program_spec)
+    options = Options(pace=pace)
+    if not estimate:
+        try:
+            return prepare_session(program, options, make_speech(voice, rate, volume), volume).script
+        except EngineMissing as missing:
+            click.echo(f"Note: speech lengths are estimated, not measured ({missing}).", err=True)
+    return compile_script(program, options, Estimate(rate_wpm=rate))
+
+
+estimate_option = click.option("--estimate", is_flag=True,
+                               help="Estimate speech lengths from the text instead of synthesizing it.")
+
+
 @cli.command("list")
-def list_programs() -> None:
+@estimate_option
+def list_programs(estimate: bool) -> None:
     """List the built-in programs with their exercises and length at the normal pace."""
     rows = []
     for name in builtin_names():
-        program = load_builtin(name)
-        script = compile_script(program)
-        count = len(program.exercises)
-        rows.append((name, program.title, f"{count} exercise{'' if count == 1 else 's'}",
+        script = _script(name, 1.0, None, DEFAULT_RATE_WPM, 1.0, estimate)
+        count = len(load_builtin(name).exercises)
+        rows.append((name, script.title, f"{count} exercise{'' if count == 1 else 's'}",
                      format_length(script.duration_ms)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
@@ -105,11 +154,78 @@ def list_programs() -> None:
 @cli.command()
 @click.argument("program")
 @pace_option
+@sound_options
+@estimate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (docs/script-json.md).")
-def show(program: str, pace: float, as_json: bool) -> None:
-    """Print the compiled session script of PROGRAM, one event a line, and its length."""
-    script = compile_script(resolve_program(program), Options(pace=pace))
+def show(program: str, pace: float, voice: str | None, rate: int, volume: float, estimate: bool,
+         as_json: bool) -> None:
+    """Print the compiled session script of PROGRAM, one event a line, and its length.
+
+    Speech lengths are measured by synthesizing each line (cached), so the times are exactly those
+    of 'voicecoach export' and 'play' with the same options.
+    """
+    script = _script(program, pace, voice, rate, volume, estimate)
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
+
+
+def _terminate(signum, frame):  # SIGTERM unwinds like Ctrl-C, so temporary files are removed
+    raise KeyboardInterrupt
+
+
+@cli.command()
+@click.argument("program")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=True, path_type=Path),
+              help="The audio file to write: .wav, .mp3, .flac or .ogg.")
+@pace_option
+@sound_options
+@click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
+def export(program: str, output: Path, pace: float, voice: str | None, rate: int, volume: float,
+           subtitles: bool) -> None:
+    """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
+    from voicecoach.export import check_target, format_for
+
+    format_for(output)
+    check_target(output)
+    speech = make_speech(voice, rate, volume)
+    session = prepare_session(resolve_program(program), Options(pace=pace), speech, volume)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=session.frames, label=f"Writing {output.name}", file=sys.stderr) as bar:
+                result = export_session(session.script, session.pieces(), output, session.sample_rate_hz,
+                                        subtitles, progress=bar.update)
+        else:
+            result = export_session(session.script, session.pieces(), output, session.sample_rate_hz, subtitles)
+    except KeyboardInterrupt:
+        click.echo(f"Stopped; {output} was not written.", err=True)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    size_mb = result.size_bytes / 1_000_000
+    extra = f" and {result.subtitles}" if result.subtitles else ""
+    click.echo(f"Wrote {result.path}{extra}: {format_length(session.script.duration_ms)}, "
+               f"{len(result.chapters)} chapters, {size_mb:.1f} MB")
+
+
+@cli.command()
+def voices() -> None:
+    """List the voices the speech engine offers (use an ID with --voice)."""
+    found = Pyttsx3Engine().voices()
+    width = max((len(v.id) for v in found), default=2)
+    for voice in found:
+        click.echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages) or '-'})")
+
+
+@cli.command()
+@click.option("--clear", is_flag=True, help="Delete every cached phrase.")
+def cache(clear: bool) -> None:
+    """Show where synthesized speech is cached and how much, or clear it."""
+    phrases = PhraseCache(default_cache_dir())
+    if clear:
+        click.echo(f"Removed {phrases.clear()} cached phrases from {phrases.directory}")
+        return
+    entries = phrases.entries()
+    click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrases.size_bytes() / 1_000_000:.1f} MB")
 
 
 def main() -> None:

@@ -1,0 +1,305 @@
+"""Export, end to end with the real engine: files read back by ffmpeg, soxi and mutagen.
+
+The beeps are found in the decoded audio by signal analysis (no hint of where they should be)
+and compared with the times `show --json` prints for the same options.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.audio import decode, ffprobe_duration, find_sound, needs_ffmpeg, needs_sox, pcm_to_float, soxi_frames
+from tests.test_script import FAKE, make_program
+from voicecoach import export as export_module
+from voicecoach.cli import cli
+from voicecoach.cues import load_cues
+from voicecoach.errors import VoicecoachError
+from voicecoach.export import MP3_DELAY_FRAMES, ExportError, chapters_of, export_session, vtt_time
+from voicecoach.render import frame_at
+from voicecoach.script import compile_script
+from voicecoach.speech import SAMPLE_RATE_HZ
+
+RATE = SAMPLE_RATE_HZ
+FIVE_MS = RATE * 5 // 1000
+pytestmark = [needs_ffmpeg, needs_sox]
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="voicecoach")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The beginning program exported once in every format, and its script as `show --json` prints it."""
+    folder = tmp_path_factory.mktemp("export")
+    shown = run("show", "beginning", "--json")
+    assert shown.exit_code == 0, shown.output
+    files = {}
+    for ext in ("wav", "mp3", "flac", "ogg"):
+        path = folder / f"beginning.{ext}"
+        result = run("export", "beginning", "-o", str(path), *(["--subtitles"] if ext == "mp3" else []))
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"Wrote {path}")
+        files[ext] = path
+    return json.loads(shown.stdout), files
+
+
+def script_frames(data: dict) -> int:
+    return frame_at(round(data["duration"] * 1000), RATE)
+
+
+def cue_frames(data: dict, cue: str) -> list[int]:
+    return [frame_at(round(e["start"] * 1000), RATE) for e in data["events"] if e["cue"] == cue]
+
+
+@pytest.mark.parametrize("ext", ["wav", "flac", "ogg"])
+def test_length_equals_the_script_to_the_frame(exported, ext):
+    data, files = exported
+    assert soxi_frames(files[ext]) == script_frames(data)
+
+
+def test_mp3_length_is_the_script_plus_encoder_delay_and_padding(exported):
+    data, files = exported
+    decoded = decode(files["mp3"])
+    padding = len(decoded) - MP3_DELAY_FRAMES - script_frames(data)
+    assert 0 <= padding < 2 * 576  # LAME fills its last 576-sample granule(s)
+    assert abs(ffprobe_duration(files["mp3"]) - len(decoded) / RATE) < 0.001
+    assert np.abs(decoded[-padding:]).max() < 200 if padding else True
+
+
+@pytest.mark.parametrize(("ext", "offset", "tolerance"), [("wav", 0, 0), ("flac", 0, 0), ("mp3", MP3_DELAY_FRAMES, FIVE_MS)])
+def test_beeps_sound_exactly_where_the_script_says(exported, ext, offset, tolerance):
+    data, files = exported
+    signal_ = decode(files[ext])
+    cues = {name: pcm_to_float(pcm) for name, pcm in load_cues(RATE).items()}
+    for cue in ("hold-start", "hold-end", "next-exercise"):
+        found = find_sound(signal_, cues[cue], threshold=0.9 if ext != "mp3" else 0.8)
+        expected = [frame + offset for frame in cue_frames(data, cue)]
+        assert len(found) == len(expected), (cue, len(found), len(expected))
+        worst = max(abs(a - b) for a, b in zip(found, expected))
+        assert worst <= tolerance, (cue, worst)
+
+
+def test_holds_last_their_prescribed_seconds_in_the_audio(exported):
+    data, files = exported
+    audio = decode(files["wav"])
+    cues = {name: pcm_to_float(pcm) for name, pcm in load_cues(RATE).items()}
+    starts, ends = find_sound(audio, cues["hold-start"]), find_sound(audio, cues["hold-end"])
+    lengths = [(end - start) / RATE for start, end in zip(starts, ends)]
+    # beginning: abdominal contraction, wall squat, heel raises and straight leg raises hold 5 s, 10 times each
+    assert len(lengths) == 40
+    assert max(abs(length - 5.0) for length in lengths) <= 0.005
+
+
+def test_mp3_tags_and_chapters(exported):
+    from mutagen.id3 import ID3
+
+    data, files = exported
+    tags = ID3(str(files["mp3"]))
+    assert str(tags["TIT2"]) == "Beginning back exercise program"
+    assert str(tags["TALB"]) == "voicecoach" and str(tags["TPE1"]) == "voicecoach"
+    (toc,) = tags.getall("CTOC")
+    chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
+    ordered = [chapters[element_id] for element_id in toc.child_element_ids]
+    titles = [str(chapter.sub_frames["TIT2"]) for chapter in ordered]
+    names = list(dict.fromkeys(e["exercise"] for e in data["events"] if e["exercise"]))
+    assert titles == ["Introduction"] + [f"{n}. {name}" for n, name in enumerate(names, start=1)]
+    shift = round(MP3_DELAY_FRAMES * 1000 / RATE)
+    firsts = [next(e["start"] for e in data["events"] if e["exercise"] == name) for name in names]
+    assert [c.start_time for c in ordered] == [0] + [round(s * 1000) + shift for s in firsts]
+    assert [c.end_time for c in ordered] == [c.start_time for c in ordered[1:]] + [round(data["duration"] * 1000) + shift]
+    assert [c.start_time for c in ordered] == sorted(c.start_time for c in ordered)
+
+
+@pytest.mark.parametrize("ext", ["flac", "ogg"])
+def test_vorbis_tags_and_chapters(exported, ext):
+    import mutagen
+
+    data, files = exported
+    tags = mutagen.File(str(files[ext]))
+    assert tags["title"] == ["Beginning back exercise program"]
+    assert tags["CHAPTER001NAME"] == ["Introduction"] and tags["CHAPTER001"] == ["00:00:00.000"]
+    assert tags["CHAPTER002NAME"] == ["1. Ankle pumps"]
+    first = next(e["start"] for e in data["events"] if e["exercise"] == "Ankle pumps")
+    assert tags["CHAPTER002"] == [vtt_time(round(first * 1000))]
+
+
+def test_subtitles_parse_and_match_the_script(exported):
+    data, files = exported
+    text = files["mp3"].with_suffix(".vtt").read_text(encoding="utf-8")
+    assert text.startswith("WEBVTT\n\n")
+    blocks = [block.splitlines() for block in text.strip().split("\n\n")[1:]]
+    speech = [e for e in data["events"] if e["kind"] == "speech"]
+    assert len(blocks) == len(speech)
+    shift = round(MP3_DELAY_FRAMES * 1000 / RATE)
+    for (timing, line), event in zip(blocks, speech):
+        begin, end = timing.split(" --> ")
+        assert begin == vtt_time(round(event["start"] * 1000) + shift)
+        assert end == vtt_time(round((event["start"] + event["duration"]) * 1000) + shift)
+        assert line == event["text"]
+
+
+def test_files_get_normal_permissions(exported):
+    _, files = exported
+    assert files["wav"].stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# --- atomic writing: unit tests with a fake script ---
+
+
+def pieces(count: int, fail_with: BaseException | None = None):
+    for n in range(count):
+        if fail_with is not None and n == count // 2:
+            raise fail_with
+        yield b"\x01\x00" * 1000
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("boom"), KeyboardInterrupt(), SystemExit(143)])
+def test_a_failed_export_leaves_the_old_file_and_no_litter(tmp_path, failure):
+    target = tmp_path / "session.wav"
+    target.write_bytes(b"the good old file")
+    script = compile_script(make_program(), durations=FAKE)
+    with pytest.raises(type(failure)):
+        export_session(script, pieces(10, failure), target, RATE)
+    assert target.read_bytes() == b"the good old file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.wav"]
+
+
+def test_a_full_disk_is_one_clear_error(tmp_path, monkeypatch):
+    def full(self, pcm):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export_module._WavEncoder, "write", full)
+    target = tmp_path / "session.wav"
+    with pytest.raises(ExportError, match="the disk is full; nothing was written"):
+        export_session(compile_script(make_program(), durations=FAKE), pieces(3), target, RATE)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_subtitle_failure_leaves_no_audio_either(tmp_path):
+    (tmp_path / "session.vtt").mkdir()
+    with pytest.raises(ExportError, match="this is a directory"):
+        export_session(compile_script(make_program(), durations=FAKE), pieces(3), tmp_path / "session.wav", RATE,
+                       subtitles=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.vtt"]
+
+
+def test_chapters_cover_the_session():
+    script = compile_script(make_program(), durations=FAKE)
+    chapters = chapters_of(script)
+    assert chapters[0].start_ms == 0 and chapters[-1].end_ms == script.duration_ms
+    assert all(a.end_ms == b.start_ms for a, b in zip(chapters, chapters[1:]))
+
+
+# --- the command line ---
+
+
+def one_line_error(result, code: int, *parts: str) -> None:
+    assert result.exit_code == code, result.output
+    assert isinstance(result.exception, SystemExit)
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ")
+    for part in parts:
+        assert part in line
+
+
+def test_export_bad_extension(tmp_path):
+    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.aiff")), 1, "cannot tell the audio format from '.aiff'")
+    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x")), 1, "no extension")
+
+
+def test_export_missing_folder(tmp_path):
+    one_line_error(run("export", "beginning", "-o", str(tmp_path / "no" / "x.wav")), 1, "does not exist")
+
+
+def test_export_onto_a_directory(tmp_path):
+    (tmp_path / "x.wav").mkdir()
+    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.wav")), 1, "this is a directory")
+
+
+def test_export_unwritable_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(export_module.os, "access", lambda path, mode: False)
+    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.wav")), 1, "permission denied")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_bad_program_writes_nothing(tmp_path):
+    one_line_error(run("export", "begining", "-o", str(tmp_path / "x.wav")), 2, "did you mean 'beginning'?")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_needs_an_output():
+    one_line_error(run("export", "beginning"), 2, "Missing option '-o'")
+
+
+def test_export_piped_prints_only_the_result(tmp_path):
+    result = run("export", "advanced", "-o", str(tmp_path / "a.wav"))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.count("\n") == 1 and "3 chapters" in result.stdout
+
+
+def test_sigterm_mid_export_leaves_nothing(tmp_path):
+    target = tmp_path / "slow.mp3"
+    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "export", "beginning", "--pace", "0.25",
+                                "-o", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".slow.mp3.*.part")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert process.poll() is None, "the export finished before it could be interrupted"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in err.decode() and "was not written" in err.decode()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_voices_command():
+    result = run("voices")
+    assert result.exit_code == 0
+    assert any(line.startswith("gmw/en-us ") for line in result.stdout.splitlines())
+
+
+def test_cache_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    assert run("show", "advanced").exit_code == 0
+    shown = run("cache")
+    assert shown.exit_code == 0 and str(tmp_path / "cache") in shown.stdout
+    count = int(shown.stdout.split(": ")[1].split()[0])
+    assert count == len(list((tmp_path / "cache").glob("*.pcm"))) > 10
+    cleared = run("cache", "--clear")
+    assert cleared.stdout.startswith(f"Removed {count} cached phrases")
+    assert list((tmp_path / "cache").glob("*.pcm")) == []
+
+
+def test_show_without_an_engine_estimates_and_says_so(monkeypatch):
+    import pyttsx3
+
+    def broken_init(*args, **kwargs):
+        raise RuntimeError("This means you probably do not have eSpeak or eSpeak-ng installed!")
+
+    monkeypatch.setattr(pyttsx3, "init", broken_init)
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", "/nonexistent-voicecoach-cache")
+    result = run("show", "advanced")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("Note: speech lengths are estimated, not measured (no speech engine: eSpeak NG")
+    exported = run("export", "advanced", "-o", "/tmp/never-written.wav")
+    one_line_error(exported, 3, "eSpeak NG is not installed; install it with: sudo apt-get install espeak-ng")
+    assert not Path("/tmp/never-written.wav").exists()
+    assert issubclass(ExportError, VoicecoachError)

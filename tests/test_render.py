@@ -1,0 +1,60 @@
+"""Rendering: every event at its exact frame, nothing cut, pieces bounded in size."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.test_script import FAKE, make_exercise, make_program
+from voicecoach.program import Hold, Move
+from voicecoach.render import MAX_PIECE_FRAMES, MeasuredDurations, RenderError, frame_at, render_pcm, total_frames
+from voicecoach.script import compile_script
+from voicecoach.speech import SAMPLE_RATE_HZ, ms_for_frames
+
+RATE = SAMPLE_RATE_HZ
+
+
+def fake_speech(text: str) -> bytes:
+    """A distinct, non-zero sound per text, 37..(37+n) ms-ish long in odd frame counts."""
+    value = 1000 + (sum(map(ord, text)) % 2000)
+    return value.to_bytes(2, "little", signed=True) * (811 + 97 * len(text))
+
+
+FAKE_CUES = {name: (3000 + i).to_bytes(2, "little", signed=True) * (6615 - i * 7)
+             for i, name in enumerate(["hold-start", "hold-end", "next-exercise", "session-end", "countdown-tick"])}
+
+
+def test_slots_always_fit_their_sound():
+    for frames, start_ms in itertools.product(range(1, 3000, 7), range(0, 5000, 13)):
+        duration_ms = ms_for_frames(frames, RATE)
+        assert frame_at(start_ms + duration_ms, RATE) - frame_at(start_ms, RATE) >= frames
+
+
+def test_every_event_sounds_at_its_frame():
+    program = make_program(make_exercise(reps=2, each_side=True, movement=(Move("Lift.", 2), Hold(3.0))))
+    durations = MeasuredDurations(fake_speech, FAKE_CUES, RATE)
+    script = compile_script(program, durations=durations)
+    audio = b"".join(render_pcm(script, fake_speech, FAKE_CUES, RATE))
+    assert len(audio) == 2 * total_frames(script, RATE)
+    for event in script.events:
+        begin, end = 2 * frame_at(event.start_ms, RATE), 2 * frame_at(event.end_ms, RATE)
+        expected = {"speech": fake_speech(event.text or ""), "cue": FAKE_CUES.get(event.cue or "", b""),
+                    "silence": b""}[event.kind]
+        assert audio[begin : begin + len(expected)] == expected
+        assert audio[begin + len(expected) : end] == bytes(end - begin - len(expected))
+
+
+def test_sound_longer_than_its_slot_is_a_render_error():
+    script = compile_script(make_program(), durations=FAKE)  # FAKE says 100 ms a word; the sound is longer
+    with pytest.raises(RenderError, match="frames but its slot is"):
+        b"".join(render_pcm(script, lambda text: b"\x01\x00" * 100_000, FAKE_CUES, RATE))
+
+
+def test_pieces_are_bounded_so_memory_stays_flat():
+    program = make_program(make_exercise(reps=3, rest_after_s=600, movement=(Hold(300.0),)),
+                           make_exercise(name="B", reps=1))
+    script = compile_script(program, durations=MeasuredDurations(fake_speech, FAKE_CUES, RATE))
+    biggest_sound = max(len(fake_speech(e.text)) for e in script.events if e.kind == "speech")
+    pieces = render_pcm(script, fake_speech, FAKE_CUES, RATE)
+    assert max(len(piece) for piece in pieces) <= max(2 * MAX_PIECE_FRAMES, biggest_sound)

@@ -1,0 +1,306 @@
+"""Writing a rendered session to a file: WAV, MP3, FLAC or OGG, with tags, chapters and subtitles.
+
+Every file is written to a temporary file beside the target and renamed at the end, so an error,
+a full disk, Ctrl-C or SIGTERM leaves no partial file and never clobbers an existing good one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+import wave
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from voicecoach.errors import VoicecoachError
+from voicecoach.render import BYTES_PER_FRAME
+from voicecoach.script import Script
+
+FORMATS = {".wav": "wav", ".mp3": "mp3", ".flac": "flac", ".ogg": "ogg"}
+MP3_BITRATE_KBPS = 64  # speech and simple tones: transparent enough, 0.5 MB a minute
+# Samples of silence an MP3 decoder puts before the first sample we encoded: LAME's encoder delay
+# plus the decoder's, measured with lameenc 1.9 at 22050 Hz decoded by ffmpeg (a click at frame
+# 22050 came back at 23158). Chapter and subtitle times in MP3 files are shifted by this.
+MP3_DELAY_FRAMES = 1108
+
+
+class ExportError(VoicecoachError):
+    """The file cannot be written where or how the user asked."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Tags:
+    title: str
+    album: str = "voicecoach"
+    artist: str = "voicecoach"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    format: str
+    frames: int
+    size_bytes: int
+    chapters: tuple[Chapter, ...]
+    subtitles: Path | None
+
+
+def format_for(path: Path) -> str:
+    """The audio format named by the file's extension."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        shown = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise ExportError(f"{path}: cannot tell the audio format from {shown}; end the name in "
+                          + ", ".join(FORMATS))
+    return fmt
+
+
+def chapters_of(script: Script) -> tuple[Chapter, ...]:
+    """An introduction chapter, then one per exercise (the last runs to the end of the session)."""
+    marks: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for event in script.events:
+        if event.exercise is not None and event.exercise not in seen:
+            seen.add(event.exercise)
+            marks.append((f"{len(seen)}. {event.exercise}", event.start_ms))
+    if not marks or marks[0][1] > 0:
+        marks.insert(0, ("Introduction", 0))
+    ends = [start for _, start in marks[1:]] + [script.duration_ms]
+    return tuple(Chapter(title, start, end) for (title, start), end in zip(marks, ends))
+
+
+def delay_ms(fmt: str, sample_rate_hz: int) -> int:
+    """How far the decoded file's timeline lags the script's, in whole ms."""
+    return round(MP3_DELAY_FRAMES * 1000 / sample_rate_hz) if fmt == "mp3" else 0
+
+
+def check_target(path: Path) -> None:
+    """Fail early, with one line, where the file could never be written."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ExportError(f"{path}: this is a directory; give a file name such as {path / 'session.mp3'}")
+    if not parent.exists():
+        raise ExportError(f"{path}: the folder {parent} does not exist")
+    if not parent.is_dir():
+        raise ExportError(f"{path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ExportError(f"{path}: cannot write in the folder {parent}: permission denied")
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed onto it only if the block completes."""
+    check_target(path)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as error:
+        raise _export_error(path, error) from None
+    os.close(handle)
+    try:
+        os.chmod(temporary, _mode_for(path))
+        yield Path(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        _remove(temporary)
+        raise _export_error(path, error) from None
+    except BaseException:
+        _remove(temporary)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    """The replaced file's permissions, or what a new file gets under the umask (mkstemp uses 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _remove(temporary: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(temporary)
+
+
+def _export_error(path: Path, error: OSError) -> ExportError:
+    if error.errno == errno.ENOSPC:
+        return ExportError(f"{path}: the disk is full; nothing was written")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ExportError(f"{path}: cannot write here: {error.strerror}")
+    return ExportError(f"{path}: could not write the file: {error.strerror or error}")
+
+
+# --- encoders ---------------------------------------------------------------------------------
+
+
+class _Encoder:
+    def write(self, pcm: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _WavEncoder(_Encoder):
+    def __init__(self, path: Path, sample_rate_hz: int):
+        self._wave = wave.open(str(path), "wb")
+        self._wave.setnchannels(1)
+        self._wave.setsampwidth(2)
+        self._wave.setframerate(sample_rate_hz)
+
+    def write(self, pcm: bytes) -> None:
+        self._wave.writeframesraw(pcm)
+
+    def close(self) -> None:
+        self._wave.close()  # patches the header with the real length
+
+
+class _Mp3Encoder(_Encoder):
+    def __init__(self, path: Path, sample_rate_hz: int):
+        import lameenc
+
+        self._encoder = lameenc.Encoder()
+        self._encoder.set_bit_rate(MP3_BITRATE_KBPS)
+        self._encoder.set_in_sample_rate(sample_rate_hz)
+        self._encoder.set_channels(1)
+        self._encoder.set_quality(2)
+        self._file = open(path, "wb")  # noqa: SIM115 - closed in close()
+
+    def write(self, pcm: bytes) -> None:
+        self._file.write(self._encoder.encode(pcm))
+
+    def close(self) -> None:
+        self._file.write(self._encoder.flush())
+        self._file.close()
+
+
+class _SoundFileEncoder(_Encoder):
+    def __init__(self, path: Path, sample_rate_hz: int, fmt: str):
+        import numpy
+        import soundfile
+
+        self._numpy = numpy
+        subtype = "PCM_16" if fmt == "flac" else "VORBIS"
+        self._file = soundfile.SoundFile(str(path), "w", samplerate=sample_rate_hz, channels=1,
+                                         format=fmt.upper(), subtype=subtype)
+
+    def write(self, pcm: bytes) -> None:
+        self._file.write(self._numpy.frombuffer(pcm, dtype=self._numpy.int16))
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _encoder(path: Path, fmt: str, sample_rate_hz: int) -> _Encoder:
+    if fmt == "wav":
+        return _WavEncoder(path, sample_rate_hz)
+    if fmt == "mp3":
+        return _Mp3Encoder(path, sample_rate_hz)
+    return _SoundFileEncoder(path, sample_rate_hz, fmt)
+
+
+# --- tags and chapters --------------------------------------------------------------------------
+
+
+def _tag_mp3(path: Path, tags: Tags, chapters: tuple[Chapter, ...], shift_ms: int) -> None:
+    from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TPE1, CTOCFlags
+
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text=tags.title))
+    id3.add(TALB(encoding=3, text=tags.album))
+    id3.add(TPE1(encoding=3, text=tags.artist))
+    ids = [f"chp{i}" for i in range(len(chapters))]
+    id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
+                 sub_frames=[TIT2(encoding=3, text="Chapters")]))
+    for element_id, chapter in zip(ids, chapters):
+        start_ms = 0 if chapter.start_ms == 0 else chapter.start_ms + shift_ms  # the first covers the delay
+        id3.add(CHAP(element_id=element_id, start_time=start_ms,
+                     end_time=chapter.end_ms + shift_ms, sub_frames=[TIT2(encoding=3, text=chapter.title)]))
+    id3.save(str(path), v2_version=3)
+
+
+def _tag_vorbis(path: Path, fmt: str, tags: Tags, chapters: tuple[Chapter, ...]) -> None:
+    """Vorbis comments, with chapters in the CHAPTERnnn/CHAPTERnnnNAME convention players read."""
+    from mutagen.flac import FLAC
+    from mutagen.oggvorbis import OggVorbis
+
+    audio = FLAC(str(path)) if fmt == "flac" else OggVorbis(str(path))
+    audio["title"] = tags.title
+    audio["album"] = tags.album
+    audio["artist"] = tags.artist
+    for number, chapter in enumerate(chapters, start=1):
+        audio[f"CHAPTER{number:03d}"] = vtt_time(chapter.start_ms)
+        audio[f"CHAPTER{number:03d}NAME"] = chapter.title
+    audio.save()
+
+
+# --- subtitles ----------------------------------------------------------------------------------
+
+
+def vtt_time(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def vtt_text(script: Script, shift_ms: int = 0) -> str:
+    """WebVTT: every spoken line, from its start to its end."""
+    lines = ["WEBVTT", ""]
+    for event in script.events:
+        if event.kind == "speech" and event.text:
+            lines += [f"{vtt_time(event.start_ms + shift_ms)} --> {vtt_time(event.end_ms + shift_ms)}",
+                      event.text.replace("-->", "->"), ""]
+    return "\n".join(lines)
+
+
+# --- the whole export -----------------------------------------------------------------------------
+
+
+def subtitles_path(path: Path) -> Path:
+    return path.with_suffix(".vtt")
+
+
+def export_session(script: Script, pieces: Iterable[bytes], path: Path, sample_rate_hz: int,
+                   subtitles: bool = False, progress: Callable[[int], None] | None = None) -> ExportResult:
+    """Encode the rendered pieces into `path` (format from its extension), atomically."""
+    fmt = format_for(path)
+    chapters = chapters_of(script)
+    shift = delay_ms(fmt, sample_rate_hz)
+    tags = Tags(title=script.title if script.pace == 1 else f"{script.title} (pace {script.pace:g})")
+    frames = 0
+    vtt_path = subtitles_path(path) if subtitles else None
+    if vtt_path is not None:
+        check_target(vtt_path)
+    with atomic_file(path) as temporary:
+        encoder = _encoder(temporary, fmt, sample_rate_hz)
+        try:
+            for piece in pieces:
+                encoder.write(piece)
+                frames += len(piece) // BYTES_PER_FRAME
+                if progress is not None:
+                    progress(len(piece) // BYTES_PER_FRAME)
+        finally:
+            encoder.close()
+        if fmt == "mp3":
+            _tag_mp3(temporary, tags, chapters, shift)
+        elif fmt in ("flac", "ogg"):
+            _tag_vorbis(temporary, fmt, tags, chapters)
+        if vtt_path is not None:
+            with atomic_file(vtt_path) as vtt_temporary:
+                vtt_temporary.write_text(vtt_text(script, shift), encoding="utf-8")
+    return ExportResult(path=path, format=fmt, frames=frames, size_bytes=path.stat().st_size,
+                        chapters=chapters, subtitles=vtt_path)

@@ -1,0 +1,73 @@
+"""Script -> PCM: every event at its exact sample offset, streamed in pieces so memory stays flat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from voicecoach.script import Event, Script
+from voicecoach.speech import ms_for_frames
+
+BYTES_PER_FRAME = 2  # mono int16
+MAX_PIECE_FRAMES = 22050  # silence is yielded in pieces of at most this many frames
+
+
+class RenderError(Exception):
+    """A sound is longer than its slot: the script was compiled with other durations (a bug)."""
+
+
+def frame_at(ms: int, sample_rate_hz: int) -> int:
+    """The sample frame where a time on the timeline falls: the one place ms become frames.
+
+    Flooring keeps every slot at least as long as the sound measured for it: a sound of f frames
+    gets ms_for_frames(f) ms, and floor(a + b) - floor(a) >= floor(b) >= f.
+    """
+    return ms * sample_rate_hz // 1000
+
+
+@dataclass(frozen=True)
+class MeasuredDurations:
+    """Durations for the compiler from real audio: speech from the engine (via cache), cues from files."""
+
+    speech_pcm: Callable[[str], bytes]
+    cues: Mapping[str, bytes]
+    sample_rate_hz: int
+
+    def speech_ms(self, text: str) -> int:
+        return ms_for_frames(len(self.speech_pcm(text)) // BYTES_PER_FRAME, self.sample_rate_hz)
+
+    def cue_ms(self, cue: str) -> int:
+        return ms_for_frames(len(self.cues[cue]) // BYTES_PER_FRAME, self.sample_rate_hz)
+
+
+def total_frames(script: Script, sample_rate_hz: int) -> int:
+    return frame_at(script.duration_ms, sample_rate_hz)
+
+
+def render_event(event: Event, speech_pcm: Callable[[str], bytes], cues: Mapping[str, bytes],
+                 sample_rate_hz: int) -> Iterator[bytes]:
+    """The PCM of one event's slot: its sound, then silence to the start of the next event."""
+    slot = frame_at(event.end_ms, sample_rate_hz) - frame_at(event.start_ms, sample_rate_hz)
+    if event.kind == "speech":
+        sound = speech_pcm(event.text or "")
+    elif event.kind == "cue":
+        sound = cues[event.cue or ""]
+    else:
+        sound = b""
+    frames = len(sound) // BYTES_PER_FRAME
+    if frames > slot:
+        raise RenderError(f"{event.kind} {event.text or event.cue!r} is {frames} frames but its slot is {slot}")
+    if sound:
+        yield sound
+    remaining = slot - frames
+    while remaining > 0:
+        piece = min(remaining, MAX_PIECE_FRAMES)
+        yield bytes(piece * BYTES_PER_FRAME)
+        remaining -= piece
+
+
+def render_pcm(script: Script, speech_pcm: Callable[[str], bytes], cues: Mapping[str, bytes],
+               sample_rate_hz: int) -> Iterator[bytes]:
+    """The whole session as PCM pieces, in order; joined, they are total_frames() frames long."""
+    for event in script.events:
+        yield from render_event(event, speech_pcm, cues, sample_rate_hz)
