@@ -21,6 +21,10 @@ def fake_speech(text: str) -> bytes:
     return value.to_bytes(2, "little", signed=True) * (811 + 97 * len(text))
 
 
+def fake_frames(text: str) -> int:
+    return len(fake_speech(text)) // 2
+
+
 FAKE_CUES = {name: (3000 + i).to_bytes(2, "little", signed=True) * (6615 - i * 7)
              for i, name in enumerate(["hold-start", "hold-end", "next-exercise", "session-end", "countdown-tick"])}
 
@@ -33,7 +37,7 @@ def test_slots_always_fit_their_sound():
 
 def test_every_event_sounds_at_its_frame():
     program = make_program(make_exercise(reps=2, each_side=True, movement=(Move("Lift.", 2), Hold(3.0))))
-    durations = MeasuredDurations(fake_speech, FAKE_CUES, RATE)
+    durations = MeasuredDurations(fake_frames, FAKE_CUES, RATE)
     script = compile_script(program, durations=durations)
     audio = b"".join(render_pcm(script, fake_speech, FAKE_CUES, RATE))
     assert len(audio) == 2 * total_frames(script, RATE)
@@ -54,7 +58,7 @@ def test_sound_longer_than_its_slot_is_a_render_error():
 def test_pieces_are_bounded_so_memory_stays_flat():
     program = make_program(make_exercise(reps=3, rest_after_s=600, movement=(Hold(300.0),)),
                            make_exercise(name="B", reps=1))
-    script = compile_script(program, durations=MeasuredDurations(fake_speech, FAKE_CUES, RATE))
+    script = compile_script(program, durations=MeasuredDurations(fake_frames, FAKE_CUES, RATE))
     biggest_sound = max(len(fake_speech(e.text)) for e in script.events if e.kind == "speech")
     pieces = render_pcm(script, fake_speech, FAKE_CUES, RATE)
     assert max(len(piece) for piece in pieces) <= max(2 * MAX_PIECE_FRAMES, biggest_sound)

@@ -169,8 +169,25 @@ def test_real_engine_many_phrases_complete_and_at_the_rate(tmp_path):
 
 
 @needs_espeak
-def test_a_second_configuration_in_one_process_is_refused():
-    Pyttsx3Engine().synthesize("Up.")
+def test_alternating_rates_in_one_process_are_each_applied(tmp_path):
+    """Through runAndWait this failed in 53 of 60 alternations; the direct driver path holds."""
+    slow, fast = Pyttsx3Engine(rate_wpm=120), Pyttsx3Engine(rate_wpm=300)
+    for n in range(10):
+        text = f"Repetition {n}: slowly bend your knee, then straighten it."
+        for engine in (slow, fast):
+            frames = len(engine.synthesize(text)) // 2
+            reference = espeak_cli_frames(text, engine.rate_wpm, tmp_path)
+            assert abs(frames - reference) / reference < 0.03, (engine.rate_wpm, frames, reference)
+
+
+@needs_espeak
+def test_public_api_path_refuses_a_second_configuration(monkeypatch):
+    import voicecoach.speech as speech_module
+
+    monkeypatch.setattr(speech_module, "_espeak_driver", lambda engine: None)
+    monkeypatch.setattr(Pyttsx3Engine, "_public_api_settings", None)
+    first = Pyttsx3Engine().synthesize("Up.")
+    assert len(first) > 1000
     with pytest.raises(EngineError, match="cannot reliably change voice, rate or volume within one process"):
         Pyttsx3Engine(rate_wpm=300).synthesize("Up.")
 
@@ -212,3 +229,43 @@ def test_real_engine_voices_and_unknown_voice():
 def test_real_engine_keeps_its_chatter_off_stdout(capfd):
     Pyttsx3Engine().synthesize("Quiet please.")
     assert "Audio saved" not in capfd.readouterr().out
+
+
+def test_memory_holds_a_bounded_number_of_phrases(tmp_path):
+    from voicecoach.speech import MEMORY_PHRASES
+
+    engine = FakeEngine()
+    speech = Speech(engine, PhraseCache(tmp_path))
+    for n in range(3 * MEMORY_PHRASES):
+        speech.pcm(f"Line {n}.")
+    assert len(speech._memory) == MEMORY_PHRASES
+    assert speech.pcm("Line 0.") == (b"\x00\x10" * 100) * len("Line 0.")  # re-read from disk
+    assert len(engine.calls) == 3 * MEMORY_PHRASES
+
+
+def test_without_a_disk_cache_every_phrase_stays_in_memory(tmp_path):
+    from voicecoach.speech import MEMORY_PHRASES
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    speech = Speech(FakeEngine(), PhraseCache(blocker / "cache"))
+    for n in range(2 * MEMORY_PHRASES):
+        speech.pcm(f"Line {n}.")
+    assert len(speech._memory) == 2 * MEMORY_PHRASES
+
+
+def test_a_phrase_lost_from_the_cache_keeps_its_measured_length(tmp_path):
+    class Varying(FakeEngine):
+        def synthesize(self, text: str) -> bytes:
+            self.calls.append(text)
+            return b"\x00\x10" * (1000 + 37 * len(self.calls))  # longer every time, like eSpeak's jitter
+
+    from voicecoach.speech import MEMORY_PHRASES
+
+    speech = Speech(Varying(), PhraseCache(tmp_path))
+    first = len(speech.pcm("Hold."))
+    for entry in tmp_path.glob("*.pcm"):
+        entry.unlink()
+    for n in range(MEMORY_PHRASES + 1):
+        speech.pcm(f"Other {n}.")
+    assert len(speech.pcm("Hold.")) == first

@@ -29,12 +29,12 @@ def frame_at(ms: int, sample_rate_hz: int) -> int:
 class MeasuredDurations:
     """Durations for the compiler from real audio: speech from the engine (via cache), cues from files."""
 
-    speech_pcm: Callable[[str], bytes]
+    speech_frames: Callable[[str], int]
     cues: Mapping[str, bytes]
     sample_rate_hz: int
 
     def speech_ms(self, text: str) -> int:
-        return ms_for_frames(len(self.speech_pcm(text)) // BYTES_PER_FRAME, self.sample_rate_hz)
+        return ms_for_frames(self.speech_frames(text), self.sample_rate_hz)
 
     def cue_ms(self, cue: str) -> int:
         return ms_for_frames(len(self.cues[cue]) // BYTES_PER_FRAME, self.sample_rate_hz)

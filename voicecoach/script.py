@@ -72,7 +72,7 @@ class Options:
         check_pace(self.pace)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One thing on the timeline: a spoken line, a cue sound, or silence."""
 
@@ -170,6 +170,7 @@ def compile_script(program: Program, options: Options = Options(), durations: Du
         if settled == minutes:
             break
         minutes = settled
+        del events  # before the next pass, so two timelines never sit in memory at once
     return Script(program=program.name, title=program.title, pace=options.pace, events=tuple(events))
 
 

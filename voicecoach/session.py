@@ -40,5 +40,5 @@ def make_speech(voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM, volu
 def prepare_session(program: Program, options: Options, speech: Speech, volume: float = 1.0) -> Session:
     """Compile with every phrase's real length (synthesizing what the cache lacks)."""
     cues = load_cues(speech.sample_rate_hz, volume)
-    durations = MeasuredDurations(speech.pcm, cues, speech.sample_rate_hz)
+    durations = MeasuredDurations(speech.frames, cues, speech.sample_rate_hz)
     return Session(script=compile_script(program, options, durations), speech=speech, cues=cues)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import wave
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -75,34 +76,40 @@ def check_volume(volume: float) -> float:
 
 
 def trim(pcm: bytes) -> bytes:
-    """Cut the engine's leading and trailing silence down to a short margin."""
+    """Cut the engine's leading and trailing silence down to a short margin.
+
+    Scans from each end only until the first loud sample (a few thousand samples at most), in
+    plain Python: cheaper here than importing numpy, which would cost ~90 ms a cold run.
+    """
     samples = memoryview(pcm).cast("h")
-    first = next((i for i in range(len(samples)) if abs(samples[i]) > TRIM_THRESHOLD), None)
+    count = len(samples)
+    first = next((i for i in range(count) if abs(samples[i]) > TRIM_THRESHOLD), None)
     if first is None:  # silent (volume 0): keep the engine's own length
         return pcm
-    last = next(i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > TRIM_THRESHOLD)
+    last = next(i for i in range(count - 1, first - 1, -1) if abs(samples[i]) > TRIM_THRESHOLD)
     begin = max(0, first - KEEP_LEAD_FRAMES)
-    end = min(len(samples), last + 1 + KEEP_TAIL_FRAMES)
+    end = min(count, last + 1 + KEEP_TAIL_FRAMES)
     return pcm[2 * begin : 2 * end]
 
 
 class Pyttsx3Engine:
     """The default engine: pyttsx3 (eSpeak NG on Linux), with its known pitfalls worked around.
 
-    - one save_to_file per runAndWait (several before one run write only the last file);
-    - wait for the finished-utterance callback, which comes after the file is written (the
-      first runAndWait of a process can return before the file is complete);
-    - one voice, rate and volume per process: measured here, changing the rate between utterances
-      was silently lost in 53 of 60 alternations (espeak-ng's async parameter path; every call
-      returned OK), while one rate held for 100 phrases within 0.5% of espeak-ng's own rendering.
-      The settings are queued again before each utterance (harmless when unchanged), and a second
-      configuration in the same process is refused rather than spoken at the wrong rate;
-    - pyttsx3's "Audio saved to ..." prints kept off the user's stdout.
-    pyttsx3.init() returns one engine per process, so all instances share it, under a lock.
+    On Linux, each phrase goes straight to pyttsx3's own espeak driver: its settings applied, one
+    save_to_file, synthesis started, and the finished-utterance callback awaited (it fires after
+    the WAV is written, so the file is always complete). That skips runAndWait's polling loop,
+    which measured here both slow (10.4 ms a phrase, against 3.0 ms) and unreliable: a rate
+    changed between utterances through it was lost in 53 of 60 alternations (0 of 60 direct).
+
+    Elsewhere, or if a pyttsx3 release lacks those driver methods, it uses the public API: one
+    save_to_file per runAndWait, the callback awaited, and one voice/rate/volume per process
+    (a second one is refused rather than spoken at the wrong rate). Either way pyttsx3's
+    "Audio saved to ..." prints are kept off the user's stdout. pyttsx3.init() returns one
+    engine per process, so all instances share it, under a lock.
     """
 
     _lock = threading.Lock()
-    _process_settings: tuple | None = None  # the (voice, rate, volume) this process speaks with
+    _public_api_settings: tuple | None = None  # what the public-API path speaks with, once set
 
     def __init__(self, voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM, volume: float = 1.0):
         self.voice = voice
@@ -137,25 +144,19 @@ class Pyttsx3Engine:
         engine = self._start()
         assert self._tempdir is not None
         path = os.path.join(self._tempdir, "phrase.wav")
-        settings = (self.voice, self.rate_wpm, self.volume)
+        driver = _espeak_driver(engine)
         with self._lock:
-            if Pyttsx3Engine._process_settings is None:
-                Pyttsx3Engine._process_settings = settings
-            elif Pyttsx3Engine._process_settings != settings:
-                raise EngineError("pyttsx3 cannot reliably change voice, rate or volume within one process "
-                                  f"(this one speaks with {Pyttsx3Engine._process_settings}, asked for {settings})")
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             self._finished.clear()
-            if self.voice is not None:
-                engine.setProperty("voice", self.voice)
-            engine.setProperty("rate", self.rate_wpm)
-            engine.setProperty("volume", self.volume)
-            engine.save_to_file(text, path)
+            # The driver prints from its callback thread; the redirect covers it until finished.
             with contextlib.redirect_stdout(io.StringIO()):
-                engine.runAndWait()
-            if not self._finished.wait(SYNTH_TIMEOUT_S):
-                raise EngineError(f"the speech engine did not finish '{text[:40]}' within {SYNTH_TIMEOUT_S:g} s")
+                if driver is not None:
+                    self._speak_direct(driver, text, path)
+                else:
+                    self._speak_public(engine, text, path)
+                if not self._finished.wait(SYNTH_TIMEOUT_S):
+                    raise EngineError(f"the speech engine did not finish '{text[:40]}' within {SYNTH_TIMEOUT_S:g} s")
             try:
                 with wave.open(path, "rb") as audio:
                     params = audio.getparams()
@@ -168,6 +169,40 @@ class Pyttsx3Engine:
         if sys.byteorder == "big":  # WAV is little-endian; our PCM is native int16 for memoryview math
             pcm = _swap16(pcm)
         return trim(pcm)
+
+    def _speak_direct(self, driver, text: str, path: str) -> None:
+        voice = self.voice if self.voice is not None else type(driver)._defaultVoice
+        try:
+            driver.setProperty("voice", voice)
+            driver.setProperty("rate", self.rate_wpm)
+            driver.setProperty("volume", self.volume)
+        except ValueError as error:
+            raise EngineError(f"the speech engine refused voice '{voice}': {error}") from None
+        driver.save_to_file(text, path)
+        driver._start_synthesis(text)
+
+    def _speak_public(self, engine, text: str, path: str) -> None:
+        settings = (self.voice, self.rate_wpm, self.volume)
+        if Pyttsx3Engine._public_api_settings is None:
+            Pyttsx3Engine._public_api_settings = settings
+        elif Pyttsx3Engine._public_api_settings != settings:
+            raise EngineError("pyttsx3 cannot reliably change voice, rate or volume within one process "
+                              f"(this one speaks with {Pyttsx3Engine._public_api_settings}, asked for {settings})")
+        if self.voice is not None:
+            engine.setProperty("voice", self.voice)
+        engine.setProperty("rate", self.rate_wpm)
+        engine.setProperty("volume", self.volume)
+        engine.save_to_file(text, path)
+        engine.runAndWait()
+
+
+def _espeak_driver(engine):
+    """pyttsx3's espeak driver, if it has the methods the direct path uses (pyttsx3 2.99 does)."""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    needed = ("setProperty", "save_to_file", "_start_synthesis", "_defaultVoice")
+    if driver is None or not all(hasattr(driver, name) for name in needed):
+        return None
+    return driver
 
 
 def _swap16(pcm: bytes) -> bytes:
@@ -297,13 +332,23 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("voicecoach", appauthor=False)) / "phrases"
 
 
+MEMORY_PHRASES = 16  # phrases kept in memory (about 1.5 MB); the rest are re-read from the disk cache
+
+
 class Speech:
-    """Each distinct phrase synthesized once per engine identity: from memory, the cache, or the engine."""
+    """Each distinct phrase synthesized once per engine identity: from memory, the cache, or the engine.
+
+    Memory holds the most recently used MEMORY_PHRASES phrases, so a long session with many
+    distinct lines costs no more memory than a short one; the rest are re-read from the disk
+    cache. Without a usable disk cache every phrase stays in memory (re-synthesis could change a
+    phrase's length, and the script was compiled with the first one).
+    """
 
     def __init__(self, engine: SpeechEngine, cache: PhraseCache):
         self.engine = engine
         self.cache = cache
-        self._memory: dict[str, bytes] = {}
+        self._memory: OrderedDict[str, bytes] = OrderedDict()
+        self._frames: dict[str, int] = {}  # every phrase's measured length, kept for good
         self.synthesized = 0
         self.from_cache = 0
 
@@ -311,9 +356,15 @@ class Speech:
     def sample_rate_hz(self) -> int:
         return self.engine.sample_rate_hz
 
+    def frames(self, text: str) -> int:
+        """The phrase's length in frames, measured once and then kept without its audio."""
+        measured = self._frames.get(text)
+        return measured if measured is not None else len(self.pcm(text)) // 2
+
     def pcm(self, text: str) -> bytes:
         found = self._memory.get(text)
         if found is not None:
+            self._memory.move_to_end(text)
             return found
         key = PhraseCache.key(self.engine.identity, text)
         found = self.cache.get(key)
@@ -323,7 +374,12 @@ class Speech:
             self.cache.put(key, found)
         else:
             self.from_cache += 1
+        measured = self._frames.setdefault(text, len(found) // 2)
+        if len(found) // 2 != measured:  # re-synthesized after the cache lost it: keep the measured length
+            found = found[: 2 * measured].ljust(2 * measured, b"\x00")
         self._memory[text] = found
+        if self.cache.directory is not None and len(self._memory) > MEMORY_PHRASES:
+            self._memory.popitem(last=False)
         return found
 
 
