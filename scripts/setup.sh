@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Set up voicecoach in ./.venv on a Debian or Ubuntu machine, then show a session.
+# Set up voicecoach in ./.venv on a Debian or Ubuntu machine, then play a session.
 #
-#   bash scripts/setup.sh                 # install, then show the beginning session
-#   bash scripts/setup.sh intermediate    # install, then show another program
+#   bash scripts/setup.sh                 # install, then play the beginning session
+#   bash scripts/setup.sh intermediate    # install, then play another program
 #   bash scripts/setup.sh --dev --no-session   # what scripts/test.sh uses
 #
 # System packages come from apt (with sudo when not root); Python packages go into .venv.
@@ -27,6 +27,11 @@ packages=()
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 command -v espeak-ng >/dev/null 2>&1 || packages+=(espeak-ng)
+# simpleaudio compiles against ALSA
+dpkg -s libasound2-dev >/dev/null 2>&1 || packages+=(libasound2-dev)
+command -v gcc >/dev/null 2>&1 || packages+=(gcc)
+python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  || packages+=(python3-dev)
 if [ -n "$extras" ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
   command -v soxi >/dev/null 2>&1 || packages+=(sox)
@@ -50,9 +55,18 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --editable ".$extras"
 
 if [ "$session" -eq 1 ]; then
+  echo "Installed. Run it as .venv/bin/voicecoach (or 'source .venv/bin/activate', then voicecoach)."
   .venv/bin/voicecoach list
   echo
-  .venv/bin/voicecoach show "$program"
-  echo
-  echo "Installed. Run it as .venv/bin/voicecoach (or 'source .venv/bin/activate', then voicecoach)."
+  echo "Playing the $program session: space pauses, n skips, p restarts, q quits."
+  status=0
+  .venv/bin/voicecoach play "$program" || status=$?
+  if [ "$status" -eq 4 ]; then  # no sound device here: show what would have been played
+    echo "This machine has no sound device, so here is the session as text instead."
+    echo "To listen elsewhere: .venv/bin/voicecoach export $program -o $program.mp3"
+    echo
+    .venv/bin/voicecoach show "$program"
+  elif [ "$status" -ne 0 ] && [ "$status" -ne 130 ]; then
+    exit "$status"
+  fi
 fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 from voicecoach import __version__
 from voicecoach.errors import VoicecoachError
 from voicecoach.export import export_session
+from voicecoach.player import Display, Keys, Player, SimpleaudioOut, find_exercise, render_span, run, select_exercises
 from voicecoach.program import builtin_names, load_builtin, resolve_program
 from voicecoach.script import (
     DEFAULT_RATE_WPM,
@@ -205,6 +207,63 @@ def export(program: str, output: Path, pace: float, voice: str | None, rate: int
     extra = f" and {result.subtitles}" if result.subtitles else ""
     click.echo(f"Wrote {result.path}{extra}: {format_length(session.script.duration_ms)}, "
                f"{len(result.chapters)} chapters, {size_mb:.1f} MB")
+
+
+@cli.command()
+@click.argument("program")
+@pace_option
+@sound_options
+@click.option("--from", "start_at", metavar="EXERCISE", help="Start at this exercise (its name or number).")
+@click.option("--only", multiple=True, metavar="EXERCISE", help="Play only this exercise; repeat for more.")
+@click.option("--quiet", is_flag=True, help="No live display.")
+def play(program: str, pace: float, voice: str | None, rate: int, volume: float, start_at: str | None,
+         only: tuple[str, ...], quiet: bool) -> None:
+    """Play the session of PROGRAM aloud.
+
+    Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
+    current one (twice: the previous one), q quits. Ctrl-C stops and prints how to go on.
+    """
+    chosen = select_exercises(resolve_program(program), only)
+    start_index = find_exercise(chosen, start_at) if start_at else None
+    out = SimpleaudioOut(export_hint=f"voicecoach export {shlex.quote(program)} -o session.mp3")
+    session = prepare_session(chosen, Options(pace=pace), make_speech(voice, rate, volume), volume)
+    for notice in ("Paused.", "Resuming."):
+        session.speech.pcm(notice)  # ready before they are needed
+    player = Player(session.script,
+                    render=lambda start, end: render_span(session.pieces, start, end, session.sample_rate_hz),
+                    speak=session.speech.pcm, audio=out, sample_rate_hz=session.sample_rate_hz)
+    start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
+
+    def resume_hint() -> str:
+        position = player.position_ms()
+        index = player.timeline.exercise_index_at(position)
+        count = len(player.timeline.exercises)
+        words = [f"voicecoach play {shlex.quote(program)}"]
+        words += [f"--pace {pace:g}"] if pace != 1 else []
+        words += [f"--voice {shlex.quote(voice)}"] if voice else []
+        words += [f"--rate {rate}"] if rate != DEFAULT_RATE_WPM else []
+        words += [f"--volume {volume:g}"] if volume != 1 else []
+        words += [f"--only {shlex.quote(name)}" for name in only]
+        if index is None and position >= player.timeline.ending_ms:
+            return f"Stopped at {format_length(position)}, at the very end."
+        if index is None:
+            return f"Stopped at {format_length(position)}, before the first exercise. To start again: {' '.join(words)}"
+        name = player.timeline.exercises[index][0]
+        words.append(f"--from {shlex.quote(name) if only else index + 1}")
+        return (f"Stopped at {format_length(position)}, in exercise {index + 1} of {count} ({name}). "
+                f"To go on from there: {' '.join(words)}")
+
+    try:
+        with Keys(enabled=True) as keys:  # the terminal is restored however the session ends
+            outcome = run(player, start_ms, keys, Display(enabled=not quiet and sys.stdout.isatty()))
+    except KeyboardInterrupt:
+        click.echo(resume_hint(), err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if outcome.finished:
+        click.echo(f"Done: {session.script.title}, {format_length(round(outcome.elapsed_s * 1000))}, "
+                   f"{outcome.exercises_done} exercise{'' if outcome.exercises_done == 1 else 's'}.")
+    else:
+        click.echo(resume_hint())
 
 
 @cli.command()

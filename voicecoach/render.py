@@ -67,7 +67,18 @@ def render_event(event: Event, speech_pcm: Callable[[str], bytes], cues: Mapping
 
 
 def render_pcm(script: Script, speech_pcm: Callable[[str], bytes], cues: Mapping[str, bytes],
-               sample_rate_hz: int) -> Iterator[bytes]:
-    """The whole session as PCM pieces, in order; joined, they are total_frames() frames long."""
+               sample_rate_hz: int, start_ms: int = 0) -> Iterator[bytes]:
+    """The session from start_ms to its end as PCM pieces, in order; from 0, joined, they are
+    total_frames() frames long. Starting inside an event cuts it at exactly that frame."""
+    skip = 0
     for event in script.events:
-        yield from render_event(event, speech_pcm, cues, sample_rate_hz)
+        if event.end_ms <= start_ms:
+            continue
+        if event.start_ms < start_ms:
+            skip = (frame_at(start_ms, sample_rate_hz) - frame_at(event.start_ms, sample_rate_hz)) * BYTES_PER_FRAME
+        for piece in render_event(event, speech_pcm, cues, sample_rate_hz):
+            if skip >= len(piece):
+                skip -= len(piece)
+                continue
+            yield piece[skip:] if skip else piece
+            skip = 0

@@ -27,8 +27,8 @@ class Session:
     def frames(self) -> int:
         return total_frames(self.script, self.sample_rate_hz)
 
-    def pieces(self) -> Iterator[bytes]:
-        return render_pcm(self.script, self.speech.pcm, self.cues, self.sample_rate_hz)
+    def pieces(self, start_ms: int = 0) -> Iterator[bytes]:
+        return render_pcm(self.script, self.speech.pcm, self.cues, self.sample_rate_hz, start_ms)
 
 
 def make_speech(voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM, volume: float = 1.0,

@@ -1,0 +1,348 @@
+"""Playback: the controls against a clock the tests control, the display, choosing exercises,
+then real playback through ALSA (the file plugin, no sound card) and the keyboard in a real pty."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.test_render import FAKE_CUES, fake_frames, fake_speech
+from tests.test_script import make_exercise, make_program
+from voicecoach.cli import cli
+from voicecoach.player import (
+    NOTICE_GAP_MS,
+    Display,
+    Keys,
+    Player,
+    Timeline,
+    find_exercise,
+    render_span,
+    run,
+    select_exercises,
+    status_line,
+)
+from voicecoach.program import Hold, Move, load_builtin
+from voicecoach.render import MeasuredDurations, frame_at, render_pcm
+from voicecoach.script import OptionError, compile_script
+
+RATE = 22050
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class FakePlayback:
+    def __init__(self, out: FakeAudio, pcm: bytes):
+        self.out, self.pcm, self.stopped = out, pcm, False
+        self.started = out.clock()
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def is_playing(self) -> bool:
+        return not self.stopped and self.out.clock() < self.started + len(self.pcm) / 2 / RATE
+
+
+class FakeAudio:
+    def __init__(self, clock: Clock):
+        self.clock = clock
+        self.played: list[FakePlayback] = []
+
+    def play(self, pcm: bytes, sample_rate_hz: int) -> FakePlayback:
+        playback = FakePlayback(self, pcm)
+        self.played.append(playback)
+        return playback
+
+
+def two_exercise_script():
+    program = make_program(
+        make_exercise(name="Lifts", reps=2, movement=(Move("Lift.", 2), Hold(12.0))),
+        make_exercise(name="Bends", reps=2, each_side=True),
+    )
+    return compile_script(program, durations=MeasuredDurations(fake_frames, FAKE_CUES, RATE))
+
+
+def session_pcm(script, start_ms=0):
+    return b"".join(render_pcm(script, fake_speech, FAKE_CUES, RATE, start_ms))
+
+
+@pytest.fixture
+def rig():
+    script = two_exercise_script()
+    clock = Clock()
+    audio = FakeAudio(clock)
+    player = Player(script, render=lambda a, b: render_span(lambda ms: render_pcm(script, fake_speech, FAKE_CUES, RATE, ms), a, b, RATE),
+                    speak=fake_speech, audio=audio, sample_rate_hz=RATE, clock=clock)
+    return script, clock, audio, player
+
+
+def test_plays_the_whole_session_as_one_buffer(rig):
+    script, clock, audio, player = rig
+    player.start(0)
+    assert [p.pcm for p in audio.played] == [session_pcm(script)]
+    clock.advance(script.duration_s / 2)
+    assert player.poll() and abs(player.position_ms() - script.duration_ms / 2) <= 1
+    clock.advance(script.duration_s)
+    assert not player.poll() and player.ended and len(audio.played) == 1
+
+
+def test_pause_in_silence_resumes_exactly_there_after_a_notice(rig):
+    script, clock, audio, player = rig
+    timeline = player.timeline
+    silence = next(e for e in script.events if e.kind == "silence" and e.duration_ms > 2000)
+    player.start(0)
+    clock.advance(silence.start_s + 1.0)
+    player.toggle_pause()
+    assert audio.played[0].stopped and audio.played[1].pcm == fake_speech("Paused.")
+    clock.advance(30)  # time passes while paused; the session does not move
+    assert player.position_ms() == silence.start_ms + 1000
+    player.toggle_pause()
+    lead = fake_speech("Resuming.") + bytes(2 * frame_at(NOTICE_GAP_MS, RATE))
+    assert audio.played[2].pcm == lead + session_pcm(script, silence.start_ms + 1000)
+    assert player.position_ms() == silence.start_ms + 1000  # the notice plays first
+    clock.advance(len(lead) / 2 / RATE + 2.0)
+    assert abs(player.position_ms() - (silence.start_ms + 3000)) <= 1
+    assert timeline.resume_point(silence.start_ms + 1000) == silence.start_ms + 1000
+
+
+def test_pause_mid_line_resumes_from_the_start_of_the_line(rig):
+    script, clock, audio, player = rig
+    line = next(e for e in script.events if e.kind == "speech" and e.duration_ms > 100 and e.start_ms > 0)
+    player.start(0)
+    clock.advance(line.start_s + 0.05)
+    player.toggle_pause()
+    player.toggle_pause()
+    resumed = audio.played[-1].pcm
+    assert resumed.endswith(session_pcm(script, line.start_ms))
+
+
+def test_next_skips_to_the_next_exercise_then_to_the_end(rig):
+    script, clock, audio, player = rig
+    starts = [start for _, start in player.timeline.exercises]
+    player.start(0)
+    clock.advance(1)
+    assert player.position_ms() < starts[0]  # still in the introduction
+    player.next_exercise()
+    assert player.position_ms() == starts[0] and audio.played[-1].pcm == session_pcm(script, starts[0])
+    player.next_exercise()
+    assert player.position_ms() == starts[1]
+    player.next_exercise()
+    assert player.position_ms() == player.timeline.ending_ms
+    assert script.events[player.timeline.index_at(player.timeline.ending_ms)].text.startswith("That is the end")
+
+
+def test_restart_goes_to_the_exercise_start_and_twice_to_the_previous(rig):
+    script, clock, audio, player = rig
+    starts = [start for _, start in player.timeline.exercises]
+    player.start(starts[1])
+    clock.advance(20)
+    player.restart_exercise()
+    assert player.position_ms() == starts[1]
+    clock.advance(0.5)
+    player.restart_exercise()
+    assert player.position_ms() == starts[0]
+    clock.advance(5)
+    player.restart_exercise()  # not "twice" any more: the current one again
+    assert player.position_ms() == starts[0]
+
+
+def test_long_sessions_play_in_segments_anchored_to_the_clock(rig, monkeypatch):
+    import voicecoach.player as player_module
+
+    script, clock, audio, player = rig
+    monkeypatch.setattr(player_module, "SEGMENT_MAX_MS", script.duration_ms // 2)
+    player.timeline = Timeline(script)
+    player.start(0)
+    first_end = player._segment_end_ms
+    boundary_event = script.events[player.timeline.index_at(first_end)]
+    assert boundary_event.kind == "silence" and 0 < first_end < script.duration_ms
+    clock.advance(first_end / 1000 + 0.030)  # the device finished 30 ms late
+    assert player.poll()
+    second = audio.played[-1].pcm
+    assert second == session_pcm(script, first_end + 30)[: len(second)]  # 30 ms of silence skipped
+    assert player.position_ms() == first_end + 30
+    clock.advance(script.duration_s)
+    while player.poll():
+        clock.advance(1)
+    assert player.ended
+
+
+def test_quit_and_summary_with_the_run_loop(rig):
+    script, clock, audio, player = rig
+
+    class ScriptedKeys:
+        def __init__(self, presses):
+            self.presses = list(presses)
+
+        def read(self, timeout_s):
+            clock.advance(timeout_s)
+            return self.presses.pop(0) if self.presses else None
+
+    outcome = run(player, 0, ScriptedKeys([None] * 40 + ["n", None, "q"]), Display(enabled=False))
+    assert not outcome.finished and outcome.stopped_in == 1 and outcome.exercises_done == 1
+    assert audio.played[-1].stopped
+
+
+def test_status_line_shows_where_we_are(rig):
+    script, _, _, player = rig
+    hold = next(e for e in script.events if e.cue == "hold-start")
+    line = status_line(player.timeline, hold.start_ms + 4000, paused=False, width=120)
+    assert line.startswith("Playing | 1/2 Lifts | rep 1/2 | hold 8s |")
+    side = next(e for e in script.events if e.side == "right" and e.rep == 2)
+    assert "2/2 Bends | right | rep 2/2" in status_line(player.timeline, side.start_ms, paused=True, width=120)
+    assert status_line(player.timeline, 0, False, 120).startswith("Playing | Introduction")
+    assert len(status_line(player.timeline, 0, False, 30)) <= 29
+
+
+@pytest.mark.parametrize(("spec", "index"), [("1", 0), ("2", 1), ("hamstring stretch", 1), ("Ham", 1),
+                                             ("single", 0), (" 2 ", 1)])
+def test_find_exercise(spec, index):
+    assert find_exercise(load_builtin("intermediate"), spec) == index
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("3", "there is no exercise 3: Intermediate back exercise program has 2 (1 Single knee to chest stretch, 2 Hamstring stretch)"),
+    ("0", "there is no exercise 0"),
+    ("hamstrng strech", "did you mean 'Hamstring stretch'?"),
+    ("", "no exercise called ''"),
+])
+def test_find_exercise_mistakes(spec, message):
+    with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        find_exercise(load_builtin("intermediate"), spec)
+
+
+def test_select_exercises_keeps_program_order():
+    chosen = select_exercises(load_builtin("beginning"), ("heel raises", "1", "heel raises"))
+    assert [e.name for e in chosen.exercises] == ["Ankle pumps", "Heel raises"]
+
+
+# --- the command, through real ALSA with no sound card (the file plugin) ---
+
+needs_alsa = pytest.mark.skipif(not Path("/usr/share/alsa/alsa.conf").exists(), reason="no ALSA configuration")
+
+QUICK = """\
+title: Quick
+exercises:
+  - name: Squeeze
+    position: Sit.
+    reps: 1
+    movement:
+      - hold: 1
+"""
+
+
+def alsa_env(tmp_path, capture: Path | None) -> dict[str, str]:
+    conf = tmp_path / "asound.conf"
+    if capture is None:  # no default device at all
+        conf.write_text("</usr/share/alsa/alsa.conf>\n")
+    else:
+        conf.write_text(f'</usr/share/alsa/alsa.conf>\npcm.!default {{ type file; slave.pcm "null"; '
+                        f'file "| cat >> {capture}"; format "raw" }}\n')
+    return {**os.environ, "ALSA_CONFIG_PATH": str(conf)}
+
+
+@needs_alsa
+def test_real_playback_plays_exactly_the_exported_session(tmp_path, write_program):
+    program = write_program(QUICK)
+    capture = tmp_path / "played.raw"
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "play", str(program), "--pace", "4", "--from", "1"],
+                          capture_output=True, text=True, env=alsa_env(tmp_path, capture), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Done: Quick, 0:")
+    exported = tmp_path / "quick.wav"
+    assert CliRunner().invoke(cli, ["export", str(program), "--pace", "4", "-o", str(exported)]).exit_code == 0
+    import wave
+
+    with wave.open(str(exported)) as audio:
+        whole = audio.readframes(audio.getnframes())
+    shown = compile_script  # the played part starts at exercise 1's first event
+    timeline_start = next(e for e in _script_of(program).events if e.exercise == "Squeeze").start_ms
+    time.sleep(0.2)  # cat flushes the pipe
+    assert capture.read_bytes() == whole[2 * frame_at(timeline_start, RATE):]
+    assert shown is not None
+
+
+def _script_of(program: Path):
+    from voicecoach.program import load_program
+    from voicecoach.script import Options
+    from voicecoach.session import make_speech, prepare_session
+
+    return prepare_session(load_program(program), Options(pace=4), make_speech()).script
+
+
+@needs_alsa
+def test_no_audio_device_is_one_line(tmp_path, write_program):
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "play", str(write_program(QUICK))],
+                          capture_output=True, text=True, env=alsa_env(tmp_path, None), timeout=60)
+    assert done.returncode == 4
+    assert done.stderr.count("\n") == 1 and "ALSA lib" not in done.stderr
+    assert done.stderr.startswith("Error: no audio output device could be opened")
+    assert "voicecoach export" in done.stderr and "-o session.mp3" in done.stderr
+
+
+def test_from_and_only_mistakes_are_one_line():
+    result = CliRunner().invoke(cli, ["play", "intermediate", "--from", "hamstrng"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "did you mean 'Hamstring stretch'?" in result.stderr
+    result = CliRunner().invoke(cli, ["play", "beginning", "--only", "7"])
+    assert result.exit_code == 2 and "there is no exercise 7" in result.stderr
+
+
+# --- the keyboard in a real pseudo-terminal ---
+
+pexpect = pytest.importorskip("pexpect")
+
+
+@needs_alsa
+def test_keyboard_pause_skip_quit_in_a_terminal(tmp_path):
+    capture = tmp_path / "played.raw"
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate"], env=alsa_env(tmp_path, capture),
+                          encoding="utf-8", timeout=30, dimensions=(24, 120))
+    child.expect("Playing \\| Introduction")
+    child.send(" ")
+    child.expect("Paused  \\| Introduction")
+    child.send(" ")
+    child.expect("Playing")
+    child.send("n")
+    child.expect("Playing \\| 1/2 Single knee to chest stretch")
+    child.send("n")
+    child.expect("Playing \\| 2/2 Hamstring stretch")
+    child.send("q")
+    child.expect("Stopped at \\d+:\\d\\d, in exercise 2 of 2 \\(Hamstring stretch\\). To go on from there: "
+                 "voicecoach play intermediate --from 2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+@needs_alsa
+def test_ctrl_c_stops_restores_the_terminal_and_says_how_to_go_on(tmp_path):
+    # The shell traps SIGINT (a handler, which exec resets: the player still gets Ctrl-C) so it
+    # lives on to print the exit code and whether the terminal is back in canonical mode.
+    child = pexpect.spawn("/bin/sh", ["-c", f"trap true INT; {sys.executable} -m voicecoach play advanced --pace 0.5; "
+                                             "echo EXIT=$?; stty -a | grep -o -- '-\\?icanon' | head -1"],
+                          env=alsa_env(tmp_path, tmp_path / "played.raw"), encoding="utf-8", timeout=30)
+    child.expect("Playing")
+    child.send("n")
+    child.expect("1/2 Hip flexor stretch")
+    child.sendintr()
+    child.expect("Stopped at \\d+:\\d\\d, in exercise 1 of 2 \\(Hip flexor stretch\\). "
+                 "To go on from there: voicecoach play advanced --pace 0.5 --from 1")
+    child.expect("EXIT=130")
+    child.expect("icanon")  # canonical mode is back on: the terminal was restored
+    assert "-icanon" not in child.after
+    child.expect(pexpect.EOF)

@@ -1,0 +1,482 @@
+"""Live playback: one continuous stream, controls, a one-line display, and the audio device.
+
+The Player is driven by a clock and an audio output it is given, so its behaviour (pause,
+resume, skip, restart, segment changes) is tested against a clock the tests control.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import ctypes
+import ctypes.util
+import difflib
+import os
+import select
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from voicecoach.errors import VoicecoachError
+from voicecoach.program import Exercise, Program
+from voicecoach.render import BYTES_PER_FRAME, frame_at
+from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, OptionError, Script, format_length
+
+# A buffer longer than this is played in segments, split in the middle of a silence of at least
+# SPLIT_SILENCE_MS; each segment is anchored to the session clock, so a late start is absorbed by
+# trimming that silence and never accumulates.
+SEGMENT_MAX_MS = 60 * 60_000
+SPLIT_SILENCE_MS = 400
+NOTICE_GAP_MS = 400  # silence between "Resuming." and the session
+RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
+INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
+
+
+class DeviceError(VoicecoachError):
+    """No audio device, or it failed."""
+
+    exit_code = 4
+
+
+class Playback(Protocol):
+    def stop(self) -> None: ...
+
+    def is_playing(self) -> bool: ...
+
+
+class AudioOut(Protocol):
+    """Plays one PCM buffer (mono int16) from its start; returns a handle to stop it."""
+
+    def play(self, pcm: bytes, sample_rate_hz: int) -> Playback: ...
+
+
+# --- the real device ------------------------------------------------------------------------------
+
+_ALSA_HANDLER = None  # kept alive: ALSA calls it
+
+
+def _silence_alsa() -> None:
+    """Stop libasound printing its own errors on the terminal; voicecoach says what went wrong."""
+    global _ALSA_HANDLER
+    if _ALSA_HANDLER is not None or not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("asound") or "libasound.so.2"
+    try:
+        library = ctypes.cdll.LoadLibrary(name)
+    except OSError:
+        return
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                    ctypes.c_char_p)
+    _ALSA_HANDLER = handler_type(lambda *args: None)
+    library.snd_lib_error_set_handler(_ALSA_HANDLER)
+
+
+class SimpleaudioOut:
+    """The default output: simpleaudio, one play_buffer per continuous stretch of the session."""
+
+    def __init__(self, export_hint: str = "voicecoach export PROGRAM -o session.mp3") -> None:
+        self.export_hint = export_hint
+        try:
+            import simpleaudio
+        except ImportError:
+            raise DeviceError(f"the simpleaudio package is missing; {INSTALL_ASOUND}") from None
+        self._simpleaudio = simpleaudio
+        _silence_alsa()
+
+    def play(self, pcm: bytes, sample_rate_hz: int) -> Playback:
+        error_type = getattr(self._simpleaudio, "SimpleaudioError", None) or getattr(
+            getattr(self._simpleaudio, "_simpleaudio", None), "SimpleaudioError", Exception)
+        try:
+            return self._simpleaudio.play_buffer(pcm, 1, BYTES_PER_FRAME, sample_rate_hz)
+        except error_type as error:
+            detail = str(error).split(" -- ")[-1].removeprefix("MSG: ").strip() or "unknown error"
+            raise DeviceError(f"no audio output device could be opened ({detail}); to listen elsewhere, "
+                              f"export the session instead: {self.export_hint}") from None
+
+
+# --- choosing exercises ---------------------------------------------------------------------------
+
+
+def find_exercise(program: Program, spec: str) -> int:
+    """The index of the exercise named or numbered by spec (case-insensitive; a unique prefix will do)."""
+    names = [exercise.name for exercise in program.exercises]
+    text = spec.strip()
+    if text.isdigit():
+        number = int(text)
+        if 1 <= number <= len(names):
+            return number - 1
+        raise OptionError(f"there is no exercise {number}: {program.title} has {len(names)} ({_listing(names)})")
+    folded = [name.casefold() for name in names]
+    if text.casefold() in folded:
+        return folded.index(text.casefold())
+    prefixed = [i for i, name in enumerate(folded) if name.startswith(text.casefold())] if text else []
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(text.casefold(), folded, n=1, cutoff=0.6)
+    hint = f"; did you mean '{names[folded.index(close[0])]}'?" if close else ""
+    return _raise(f"no exercise called '{spec}' in {program.title}{hint} Exercises: {_listing(names)}")
+
+
+def _raise(message: str) -> int:
+    raise OptionError(message)
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(f"{n} {name}" for n, name in enumerate(names, start=1))
+
+
+def select_exercises(program: Program, only: tuple[str, ...]) -> Program:
+    """The program with only the chosen exercises, in program order."""
+    if not only:
+        return program
+    keep = sorted({find_exercise(program, spec) for spec in only})
+    exercises: tuple[Exercise, ...] = tuple(program.exercises[i] for i in keep)
+    return replace(program, exercises=exercises)
+
+
+# --- where things are on the timeline -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """What is happening at a moment of the session, for the display and the controls."""
+
+    exercise_number: int | None
+    exercise: str | None
+    side: str | None
+    rep: int | None
+    reps: int | None
+    hold_left_ms: int | None
+
+
+class Timeline:
+    """Look-ups on a script by time: the event at a moment, exercise starts, holds."""
+
+    def __init__(self, script: Script):
+        self.script = script
+        self.starts = [event.start_ms for event in script.events]
+        self.exercises: list[tuple[str, int]] = []
+        for event in script.events:
+            if event.exercise is not None and event.exercise not in (name for name, _ in self.exercises):
+                self.exercises.append((event.exercise, event.start_ms))
+        self.reps: dict[tuple[str | None, str | None], int] = {}
+        for event in script.events:
+            if event.rep is not None:
+                key = (event.exercise, event.side)
+                self.reps[key] = max(self.reps.get(key, 0), event.rep)
+        # The closing lines start where the last exercise's events (its rest included) end.
+        self.ending_ms = max((e.end_ms for e in script.events if e.exercise is not None), default=0)
+
+    def index_at(self, ms: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, ms) - 1)
+
+    def exercise_index_at(self, ms: int) -> int | None:
+        """The exercise being done (or rested after) at ms; None before the first and at the end."""
+        event = self.script.events[self.index_at(ms)]
+        if event.exercise is None:
+            return None
+        return [name for name, _ in self.exercises].index(event.exercise)
+
+    def resume_point(self, ms: int) -> int:
+        """Where to go on after a pause at ms: a line or cue again from its start, silence exactly."""
+        event = self.script.events[self.index_at(ms)]
+        return event.start_ms if event.kind in ("speech", "cue") else ms
+
+    def place(self, ms: int) -> Place:
+        index = self.index_at(ms)
+        event = self.script.events[index]
+        number = self.exercise_index_at(ms)
+        hold_left = None
+        for earlier in reversed(self.script.events[max(0, index - 12) : index + 1]):
+            if earlier.cue == CUE_HOLD_END:
+                break
+            if earlier.cue == CUE_HOLD_START:
+                ends = next(e for e in self.script.events[self.index_at(earlier.start_ms):] if e.cue == CUE_HOLD_END)
+                hold_left = max(0, ends.start_ms - ms)
+                break
+        return Place(exercise_number=None if number is None else number + 1, exercise=event.exercise,
+                     side=event.side, rep=event.rep, reps=self.reps.get((event.exercise, event.side)),
+                     hold_left_ms=hold_left)
+
+    def split_point(self, start_ms: int) -> int:
+        """Where a buffer starting at start_ms should end: the session's end, or mid-silence near the limit."""
+        if self.script.duration_ms - start_ms <= SEGMENT_MAX_MS:
+            return self.script.duration_ms
+        limit = start_ms + SEGMENT_MAX_MS
+        best = None
+        for event in self.script.events[self.index_at(start_ms) :]:
+            if event.start_ms >= limit:
+                break
+            if event.kind == "silence" and event.duration_ms >= SPLIT_SILENCE_MS and event.start_ms > start_ms:
+                best = event.start_ms + event.duration_ms // 2
+        return best if best is not None else min(limit, self.script.duration_ms)
+
+
+def status_line(timeline: Timeline, ms: int, paused: bool, width: int) -> str:
+    """The one-line display: state, exercise N of M, side, rep, hold countdown, time, a bar."""
+    place = timeline.place(ms)
+    total = timeline.script.duration_ms
+    parts = ["Paused " if paused else "Playing"]
+    count = len(timeline.exercises)
+    if place.exercise is not None:
+        parts.append(f"{place.exercise_number}/{count} {place.exercise}")
+    elif ms >= timeline.ending_ms:
+        parts.append("Finishing")
+    else:
+        parts.append("Introduction")
+    if place.side:
+        parts.append(place.side)
+    if place.rep and place.reps:
+        parts.append(f"rep {place.rep}/{place.reps}")
+    if place.hold_left_ms is not None:
+        parts.append(f"hold {-(-place.hold_left_ms // 1000)}s")
+    clock = f"{format_length(ms)} / {format_length(total)}"
+    line = " | ".join(parts)
+    bar_width = max(0, min(20, width - len(line) - len(clock) - 8))
+    bar = ""
+    if bar_width >= 5:
+        filled = round(bar_width * min(ms, total) / max(total, 1))
+        bar = " [" + "#" * filled + "-" * (bar_width - filled) + "]"
+    return (line + " | " + clock + bar)[: max(0, width - 1)]
+
+
+# --- the player ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Player:
+    """Plays a script from any point, keeping the session position by the clock."""
+
+    script: Script
+    render: Callable[[int, int], bytes]  # PCM of the session from start_ms to end_ms
+    speak: Callable[[str], bytes]  # PCM of a short notice ("Paused.")
+    audio: AudioOut
+    sample_rate_hz: int
+    clock: Callable[[], float] = time.monotonic
+    timeline: Timeline = field(init=False)
+    paused: bool = field(default=False, init=False)
+    ended: bool = field(default=False, init=False)
+    visited: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self.timeline = Timeline(self.script)
+        self._playback: Playback | None = None
+        self._notice: Playback | None = None
+        self._segment_start_ms = 0
+        self._segment_end_ms = 0
+        self._wall_start = 0.0  # clock time at which _segment_start_ms sounds
+        self._paused_at_ms = 0
+        self._last_restart = -1e9
+
+    # -- position --
+
+    def position_ms(self) -> int:
+        if self.paused or self.ended:
+            return self._paused_at_ms
+        elapsed = round((self.clock() - self._wall_start) * 1000)
+        return max(self._segment_start_ms, min(self._segment_start_ms + elapsed, self._segment_end_ms))
+
+    # -- playing --
+
+    def start(self, at_ms: int = 0, lead: bytes = b"") -> None:
+        """Play from at_ms (after `lead`, a notice, in the same buffer) to the next split point."""
+        self._stop_sound()
+        at_ms = max(0, min(at_ms, self.script.duration_ms))
+        end_ms = self.timeline.split_point(at_ms)
+        pcm = self.render(at_ms, end_ms)
+        lead_ms = 0
+        if lead:
+            gap = bytes(frame_at(NOTICE_GAP_MS, self.sample_rate_hz) * BYTES_PER_FRAME)
+            lead += gap
+            lead_ms = len(lead) // BYTES_PER_FRAME * 1000 / self.sample_rate_hz
+        self._segment_start_ms, self._segment_end_ms = at_ms, end_ms
+        self._playback = self.audio.play(lead + pcm, self.sample_rate_hz)
+        self._wall_start = self.clock() + lead_ms / 1000
+        self.paused = False
+        self.ended = False
+        self._note_visit(at_ms)
+
+    def poll(self) -> bool:
+        """Keep the stream going; False once the session has ended."""
+        if self.paused or self.ended:
+            return not self.ended
+        position = self.position_ms()
+        self._note_visit(position)
+        if position < self._segment_end_ms:
+            return True
+        if self._playback is not None and self._playback.is_playing():
+            return True
+        if self._segment_end_ms >= self.script.duration_ms:
+            self.ended = True
+            self._paused_at_ms = self.script.duration_ms
+            return False
+        # Next segment, on the session clock: skip the silence we are late by.
+        late_ms = max(0, round((self.clock() - self._wall_start) * 1000) - (self._segment_end_ms - self._segment_start_ms))
+        boundary = self._segment_end_ms
+        self.start(boundary + late_ms)
+        self._wall_start -= late_ms / 1000
+        self._segment_start_ms = boundary
+        return True
+
+    def _note_visit(self, ms: int) -> None:
+        index = self.timeline.exercise_index_at(ms)
+        if index is not None:
+            self.visited.add(self.timeline.exercises[index][0])
+
+    def _stop_sound(self) -> None:
+        for handle in (self._playback, self._notice):
+            if handle is not None:
+                handle.stop()
+        self._playback = self._notice = None
+
+    def stop(self) -> None:
+        if not self.paused and not self.ended:
+            self._paused_at_ms = self.position_ms()
+        self._stop_sound()
+        self.ended = True
+
+    # -- controls --
+
+    def toggle_pause(self) -> None:
+        if self.ended:
+            return
+        if self.paused:
+            self.start(self.timeline.resume_point(self._paused_at_ms), lead=self.speak("Resuming."))
+        else:
+            self._paused_at_ms = self.position_ms()
+            self._stop_sound()
+            self.paused = True
+            self._notice = self.audio.play(self.speak("Paused."), self.sample_rate_hz)
+
+    def next_exercise(self) -> None:
+        here = self.position_ms()
+        later = [start for _, start in self.timeline.exercises if start > here]
+        self.start(later[0] if later else self.timeline.ending_ms)
+
+    def restart_exercise(self) -> None:
+        """The current exercise from its start; pressed twice in a row, the previous one."""
+        now = self.clock()
+        twice = now - self._last_restart < RESTART_TWICE_S
+        self._last_restart = now
+        here = self.position_ms()
+        index = self.timeline.exercise_index_at(here)
+        if index is None:
+            index = len(self.timeline.exercises) - 1 if here >= self.timeline.ending_ms else 0
+        if twice:
+            index = max(0, index - 1)
+        self.start(self.timeline.exercises[index][1])
+
+
+# --- terminal: keys and display -----------------------------------------------------------------------
+
+
+class Keys:
+    """Single key presses from a terminal on stdin (cbreak mode, so Ctrl-C still interrupts)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stdin.isatty()
+        self._saved = None
+
+    def __enter__(self) -> Keys:
+        if self.enabled:
+            import termios
+            import tty
+
+            self._fd = sys.stdin.fileno()
+            self._saved = termios.tcgetattr(self._fd)
+            tty.setcbreak(self._fd)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._saved is not None:
+            import termios
+
+            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+    def read(self, timeout_s: float) -> str | None:
+        if not self.enabled:
+            time.sleep(timeout_s)
+            return None
+        ready, _, _ = select.select([self._fd], [], [], timeout_s)
+        if not ready:
+            return None
+        data = os.read(self._fd, 32).decode("utf-8", "replace")
+        return data[:1] if data else None
+
+
+class Display:
+    """One status line, rewritten in place; finished with a newline however the session ends."""
+
+    def __init__(self, enabled: bool, stream=None):
+        self.stream = stream or sys.stdout
+        self.enabled = enabled
+        self._shown = False
+
+    def show(self, line: str) -> None:
+        if self.enabled:
+            self.stream.write("\r" + line + "\x1b[K")
+            self.stream.flush()
+            self._shown = True
+
+    def close(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+    def width(self) -> int:
+        with contextlib.suppress(OSError, ValueError):
+            return os.get_terminal_size(self.stream.fileno()).columns
+        return 80
+
+
+@dataclass(frozen=True)
+class Outcome:
+    finished: bool
+    position_ms: int
+    elapsed_s: float
+    exercises_done: int
+    stopped_in: int | None  # exercise number where it stopped, if it did
+
+
+KEY_ACTIONS = {" ": "toggle_pause", "n": "next_exercise", "p": "restart_exercise"}
+
+
+def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: float = 0.05) -> Outcome:
+    """Play to the end or until 'q'; Ctrl-C propagates after the sound is stopped."""
+    began = time.monotonic()
+    finished = False
+    try:
+        player.start(start_ms)
+        while player.poll():
+            key = keys.read(tick_s)
+            if key in ("q", "Q"):
+                break
+            action = KEY_ACTIONS.get(key.lower() if key else "")
+            if action:
+                getattr(player, action)()
+            display.show(status_line(player.timeline, player.position_ms(), player.paused, display.width()))
+        else:
+            finished = True
+    finally:
+        player.stop()
+        display.close()
+    position = player.position_ms()
+    index = player.timeline.exercise_index_at(position)
+    return Outcome(finished=finished, position_ms=position, elapsed_s=time.monotonic() - began,
+                   exercises_done=len(player.visited), stopped_in=None if index is None else index + 1)
+
+
+def render_span(pieces_from: Callable[[int], Iterator[bytes]], start_ms: int, end_ms: int,
+                sample_rate_hz: int) -> bytes:
+    """Join rendered pieces from start_ms, cut at end_ms (frame-exact)."""
+    wanted = (frame_at(end_ms, sample_rate_hz) - frame_at(start_ms, sample_rate_hz)) * BYTES_PER_FRAME
+    out = bytearray()
+    for piece in pieces_from(start_ms):
+        out += piece
+        if len(out) >= wanted:
+            break
+    return bytes(out[:wanted])
