@@ -22,13 +22,12 @@ from voicecoach.player import (
     Player,
     Timeline,
     find_exercise,
-    render_span,
     run,
     select_exercises,
     status_line,
 )
 from voicecoach.program import Hold, Move, load_builtin
-from voicecoach.render import MeasuredDurations, frame_at, render_pcm
+from voicecoach.render import MeasuredDurations, frame_at, render_pcm, render_span
 from voicecoach.script import OptionError, compile_script
 
 RATE = 22050
@@ -85,7 +84,7 @@ def rig():
     script = two_exercise_script()
     clock = Clock()
     audio = FakeAudio(clock)
-    player = Player(script, render=lambda a, b: render_span(lambda ms: render_pcm(script, fake_speech, FAKE_CUES, RATE, ms), a, b, RATE),
+    player = Player(script, render=lambda a, b: render_span(script, fake_speech, FAKE_CUES, RATE, a, b),
                     speak=fake_speech, audio=audio, sample_rate_hz=RATE, clock=clock)
     return script, clock, audio, player
 
@@ -269,11 +268,9 @@ def test_real_playback_plays_exactly_the_exported_session(tmp_path, write_progra
 
     with wave.open(str(exported)) as audio:
         whole = audio.readframes(audio.getnframes())
-    shown = compile_script  # the played part starts at exercise 1's first event
-    timeline_start = next(e for e in _script_of(program).events if e.exercise == "Squeeze").start_ms
+    played_from = dict(_script_of(program).exercise_starts())["Squeeze"]  # --from 1
     time.sleep(0.2)  # cat flushes the pipe
-    assert capture.read_bytes() == whole[2 * frame_at(timeline_start, RATE):]
-    assert shown is not None
+    assert capture.read_bytes() == whole[2 * frame_at(played_from, RATE):]
 
 
 def _script_of(program: Path):
@@ -346,3 +343,18 @@ def test_ctrl_c_stops_restores_the_terminal_and_says_how_to_go_on(tmp_path):
     child.expect("icanon")  # canonical mode is back on: the terminal was restored
     assert "-icanon" not in child.after
     child.expect(pexpect.EOF)
+
+
+@needs_alsa
+def test_sigterm_stops_play_like_ctrl_c(tmp_path):
+    """Background jobs ignore SIGINT, so SIGTERM (and SIGHUP) must stop a session cleanly too."""
+    import signal
+
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "advanced"], env=alsa_env(tmp_path, tmp_path / "p.raw"),
+                          encoding="utf-8", timeout=30)
+    child.expect("Playing \\| Introduction")
+    child.kill(signal.SIGTERM)
+    child.expect("Stopped at 0:\\d\\d, before the first exercise. To start again: voicecoach play advanced")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130

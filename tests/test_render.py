@@ -8,7 +8,15 @@ import pytest
 
 from tests.test_script import FAKE, make_exercise, make_program
 from voicecoach.program import Hold, Move
-from voicecoach.render import MAX_PIECE_FRAMES, MeasuredDurations, RenderError, frame_at, render_pcm, total_frames
+from voicecoach.render import (
+    MAX_PIECE_FRAMES,
+    MeasuredDurations,
+    RenderError,
+    frame_at,
+    render_pcm,
+    render_span,
+    total_frames,
+)
 from voicecoach.script import compile_script
 from voicecoach.speech import SAMPLE_RATE_HZ, ms_for_frames
 
@@ -62,3 +70,21 @@ def test_pieces_are_bounded_so_memory_stays_flat():
     biggest_sound = max(len(fake_speech(e.text)) for e in script.events if e.kind == "speech")
     pieces = render_pcm(script, fake_speech, FAKE_CUES, RATE)
     assert max(len(piece) for piece in pieces) <= max(2 * MAX_PIECE_FRAMES, biggest_sound)
+
+
+def test_a_span_for_playback_is_the_same_audio_as_the_stream():
+    """render_span (zeroed buffer, sounds copied in) and render_pcm (streamed) place alike."""
+    import random
+
+    program = make_program(make_exercise(reps=2, each_side=True, movement=(Move("Lift.", 2), Hold(3.0))))
+    script = compile_script(program, durations=MeasuredDurations(fake_frames, FAKE_CUES, RATE))
+    whole = b"".join(render_pcm(script, fake_speech, FAKE_CUES, RATE))
+    assert render_span(script, fake_speech, FAKE_CUES, RATE, 0, script.duration_ms) == whole
+    chooser = random.Random(7)
+    for _ in range(200):
+        start = chooser.randrange(script.duration_ms)
+        end = chooser.randrange(start, script.duration_ms + 1)
+        span = render_span(script, fake_speech, FAKE_CUES, RATE, start, end)
+        assert span == whole[2 * frame_at(start, RATE) : 2 * frame_at(end, RATE)], (start, end)
+        streamed = b"".join(render_pcm(script, fake_speech, FAKE_CUES, RATE, start))
+        assert streamed == whole[2 * frame_at(start, RATE) :]

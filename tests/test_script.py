@@ -348,3 +348,23 @@ def test_a_very_long_session_is_announced_in_hours():
                                     rest_between_reps_s=0) for i in range(1))
     script = compile_script(make_program(*exercises))
     assert script.duration_ms > 16 * 3600 * 1000 and "hours" in script.events[2].text
+
+
+def test_a_summary_that_never_settles_still_compiles():
+    """If saying the minutes changes the minutes back and forth, the compiler keeps its last pass."""
+
+    class Oscillating(FakeDurations):
+        def speech_ms(self, text: str) -> int:
+            if "minute" in text:  # "under a minute" makes it a minute long, "about one minute" not
+                return 25_000 if "under" in text else 100
+            return 100
+
+    lengths = {}
+    for minutes in (0, 1):
+        from voicecoach.script import _Timeline
+
+        lengths[minutes] = _Timeline(Oscillating(), 1.0).session(make_program(make_exercise(reps=1)), minutes)[-1].end_ms
+    assert lengths[0] >= 30_000 > lengths[1]  # it really flips
+
+    script = compile_script(make_program(make_exercise(reps=1)), durations=Oscillating())
+    assert script.events[-1].cue == "session-end"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,18 @@ import click
 
 from voicecoach import __version__
 from voicecoach.errors import VoicecoachError
-from voicecoach.export import export_session
-from voicecoach.player import Display, Keys, Player, SimpleaudioOut, find_exercise, render_span, run, select_exercises
+from voicecoach.export import check_target, export_session, format_for
+from voicecoach.player import (
+    Display,
+    Keys,
+    Player,
+    SimpleaudioOut,
+    find_exercise,
+    run,
+    select_exercises,
+)
 from voicecoach.program import builtin_names, load_builtin, resolve_program
+from voicecoach.render import render_span
 from voicecoach.script import (
     DEFAULT_RATE_WPM,
     MAX_PACE,
@@ -33,8 +44,8 @@ from voicecoach.speech import (
     MAX_RATE_WPM,
     MIN_RATE_WPM,
     EngineMissing,
-    Pyttsx3Engine,
     PhraseCache,
+    Pyttsx3Engine,
     check_rate,
     check_volume,
     default_cache_dir,
@@ -170,8 +181,19 @@ def show(program: str, pace: float, voice: str | None, rate: int, volume: float,
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
-def _terminate(signum, frame):  # SIGTERM unwinds like Ctrl-C, so temporary files are removed
+def _terminate(signum, frame):  # SIGTERM/SIGHUP unwind like Ctrl-C: temporary files go, the terminal is restored
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """Make SIGTERM and SIGHUP (a closed terminal) stop the command the way Ctrl-C does."""
+    previous = {number: signal.signal(number, _terminate) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @cli.command()
@@ -184,25 +206,16 @@ def _terminate(signum, frame):  # SIGTERM unwinds like Ctrl-C, so temporary file
 def export(program: str, output: Path, pace: float, voice: str | None, rate: int, volume: float,
            subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
-    from voicecoach.export import check_target, format_for
-
     format_for(output)
     check_target(output)
     speech = make_speech(voice, rate, volume)
     session = prepare_session(resolve_program(program), Options(pace=pace), speech, volume)
-    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        if sys.stderr.isatty():
-            with click.progressbar(length=session.frames, label=f"Writing {output.name}", file=sys.stderr) as bar:
-                result = export_session(session.script, session.pieces(), output, session.sample_rate_hz,
-                                        subtitles, progress=bar.update)
-        else:
-            result = export_session(session.script, session.pieces(), output, session.sample_rate_hz, subtitles)
+        with _stop_signals_interrupt():
+            result = _write(session, output, subtitles)
     except KeyboardInterrupt:
         click.echo(f"Stopped; {output} was not written.", err=True)
         raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     size_mb = result.size_bytes / 1_000_000
     extra = f" and {result.subtitles}" if result.subtitles else ""
     click.echo(f"Wrote {result.path}{extra}: {format_length(session.script.duration_ms)}, "
@@ -230,7 +243,8 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
     for notice in ("Paused.", "Resuming."):
         session.speech.pcm(notice)  # ready before they are needed
     player = Player(session.script,
-                    render=lambda start, end: render_span(session.pieces, start, end, session.sample_rate_hz),
+                    render=lambda start, end: render_span(session.script, session.speech.pcm, session.cues,
+                                                          session.sample_rate_hz, start, end),
                     speak=session.speech.pcm, audio=out, sample_rate_hz=session.sample_rate_hz)
     start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
 
@@ -254,7 +268,7 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
                 f"To go on from there: {' '.join(words)}")
 
     try:
-        with Keys(enabled=True) as keys:  # the terminal is restored however the session ends
+        with _stop_signals_interrupt(), Keys(enabled=True) as keys:  # the terminal is restored however it ends
             outcome = run(player, start_ms, keys, Display(enabled=not quiet and sys.stdout.isatty()))
     except KeyboardInterrupt:
         click.echo(resume_hint(), err=True)
@@ -264,6 +278,15 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
                    f"{outcome.exercises_done} exercise{'' if outcome.exercises_done == 1 else 's'}.")
     else:
         click.echo(resume_hint())
+
+
+def _write(session, output: Path, subtitles: bool):
+    """Export with a progress bar on a terminal, silently otherwise."""
+    if not sys.stderr.isatty():
+        return export_session(session.script, session.pieces(), output, session.sample_rate_hz, subtitles)
+    with click.progressbar(length=session.frames, label=f"Writing {output.name}", file=sys.stderr) as bar:
+        return export_session(session.script, session.pieces(), output, session.sample_rate_hz, subtitles,
+                              progress=bar.update)
 
 
 @cli.command()

@@ -69,12 +69,7 @@ def format_for(path: Path) -> str:
 
 def chapters_of(script: Script) -> tuple[Chapter, ...]:
     """An introduction chapter, then one per exercise (the last runs to the end of the session)."""
-    marks: list[tuple[str, int]] = []
-    seen: set[str] = set()
-    for event in script.events:
-        if event.exercise is not None and event.exercise not in seen:
-            seen.add(event.exercise)
-            marks.append((f"{len(seen)}. {event.exercise}", event.start_ms))
+    marks = [(f"{number}. {name}", start) for number, (name, start) in enumerate(script.exercise_starts(), start=1)]
     if not marks or marks[0][1] > 0:
         marks.insert(0, ("Introduction", 0))
     ends = [start for _, start in marks[1:]] + [script.duration_ms]

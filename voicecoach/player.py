@@ -15,7 +15,7 @@ import os
 import select
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -157,10 +157,11 @@ class Timeline:
     def __init__(self, script: Script):
         self.script = script
         self.starts = [event.start_ms for event in script.events]
-        self.exercises: list[tuple[str, int]] = []
-        for event in script.events:
-            if event.exercise is not None and event.exercise not in (name for name, _ in self.exercises):
-                self.exercises.append((event.exercise, event.start_ms))
+        self.exercises = list(script.exercise_starts())
+        self._names = [name for name, _ in self.exercises]
+        hold_starts = [e.start_ms for e in script.events if e.cue == CUE_HOLD_START]
+        hold_ends = [e.start_ms for e in script.events if e.cue == CUE_HOLD_END]
+        self.holds = list(zip(hold_starts, hold_ends))  # (start, end) of every hold, in order
         self.reps: dict[tuple[str | None, str | None], int] = {}
         for event in script.events:
             if event.rep is not None:
@@ -175,9 +176,7 @@ class Timeline:
     def exercise_index_at(self, ms: int) -> int | None:
         """The exercise being done (or rested after) at ms; None before the first and at the end."""
         event = self.script.events[self.index_at(ms)]
-        if event.exercise is None:
-            return None
-        return [name for name, _ in self.exercises].index(event.exercise)
+        return None if event.exercise is None else self._names.index(event.exercise)
 
     def resume_point(self, ms: int) -> int:
         """Where to go on after a pause at ms: a line or cue again from its start, silence exactly."""
@@ -189,13 +188,9 @@ class Timeline:
         event = self.script.events[index]
         number = self.exercise_index_at(ms)
         hold_left = None
-        for earlier in reversed(self.script.events[max(0, index - 12) : index + 1]):
-            if earlier.cue == CUE_HOLD_END:
-                break
-            if earlier.cue == CUE_HOLD_START:
-                ends = next(e for e in self.script.events[self.index_at(earlier.start_ms):] if e.cue == CUE_HOLD_END)
-                hold_left = max(0, ends.start_ms - ms)
-                break
+        latest = bisect.bisect_right(self.holds, (ms, float("inf"))) - 1
+        if latest >= 0 and self.holds[latest][0] <= ms < self.holds[latest][1]:
+            hold_left = self.holds[latest][1] - ms
         return Place(exercise_number=None if number is None else number + 1, exercise=event.exercise,
                      side=event.side, rep=event.rep, reps=self.reps.get((event.exercise, event.side)),
                      hold_left_ms=hold_left)
@@ -468,15 +463,3 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
     index = player.timeline.exercise_index_at(position)
     return Outcome(finished=finished, position_ms=position, elapsed_s=time.monotonic() - began,
                    exercises_done=len(player.visited), stopped_in=None if index is None else index + 1)
-
-
-def render_span(pieces_from: Callable[[int], Iterator[bytes]], start_ms: int, end_ms: int,
-                sample_rate_hz: int) -> bytes:
-    """Join rendered pieces from start_ms, cut at end_ms (frame-exact)."""
-    wanted = (frame_at(end_ms, sample_rate_hz) - frame_at(start_ms, sample_rate_hz)) * BYTES_PER_FRAME
-    out = bytearray()
-    for piece in pieces_from(start_ms):
-        out += piece
-        if len(out) >= wanted:
-            break
-    return bytes(out[:wanted])

@@ -82,3 +82,29 @@ def render_pcm(script: Script, speech_pcm: Callable[[str], bytes], cues: Mapping
                 continue
             yield piece[skip:] if skip else piece
             skip = 0
+
+
+def render_span(script: Script, speech_pcm: Callable[[str], bytes], cues: Mapping[str, bytes],
+                sample_rate_hz: int, start_ms: int, end_ms: int) -> bytearray:
+    """The session from start_ms to end_ms in one buffer, for playback.
+
+    The same placement as render_pcm (each sound at frame_at of its event), but the buffer starts
+    zeroed and only the sounds are copied in: silence costs nothing, so the first sound of a live
+    session is not held up by rendering minutes of it.
+    """
+    first = frame_at(start_ms, sample_rate_hz)
+    out = bytearray((frame_at(end_ms, sample_rate_hz) - first) * BYTES_PER_FRAME)
+    for event in script.events:
+        if event.end_ms <= start_ms or event.kind == "silence":
+            continue
+        if event.start_ms >= end_ms:
+            break
+        sound = speech_pcm(event.text or "") if event.kind == "speech" else cues[event.cue or ""]
+        slot = frame_at(event.end_ms, sample_rate_hz) - frame_at(event.start_ms, sample_rate_hz)
+        if len(sound) // BYTES_PER_FRAME > slot:
+            raise RenderError(f"{event.kind} {event.text or event.cue!r} is longer than its slot of {slot} frames")
+        offset = (frame_at(event.start_ms, sample_rate_hz) - first) * BYTES_PER_FRAME
+        begin = max(0, -offset)
+        piece = sound[begin : begin + len(out) - max(0, offset)]
+        out[max(0, offset) : max(0, offset) + len(piece)] = piece
+    return out

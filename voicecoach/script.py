@@ -127,6 +127,14 @@ class Script:
     def duration_s(self) -> float:
         return self.duration_ms / 1000
 
+    def exercise_starts(self) -> tuple[tuple[str, int], ...]:
+        """Each exercise's name and the start of its first event, in order."""
+        starts: dict[str, int] = {}
+        for event in self.events:
+            if event.exercise is not None and event.exercise not in starts:
+                starts[event.exercise] = event.start_ms
+        return tuple(starts.items())
+
     def phrases(self) -> tuple[str, ...]:
         """Each distinct spoken text, in order of first use."""
         return tuple(dict.fromkeys(e.text for e in self.events if e.kind == "speech" and e.text))
@@ -164,10 +172,10 @@ def compile_script(program: Program, options: Options = Options(), durations: Du
     """Compile a program into its session script. Pure: no I/O, no clock."""
     # The intro says "about N minutes", which changes the length a little: settle N.
     minutes = 0
-    for _ in range(4):
+    for attempt in range(4):
         events = _Timeline(durations, options.pace).session(program, minutes)
         settled = _round_minutes(events[-1].end_ms)
-        if settled == minutes:
+        if settled == minutes or attempt == 3:  # settled, or oscillating: keep the last pass
             break
         minutes = settled
         del events  # before the next pass, so two timelines never sit in memory at once

@@ -1,0 +1,179 @@
+"""Benchmark live playback through a real-time sink: time to first sound, and drift at every cue.
+
+    .venv/bin/python scripts/bench_play.py [--program intermediate] [--repeat 3]
+
+Needs PulseAudio (apt-get install --no-install-recommends pulseaudio libasound2-plugins). It
+starts its own PulseAudio with a pipe sink paced by the system clock, routes ALSA to it, and
+reads the pipe in real time, so the capture is what a listener would hear, when they would hear
+it (FIELD_NOTES: bit-exact, 3.02 s of wall clock for 3.0 s of audio here).
+
+- first sound: from starting `voicecoach play` to the first audible sample arriving at the sink,
+  with an empty phrase cache (cold) and a filled one (warm);
+- drift: the whole session is played; every hold-start, hold-end and next-exercise cue is found
+  in the capture by normalized cross-correlation and its time, relative to the first cue, is
+  compared with the script's (`show --json`, same options). Sample positions in the capture are
+  real time because the sink writes at the system clock's pace and fills idle time with silence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.audio import find_sound  # noqa: E402 - the same cue finder the tests use
+from voicecoach.cues import load_cues  # noqa: E402
+
+RATE = 22050
+SILENT = 64  # |sample| above this is sound
+
+
+class Sink:
+    """A private PulseAudio with a pipe sink, and a thread reading the pipe as it is written."""
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.fifo = work / "sink.fifo"
+        self.runtime = work / "run"
+        self.runtime.mkdir(mode=0o700)
+        self.alsa_conf = work / "asound.conf"
+        self.alsa_conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type pulse }\nctl.!default { type pulse }\n")
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.runtime), "ALSA_CONFIG_PATH": str(self.alsa_conf)}
+        self.daemon = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+             "--log-target=file:" + str(work / "pulse.log"),
+             "-L", f"module-pipe-sink file={self.fifo} sink_name=pipe format=s16le rate={RATE} channels=1 "
+                   "use_system_clock_for_timing=yes",
+             "-L", "module-native-protocol-unix auth-anonymous=1"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not self.fifo.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.chunks: list[tuple[float, bytes]] = []
+        self.lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        fd = os.open(self.fifo, os.O_RDONLY)
+        while True:
+            data = os.read(fd, 8192)
+            if data:
+                with self.lock:
+                    self.chunks.append((time.monotonic(), data))
+
+    def mark(self) -> int:
+        with self.lock:
+            return len(self.chunks)
+
+    def first_sound_after(self, mark: int, timeout_s: float) -> float | None:
+        deadline = time.monotonic() + timeout_s
+        seen = mark
+        while time.monotonic() < deadline:
+            with self.lock:
+                new = self.chunks[seen:]
+                seen = len(self.chunks)
+            for arrival, data in new:
+                if np.abs(np.frombuffer(data, dtype="<i2")).max() > SILENT:
+                    return arrival
+            time.sleep(0.002)
+        return None
+
+    def audio_since(self, mark: int) -> np.ndarray:
+        with self.lock:
+            data = b"".join(chunk for _, chunk in self.chunks[mark:])
+        return np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32)
+
+    def close(self) -> None:
+        self.daemon.terminate()
+        self.daemon.wait(timeout=10)
+
+
+def first_sound(sink: Sink, program: str, cache: Path) -> float:
+    env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache)}
+    mark = sink.mark()
+    started = time.monotonic()
+    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    heard = sink.first_sound_after(mark, timeout_s=30)
+    player.send_signal(signal.SIGTERM)  # SIGINT is ignored in background jobs; play stops on both
+    player.wait(timeout=30)
+    if heard is None:
+        raise SystemExit(f"no sound arrived: {player.stderr.read().decode()}")
+    time.sleep(0.3)
+    return heard - started
+
+
+def drift(sink: Sink, program: str, cache: Path) -> tuple[int, float, float, float]:
+    """(cues compared, worst drift ms, drift of the last cue ms, session length s)."""
+    env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache)}
+    shown = subprocess.run([sys.executable, "-m", "voicecoach", "show", program, "--json"], env=env,
+                           capture_output=True, text=True, check=True)
+    data = json.loads(shown.stdout)
+    mark = sink.mark()
+    subprocess.run([sys.executable, "-m", "voicecoach", "play", program, "--quiet"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    audio = sink.audio_since(mark)
+    cues = {name: np.frombuffer(pcm, dtype=np.int16).astype(np.float32) for name, pcm in load_cues(RATE).items()}
+    found: list[tuple[int, str]] = []
+    expected: list[tuple[int, str]] = []
+    for name in ("next-exercise", "hold-start", "hold-end"):
+        found += [(frame, name) for frame in find_sound(audio, cues[name])]
+        expected += [(round(e["start"] * RATE), name) for e in data["events"] if e["cue"] == name]
+    found.sort()
+    expected.sort()
+    if [name for _, name in found] != [name for _, name in expected]:
+        raise SystemExit(f"found {len(found)} cues, expected {len(expected)}: the capture does not match the script")
+    offsets = [(f - f0) - (e - e0) for (f, _), (e, _), f0, e0 in
+               ((a, b, found[0][0], expected[0][0]) for a, b in zip(found, expected))]
+    worst = max(abs(o) for o in offsets) * 1000 / RATE
+    return len(found), worst, offsets[-1] * 1000 / RATE, data["duration"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--program", default="intermediate")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-drift", action="store_true", help="only measure the time to first sound")
+    args = parser.parse_args()
+    if shutil.which("pulseaudio") is None:
+        raise SystemExit("bench_play.py needs PulseAudio: apt-get install --no-install-recommends pulseaudio "
+                         "libasound2-plugins")
+    work = Path(tempfile.mkdtemp(prefix="voicecoach-play-bench-"))
+    sink = Sink(work)
+    try:
+        cold, warm = [], []
+        for n in range(args.repeat):
+            cache = work / f"cache{n}"
+            cold.append(first_sound(sink, args.program, cache))
+            warm.append(first_sound(sink, args.program, cache))
+        print(f"Time to first sound, '{args.program}', median of {args.repeat} (all runs)")
+        print(f"  cold cache: {statistics.median(cold):.3f} s  ({', '.join(f'{t:.3f}' for t in cold)})")
+        print(f"  warm cache: {statistics.median(warm):.3f} s  ({', '.join(f'{t:.3f}' for t in warm)})")
+        if args.skip_drift:
+            return
+        count, worst, last, length = drift(sink, args.program, work / "cache0")
+        print(f"Drift over the whole '{args.program}' session ({length / 60:.1f} min, {count} cues found in the capture)")
+        print(f"  worst at any cue: {worst:.2f} ms; at the last cue: {last:+.2f} ms")
+    finally:
+        sink.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
