@@ -115,12 +115,8 @@ def find_exercise(program: Program, spec: str) -> int:
     if len(prefixed) == 1:
         return prefixed[0]
     close = difflib.get_close_matches(text.casefold(), folded, n=1, cutoff=0.6)
-    hint = f"; did you mean '{names[folded.index(close[0])]}'?" if close else ""
-    return _raise(f"no exercise called '{spec}' in {program.title}{hint} Exercises: {_listing(names)}")
-
-
-def _raise(message: str) -> int:
-    raise OptionError(message)
+    hint = f"; did you mean '{names[folded.index(close[0])]}'?" if close else "."
+    raise OptionError(f"no exercise called '{spec}' in {program.title}{hint} Exercises: {_listing(names)}")
 
 
 def _listing(names: list[str]) -> str:
