@@ -52,7 +52,8 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --editable ".$extras"
+# -qq: setuptools warns about every editable install with a package-dir mapping; errors still show
+.venv/bin/python -m pip install -qq --disable-pip-version-check --editable ".$extras"
 
 if [ "$session" -eq 1 ]; then
   echo "Installed. Run it as .venv/bin/voicecoach (or 'source .venv/bin/activate', then voicecoach)."
