@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from voicecoach import __version__
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import VoicecoachError, shown
 from voicecoach.export import check_target, export_session, format_for
 from voicecoach.player import (
     Display,
@@ -68,7 +68,7 @@ class _Checked(click.ParamType):
         try:
             number = self.parse(value.strip())
         except ValueError:
-            self.fail(f"'{value}' is not a {'whole ' if self.parse is int else ''}number", param, ctx)
+            self.fail(f"'{shown(value)}' is not a {'whole ' if self.parse is int else ''}number", param, ctx)
         try:
             return self.check(number)
         except OptionError as error:
@@ -198,14 +198,15 @@ def _stop_signals_interrupt() -> Iterator[None]:
 
 @cli.command()
 @click.argument("program")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=True, path_type=Path),
+@click.option("-o", "--output", "output_name", required=True, metavar="FILE",
               help="The audio file to write: .wav, .mp3, .flac or .ogg.")
 @pace_option
 @sound_options
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
-def export(program: str, output: Path, pace: float, voice: str | None, rate: int, volume: float,
+def export(program: str, output_name: str, pace: float, voice: str | None, rate: int, volume: float,
            subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
+    output = Path(output_name)  # checked by check_target, not click.Path (its os.stat fails on NUL)
     format_for(output)
     check_target(output)
     speech = make_speech(voice, rate, volume)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class VoicecoachError(Exception):
     """A failure the user caused or can fix; never a bug."""
@@ -23,5 +25,17 @@ class ProgramError(VoicecoachError):
     def __str__(self) -> str:
         if self.source is None:
             return self.message
-        where = self.source if self.line is None else f"{self.source}, line {self.line}"
+        source = shown(self.source, limit=300)
+        where = source if self.line is None else f"{source}, line {self.line}"
         return f"{where}: {self.message}"
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """User text made safe for a one-line message: whitespace folded, invisible and control
+    characters (line breaks, terminal escapes, right-to-left marks) escaped, length capped."""
+    folded = " ".join(text.split())
+    safe = "".join(
+        char if unicodedata.category(char)[0] != "C" else char.encode("unicode_escape").decode("ascii")
+        for char in folded
+    )
+    return safe if len(safe) <= limit else safe[: limit - 3] + "..."

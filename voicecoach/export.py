@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import VoicecoachError, shown
 from voicecoach.render import BYTES_PER_FRAME
 from voicecoach.script import Script
 
@@ -57,12 +57,16 @@ class ExportResult:
     subtitles: Path | None
 
 
+def _p(path: Path) -> str:
+    return shown(str(path), limit=300)
+
+
 def format_for(path: Path) -> str:
     """The audio format named by the file's extension."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        shown = f"'{path.suffix}'" if path.suffix else "no extension"
-        raise ExportError(f"{path}: cannot tell the audio format from {shown}; end the name in "
+        given = f"'{shown(path.suffix)}'" if path.suffix else "no extension"
+        raise ExportError(f"{_p(path)}: cannot tell the audio format from {given}; end the name in "
                           + ", ".join(FORMATS))
     return fmt
 
@@ -83,15 +87,17 @@ def delay_ms(fmt: str, sample_rate_hz: int) -> int:
 
 def check_target(path: Path) -> None:
     """Fail early, with one line, where the file could never be written."""
+    if "\x00" in str(path):
+        raise ExportError(f"{_p(path)}: a file name cannot contain a NUL character")
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise ExportError(f"{path}: this is a directory; give a file name such as {path / 'session.mp3'}")
+        raise ExportError(f"{_p(path)}: this is a directory; give a file name such as {_p(path / 'session.mp3')}")
     if not parent.exists():
-        raise ExportError(f"{path}: the folder {parent} does not exist")
+        raise ExportError(f"{_p(path)}: the folder {_p(parent)} does not exist")
     if not parent.is_dir():
-        raise ExportError(f"{path}: {parent} is not a folder")
+        raise ExportError(f"{_p(path)}: {_p(parent)} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ExportError(f"{path}: cannot write in the folder {parent}: permission denied")
+        raise ExportError(f"{_p(path)}: cannot write in the folder {_p(parent)}: permission denied")
 
 
 @contextlib.contextmanager
@@ -134,10 +140,10 @@ def _remove(temporary: str) -> None:
 
 def _export_error(path: Path, error: OSError) -> ExportError:
     if error.errno == errno.ENOSPC:
-        return ExportError(f"{path}: the disk is full; nothing was written")
+        return ExportError(f"{_p(path)}: the disk is full; nothing was written")
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return ExportError(f"{path}: cannot write here: {error.strerror}")
-    return ExportError(f"{path}: could not write the file: {error.strerror or error}")
+        return ExportError(f"{_p(path)}: cannot write here: {error.strerror}")
+    return ExportError(f"{_p(path)}: could not write the file: {error.strerror or error}")
 
 
 # --- encoders ---------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import VoicecoachError, shown
 from voicecoach.program import Exercise, Program
 from voicecoach.render import BYTES_PER_FRAME, frame_at
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, OptionError, Script, format_length
@@ -103,7 +103,7 @@ def find_exercise(program: Program, spec: str) -> int:
     """The index of the exercise named or numbered by spec (case-insensitive; a unique prefix will do)."""
     names = [exercise.name for exercise in program.exercises]
     text = spec.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not str.isdigit alone: '¹' is a digit int() refuses
         number = int(text)
         if 1 <= number <= len(names):
             return number - 1
@@ -116,7 +116,7 @@ def find_exercise(program: Program, spec: str) -> int:
         return prefixed[0]
     close = difflib.get_close_matches(text.casefold(), folded, n=1, cutoff=0.6)
     hint = f"; did you mean '{names[folded.index(close[0])]}'?" if close else "."
-    raise OptionError(f"no exercise called '{spec}' in {program.title}{hint} Exercises: {_listing(names)}")
+    raise OptionError(f"no exercise called '{shown(spec)}' in {program.title}{hint} Exercises: {_listing(names)}")
 
 
 def _listing(names: list[str]) -> str:

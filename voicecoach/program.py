@@ -17,7 +17,7 @@ from typing import Any, Union
 
 import yaml
 
-from voicecoach.errors import ProgramError
+from voicecoach.errors import ProgramError, shown
 
 # The built-in programs, in the order they are listed; each is programs/<name>.yaml.
 BUILTIN_NAMES = ("beginning", "intermediate", "advanced")
@@ -135,7 +135,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
             raise yaml.MarkedYAMLError(problem="a key must be a word", problem_mark=key_node.start_mark)
         if key in result:
             raise yaml.MarkedYAMLError(
-                problem=f"'{key}' appears twice in the same place", problem_mark=key_node.start_mark
+                problem=f"'{shown(str(key))}' appears twice in the same place", problem_mark=key_node.start_mark
             )
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = _line(key_node)
@@ -196,8 +196,8 @@ def _unknown_name_message(spec: str) -> str:
     names = ", ".join(BUILTIN_NAMES)
     tail = f" Built-in programs: {names}. A file of your own needs a path ending in .yaml"
     if Path(spec).is_file():
-        tail += f" (for the file here, write ./{spec})"
-    return f"no built-in program called '{spec}'{hint}{tail}"
+        tail += f" (for the file here, write ./{shown(spec)})"
+    return f"no built-in program called '{shown(spec)}'{hint}{tail}"
 
 
 def load_program(path: str | os.PathLike[str]) -> Program:
@@ -215,6 +215,8 @@ def load_program(path: str | os.PathLike[str]) -> Program:
         raise ProgramError("cannot read it: permission denied", source) from None
     except OSError as error:
         raise ProgramError(f"cannot read it: {error.strerror or error}", source) from None
+    except ValueError:  # a NUL character in the name: no such file can exist
+        raise ProgramError("no such file (the name contains a NUL character)", source) from None
     return parse_program(data, name=target.stem, source=source)
 
 
@@ -265,8 +267,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the text '{shown}'"
+        return f"the text '{shown(value)}'"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -308,7 +309,7 @@ class _Reader:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(allowed)
-                raise self.fail(f"{where}unknown key '{key}'; {hint}", line)
+                raise self.fail(f"{where}unknown key '{shown(key)}'; {hint}", line)
         for key in required:
             if key not in mapping:
                 raise self.fail(f"{where}missing '{key}'", mapping.line)
@@ -328,7 +329,7 @@ class _Reader:
             )
         for char in cleaned:
             if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs") and char not in "\u200d":
-                raise self.fail(f"{what} contains an invisible control character {char!r}", line)
+                raise self.fail(f"{what} contains an invisible control character {shown(char)}", line)
         return cleaned
 
     def texts(self, value: Any, what: str, line: int) -> tuple[str, ...]:
@@ -376,7 +377,7 @@ class _Reader:
             key = exercise.name.casefold()
             if key in seen:
                 raise self.fail(
-                    f"exercise {number}: the name '{exercise.name}' is already used by exercise {seen[key]}",
+                    f"exercise {number}: the name '{shown(exercise.name)}' is already used by exercise {seen[key]}",
                     item.key_lines["name"],
                 )
             seen[key] = number
@@ -404,7 +405,7 @@ class _Reader:
                             f"'movement', found {_kind(item)}", line)
         label = f"exercise {number}"
         if isinstance(item.get("name"), str) and item["name"].strip():
-            label += f" ({' '.join(item['name'].split())[:40]})"
+            label += f" ({shown(item['name'])})"
         where = f"{label}: "
         self.keys(item, _EXERCISE_KEYS, ("name", "position", "reps", "movement"), where)
         lines = item.key_lines
