@@ -291,6 +291,29 @@ def _write(session, output: Path, subtitles: bool):
 
 
 @cli.command()
+def doctor() -> None:
+    """Check what a session needs (speech, audio output, cache, cues) and how to fix each problem.
+
+    Exit code 0 when a session can play, 1 when it cannot.
+    """
+    from voicecoach.doctor import can_play, env_note, run_checks
+
+    checks = run_checks()
+    for check in checks:
+        click.echo(f"{'ok     ' if check.ok else 'PROBLEM'}  {check.name}: {check.detail}")
+        if check.fix and not check.ok:
+            click.echo(f"         fix: {check.fix}")
+    note = env_note()
+    if note:
+        click.echo(f"         note: {note}")
+    if can_play(checks):
+        click.echo("A session can play.")
+    else:
+        click.echo("A session cannot play until the problems above are fixed.")
+        sys.exit(1)
+
+
+@cli.command()
 def voices() -> None:
     """List the voices the speech engine offers (use an ID with --voice)."""
     found = Pyttsx3Engine().voices()

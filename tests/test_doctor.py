@@ -1,0 +1,58 @@
+"""`voicecoach doctor`: each problem with its fix, and an exit code that says whether a session can play."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from tests.test_player import alsa_env, needs_alsa
+from voicecoach.cli import cli
+
+
+def doctor(env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "voicecoach", "doctor"], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+@needs_alsa
+def test_a_machine_that_can_play(tmp_path):
+    done = doctor(alsa_env(tmp_path, tmp_path / "played.raw"))
+    assert done.returncode == 0, done.stdout
+    assert [line.split()[0] for line in done.stdout.splitlines()[:4]] == ["ok"] * 4
+    assert done.stdout.rstrip().endswith("A session can play.")
+
+
+@needs_alsa
+def test_a_machine_without_sound(tmp_path):
+    done = doctor(alsa_env(tmp_path, None))
+    assert done.returncode == 1
+    assert "PROBLEM  audio output: no audio output device could be opened" in done.stdout
+    assert "fix: connect or enable a sound device" in done.stdout and "voicecoach export" in done.stdout
+    assert "ALSA lib" not in done.stderr + done.stdout
+    assert done.stdout.rstrip().endswith("A session cannot play until the problems above are fixed.")
+
+
+def test_missing_speech_engine_names_the_install_command(monkeypatch):
+    import pyttsx3
+
+    def broken_init(*args, **kwargs):
+        raise RuntimeError("This means you probably do not have eSpeak or eSpeak-ng installed!")
+
+    monkeypatch.setattr(pyttsx3, "init", broken_init)
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    assert "PROBLEM  speech engine: no speech engine: eSpeak NG is not installed" in result.stdout
+    assert "fix: sudo apt-get install espeak-ng" in result.stdout
+
+
+def test_an_unwritable_cache_is_a_problem_that_does_not_stop_a_session(tmp_path, monkeypatch):
+    from voicecoach import doctor as doctor_module
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    check = doctor_module.check_cache(blocker / "cache")
+    assert not check.ok and not check.needed_to_play
+    assert "set VOICECOACH_CACHE_DIR to a writable folder; sessions still play without it" in check.fix
+    assert doctor_module.can_play([check, doctor_module.check_cues()])
