@@ -135,10 +135,6 @@ class Script:
                 starts[event.exercise] = event.start_ms
         return tuple(starts.items())
 
-    def phrases(self) -> tuple[str, ...]:
-        """Each distinct spoken text, in order of first use."""
-        return tuple(dict.fromkeys(e.text for e in self.events if e.kind == "speech" and e.text))
-
 
 class Durations(Protocol):
     """How long each spoken line and cue sound lasts; the sound layer measures, the estimate guesses."""
