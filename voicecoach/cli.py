@@ -24,7 +24,7 @@ from voicecoach.player import (
     run,
     select_exercises,
 )
-from voicecoach.program import builtin_names, load_builtin, resolve_program
+from voicecoach.program import builtin_names, resolve_program
 from voicecoach.render import render_span
 from voicecoach.script import (
     DEFAULT_RATE_WPM,
@@ -156,7 +156,7 @@ def list_programs(estimate: bool) -> None:
     rows = []
     for name in builtin_names():
         script = _script(name, 1.0, None, DEFAULT_RATE_WPM, 1.0, estimate)
-        count = len(load_builtin(name).exercises)
+        count = len(script.exercise_starts())
         rows.append((name, script.title, f"{count} exercise{'' if count == 1 else 's'}",
                      format_length(script.duration_ms)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]

@@ -430,7 +430,6 @@ class Outcome:
     position_ms: int
     elapsed_s: float
     exercises_done: int
-    stopped_in: int | None  # exercise number where it stopped, if it did
 
 
 KEY_ACTIONS = {" ": "toggle_pause", "n": "next_exercise", "p": "restart_exercise"}
@@ -455,7 +454,5 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
     finally:
         player.stop()
         display.close()
-    position = player.position_ms()
-    index = player.timeline.exercise_index_at(position)
-    return Outcome(finished=finished, position_ms=position, elapsed_s=time.monotonic() - began,
-                   exercises_done=len(player.visited), stopped_in=None if index is None else index + 1)
+    return Outcome(finished=finished, position_ms=player.position_ms(), elapsed_s=time.monotonic() - began,
+                   exercises_done=len(player.visited))
