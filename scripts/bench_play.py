@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,71 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.audio import find_sound  # noqa: E402 - the same cue finder the tests use
+from tests.sink import RATE, Sink, available  # noqa: E402 - the same real-time sink the tests use
 from voicecoach.cues import load_cues  # noqa: E402
-
-RATE = 22050
-SILENT = 64  # |sample| above this is sound
-
-
-class Sink:
-    """A private PulseAudio with a pipe sink, and a thread reading the pipe as it is written."""
-
-    def __init__(self, work: Path):
-        self.work = work
-        self.fifo = work / "sink.fifo"
-        self.runtime = work / "run"
-        self.runtime.mkdir(mode=0o700)
-        self.alsa_conf = work / "asound.conf"
-        self.alsa_conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type pulse }\nctl.!default { type pulse }\n")
-        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.runtime), "ALSA_CONFIG_PATH": str(self.alsa_conf)}
-        self.daemon = subprocess.Popen(
-            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
-             "--log-target=file:" + str(work / "pulse.log"),
-             "-L", f"module-pipe-sink file={self.fifo} sink_name=pipe format=s16le rate={RATE} channels=1 "
-                   "use_system_clock_for_timing=yes",
-             "-L", "module-native-protocol-unix auth-anonymous=1"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not self.fifo.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.chunks: list[tuple[float, bytes]] = []
-        self.lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        fd = os.open(self.fifo, os.O_RDONLY)
-        while True:
-            data = os.read(fd, 8192)
-            if data:
-                with self.lock:
-                    self.chunks.append((time.monotonic(), data))
-
-    def mark(self) -> int:
-        with self.lock:
-            return len(self.chunks)
-
-    def first_sound_after(self, mark: int, timeout_s: float) -> float | None:
-        deadline = time.monotonic() + timeout_s
-        seen = mark
-        while time.monotonic() < deadline:
-            with self.lock:
-                new = self.chunks[seen:]
-                seen = len(self.chunks)
-            for arrival, data in new:
-                if np.abs(np.frombuffer(data, dtype="<i2")).max() > SILENT:
-                    return arrival
-            time.sleep(0.002)
-        return None
-
-    def audio_since(self, mark: int) -> np.ndarray:
-        with self.lock:
-            data = b"".join(chunk for _, chunk in self.chunks[mark:])
-        return np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32)
-
-    def close(self) -> None:
-        self.daemon.terminate()
-        self.daemon.wait(timeout=10)
 
 
 def first_sound(sink: Sink, program: str, cache: Path) -> float:
@@ -151,7 +86,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-drift", action="store_true", help="only measure the time to first sound")
     args = parser.parse_args()
-    if shutil.which("pulseaudio") is None:
+    if not available():
         raise SystemExit("bench_play.py needs PulseAudio: apt-get install --no-install-recommends pulseaudio "
                          "libasound2-plugins")
     work = Path(tempfile.mkdtemp(prefix="voicecoach-play-bench-"))

@@ -32,20 +32,30 @@ dpkg -s libasound2-dev >/dev/null 2>&1 || packages+=(libasound2-dev)
 command -v gcc >/dev/null 2>&1 || packages+=(gcc)
 python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
   || packages+=(python3-dev)
+# The playback tests play in real time through a private PulseAudio (tests/sink.py); its
+# recommended desktop packages are not needed.
+lean=()
 if [ -n "$extras" ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
   command -v soxi >/dev/null 2>&1 || packages+=(sox)
+  command -v pulseaudio >/dev/null 2>&1 && command -v pacmd >/dev/null 2>&1 || lean+=(pulseaudio pulseaudio-utils)
+  compgen -G "/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so" >/dev/null || lean+=(libasound2-plugins)
 fi
-if [ ${#packages[@]} -gt 0 ]; then
+if [ $((${#packages[@]} + ${#lean[@]})) -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "setup.sh: please install ${packages[*]} with your package manager" >&2
+    echo "setup.sh: please install ${packages[*]} ${lean[*]} with your package manager" >&2
     exit 1
   fi
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "Installing ${packages[*]} with apt-get..."
+  echo "Installing ${packages[*]} ${lean[*]} with apt-get..."
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
+  if [ ${#packages[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
+  fi
+  if [ ${#lean[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${lean[@]}" >/dev/null
+  fi
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -68,3 +70,15 @@ def write_program(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def sink():
+    """A private PulseAudio playing in real time into a capture (tests/sink.py); ALSA's default goes to it."""
+    from tests.sink import Sink
+
+    work = Path(tempfile.mkdtemp(prefix="vc-sink-"))  # short: its socket path must fit in 108 bytes
+    started = Sink(work)
+    yield started
+    started.close()
+    shutil.rmtree(work, ignore_errors=True)

@@ -7,7 +7,8 @@ import sys
 
 from click.testing import CliRunner
 
-from tests.test_player import alsa_env, needs_alsa
+from tests.sink import needs_sink
+from tests.test_player import needs_alsa, no_device_env
 from voicecoach.cli import cli
 
 
@@ -16,9 +17,9 @@ def doctor(env) -> subprocess.CompletedProcess:
                           timeout=60)
 
 
-@needs_alsa
-def test_a_machine_that_can_play(tmp_path):
-    done = doctor(alsa_env(tmp_path, tmp_path / "played.raw"))
+@needs_sink
+def test_a_machine_that_can_play(sink):
+    done = doctor(sink.env)
     assert done.returncode == 0, done.stdout
     assert [line.split()[0] for line in done.stdout.splitlines()[:4]] == ["ok"] * 4
     assert done.stdout.rstrip().endswith("A session can play.")
@@ -26,7 +27,7 @@ def test_a_machine_that_can_play(tmp_path):
 
 @needs_alsa
 def test_a_machine_without_sound(tmp_path):
-    done = doctor(alsa_env(tmp_path, None))
+    done = doctor(no_device_env(tmp_path))
     assert done.returncode == 1
     assert "PROBLEM  audio output: no audio output device could be opened" in done.stdout
     assert "fix: connect or enable a sound device" in done.stdout and "voicecoach export" in done.stdout
@@ -56,3 +57,17 @@ def test_an_unwritable_cache_is_a_problem_that_does_not_stop_a_session(tmp_path,
     assert not check.ok and not check.needed_to_play
     assert "set VOICECOACH_CACHE_DIR to a writable folder; sessions still play without it" in check.fix
     assert doctor_module.can_play([check, doctor_module.check_cues()])
+
+
+def test_a_busy_device_names_the_way_to_free_it(monkeypatch):
+    import simpleaudio
+
+    def busy(*args):  # the message simpleaudio's C code builds from snd_pcm_open's -EBUSY
+        raise simpleaudio._simpleaudio.SimpleaudioError(
+            "Error opening PCM device. -- CODE: -16 -- MSG: Device or resource busy")
+
+    monkeypatch.setattr(simpleaudio, "play_buffer", busy)
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1
+    assert "PROBLEM  audio output: the audio output is busy: another program is using it" in result.stdout
+    assert "fix: close the program that is using the sound device (fuser -v /dev/snd/* names it)" in result.stdout

@@ -19,7 +19,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.audio import decode, ffprobe_duration, find_sound, needs_ffmpeg, needs_sox, pcm_to_float, soxi_frames
+from tests.audio import (
+    decode,
+    ffprobe_duration,
+    find_sound,
+    needs_ffmpeg,
+    needs_sox,
+    pcm_to_float,
+    soxi_frames,
+)
 from tests.test_script import FAKE, make_program
 from voicecoach import export as export_module
 from voicecoach.cli import cli

@@ -9,16 +9,19 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.sink import needs_sink
 from tests.test_render import FAKE_CUES, fake_frames, fake_speech
 from tests.test_script import make_exercise, make_program
 from voicecoach.cli import cli
 from voicecoach.player import (
     NOTICE_GAP_MS,
+    REOPEN_LIMIT,
+    DeviceError,
     Display,
-    Keys,
     Player,
     Timeline,
     find_exercise,
@@ -46,22 +49,29 @@ class Clock:
 
 class FakePlayback:
     def __init__(self, out: FakeAudio, pcm: bytes):
-        self.out, self.pcm, self.stopped = out, pcm, False
+        self.out, self.pcm, self.stopped, self.failed = out, pcm, False, False
         self.started = out.clock()
 
     def stop(self) -> None:
         self.stopped = True
 
     def is_playing(self) -> bool:
-        return not self.stopped and self.out.clock() < self.started + len(self.pcm) / 2 / RATE
+        seconds = len(self.pcm) / 2 / RATE / self.out.speed
+        return not self.stopped and not self.failed and self.out.clock() < self.started + seconds
 
 
 class FakeAudio:
+    """Plays by the test's clock; `speed` > 1 is a device whose clock runs fast, `fail_opening` one that is gone."""
+
     def __init__(self, clock: Clock):
         self.clock = clock
         self.played: list[FakePlayback] = []
+        self.speed = 1.0
+        self.fail_opening = False
 
     def play(self, pcm: bytes, sample_rate_hz: int) -> FakePlayback:
+        if self.fail_opening:
+            raise DeviceError("no audio output device could be opened (No such device)", "No such device")
         playback = FakePlayback(self, pcm)
         self.played.append(playback)
         return playback
@@ -180,6 +190,59 @@ def test_long_sessions_play_in_segments_anchored_to_the_clock(rig, monkeypatch):
     assert player.ended
 
 
+def test_a_device_that_stops_early_is_reopened_at_the_line_it_cut(rig):
+    script, clock, audio, player = rig
+    line = next(e for e in script.events if e.kind == "speech" and e.start_ms > 3000)
+    player.start(0)
+    clock.advance(line.start_s + 0.1)
+    audio.played[0].failed = True  # the stream dies mid-line
+    assert player.poll()
+    assert player.reopened == 1 and len(audio.played) == 2
+    assert audio.played[1].pcm == session_pcm(script, line.start_ms)
+    assert player.position_ms() == line.start_ms
+    clock.advance(script.duration_s)
+    while player.poll():
+        clock.advance(1)
+    assert player.ended and player.reopened == 1
+
+
+def test_a_device_that_cannot_be_reopened_is_a_device_error_that_keeps_the_place(rig):
+    script, clock, audio, player = rig
+    player.start(0)
+    clock.advance(7.0)
+    audio.played[0].failed = True
+    audio.fail_opening = True
+    with pytest.raises(DeviceError, match="stopped working and could not be opened again \\(No such device\\)"):
+        player.poll()
+    assert player.ended and player.position_ms() == 7000 and audio.played[0].stopped
+    assert not player.poll()
+
+
+def test_a_device_that_keeps_failing_is_given_up(rig):
+    script, clock, audio, player = rig
+    player.start(0)
+    for attempt in range(REOPEN_LIMIT):
+        clock.advance(2.0)
+        audio.played[-1].failed = True
+        assert player.poll()
+    clock.advance(2.0)
+    audio.played[-1].failed = True
+    with pytest.raises(DeviceError, match="keeps stopping"):
+        player.poll()
+    assert player.reopened == REOPEN_LIMIT and player.ended
+
+
+def test_a_device_ending_a_little_early_is_not_a_failure(rig):
+    script, clock, audio, player = rig
+    audio.speed = 1.001  # a sound card whose clock runs 0.1% fast finishes the buffer early
+    player.start(0)
+    clock.advance(script.duration_s / 1.001 + 0.01)
+    assert not audio.played[0].is_playing()
+    while player.poll():
+        clock.advance(0.05)
+    assert player.reopened == 0 and len(audio.played) == 1
+
+
 def test_quit_and_summary_with_the_run_loop(rig):
     script, clock, audio, player = rig
 
@@ -230,7 +293,7 @@ def test_select_exercises_keeps_program_order():
     assert [e.name for e in chosen.exercises] == ["Ankle pumps", "Heel raises"]
 
 
-# --- the command, through real ALSA with no sound card (the file plugin) ---
+# --- the command, through real ALSA and a real-time sound server (no sound card needed) ---
 
 needs_alsa = pytest.mark.skipif(not Path("/usr/share/alsa/alsa.conf").exists(), reason="no ALSA configuration")
 
@@ -245,24 +308,27 @@ exercises:
 """
 
 
-def alsa_env(tmp_path, capture: Path | None) -> dict[str, str]:
+def no_device_env(tmp_path) -> dict[str, str]:
     conf = tmp_path / "asound.conf"
-    if capture is None:  # no default device at all
-        conf.write_text("</usr/share/alsa/alsa.conf>\n")
-    else:
-        conf.write_text(f'</usr/share/alsa/alsa.conf>\npcm.!default {{ type file; slave.pcm "null"; '
-                        f'file "| cat >> {capture}"; format "raw" }}\n')
+    conf.write_text("</usr/share/alsa/alsa.conf>\n")  # ALSA with no default device at all
     return {**os.environ, "ALSA_CONFIG_PATH": str(conf)}
 
 
-@needs_alsa
-def test_real_playback_plays_exactly_the_exported_session(tmp_path, write_program):
+def audible(pcm: bytes) -> bytes:
+    """The samples from the first non-zero one to the last: what was heard, without the idle silence."""
+    samples = np.frombuffer(pcm, dtype="<i2")
+    sounding = np.flatnonzero(samples)
+    return b"" if not len(sounding) else samples[sounding[0] : sounding[-1] + 1].tobytes()
+
+
+@needs_sink
+def test_real_playback_plays_exactly_the_exported_session(tmp_path, write_program, sink):
     program = write_program(QUICK)
-    capture = tmp_path / "played.raw"
+    mark = sink.mark()
     done = subprocess.run([sys.executable, "-m", "voicecoach", "play", str(program), "--pace", "4", "--from", "1"],
-                          capture_output=True, text=True, env=alsa_env(tmp_path, capture), timeout=120)
+                          capture_output=True, text=True, env=sink.env, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Done: Quick, 0:")
+    assert done.stdout.startswith("Done: Quick, 0:") and done.stderr == ""
     exported = tmp_path / "quick.wav"
     assert CliRunner().invoke(cli, ["export", str(program), "--pace", "4", "-o", str(exported)]).exit_code == 0
     import wave
@@ -270,8 +336,9 @@ def test_real_playback_plays_exactly_the_exported_session(tmp_path, write_progra
     with wave.open(str(exported)) as audio:
         whole = audio.readframes(audio.getnframes())
     played_from = dict(_script_of(program).exercise_starts())["Squeeze"]  # --from 1
-    time.sleep(0.2)  # cat flushes the pipe
-    assert capture.read_bytes() == whole[2 * frame_at(played_from, RATE):]
+    time.sleep(0.3)  # the sink writes what it played at its own pace
+    heard = audible(sink.captured(mark))
+    assert len(heard) > 2 * RATE and heard == audible(whole[2 * frame_at(played_from, RATE):])
 
 
 def _script_of(program: Path):
@@ -285,11 +352,28 @@ def _script_of(program: Path):
 @needs_alsa
 def test_no_audio_device_is_one_line(tmp_path, write_program):
     done = subprocess.run([sys.executable, "-m", "voicecoach", "play", str(write_program(QUICK))],
-                          capture_output=True, text=True, env=alsa_env(tmp_path, None), timeout=60)
+                          capture_output=True, text=True, env=no_device_env(tmp_path), timeout=60)
     assert done.returncode == 4
     assert done.stderr.count("\n") == 1 and "ALSA lib" not in done.stderr
     assert done.stderr.startswith("Error: no audio output device could be opened")
     assert "voicecoach export" in done.stderr and "-o session.mp3" in done.stderr
+
+
+def test_a_busy_device_says_so(monkeypatch):
+    import simpleaudio
+
+    from voicecoach.player import SimpleaudioOut
+
+    def busy(*args):  # the message simpleaudio's C code builds from snd_pcm_open's -EBUSY
+        raise simpleaudio._simpleaudio.SimpleaudioError(
+            "Error opening PCM device. -- CODE: -16 -- MSG: Device or resource busy")
+
+    monkeypatch.setattr(simpleaudio, "play_buffer", busy)
+    with pytest.raises(DeviceError) as caught:
+        SimpleaudioOut(export_hint="voicecoach export beginning -o session.mp3").play(b"\0\0", RATE)
+    assert str(caught.value).startswith("the audio output is busy: another program is using it "
+                                        "(Device or resource busy); close that program and try again")
+    assert str(caught.value).endswith("voicecoach export beginning -o session.mp3")
 
 
 def test_from_and_only_mistakes_are_one_line():
@@ -305,10 +389,24 @@ def test_from_and_only_mistakes_are_one_line():
 pexpect = pytest.importorskip("pexpect")
 
 
-@needs_alsa
-def test_keyboard_pause_skip_quit_in_a_terminal(tmp_path):
-    capture = tmp_path / "played.raw"
-    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate"], env=alsa_env(tmp_path, capture),
+def in_shell(command: str, env: dict[str, str]):
+    """Run command under sh, which traps SIGINT (a handler, which exec resets: the player still gets
+    Ctrl-C) so it lives on to print the exit code and whether the terminal is in canonical mode."""
+    return pexpect.spawn("/bin/sh", ["-c", f"trap true INT; {command}; echo EXIT=$?; "
+                                           "stty -a | grep -o -- '-\\?icanon' | head -1"],
+                         env=env, encoding="utf-8", timeout=30, dimensions=(24, 160))
+
+
+def expect_terminal_restored(child, exit_code: int) -> None:
+    child.expect(f"EXIT={exit_code}")
+    child.expect("icanon")  # canonical mode is back on: the terminal was restored
+    assert "-icanon" not in child.after
+    child.expect(pexpect.EOF)
+
+
+@needs_sink
+def test_keyboard_pause_skip_quit_in_a_terminal(sink):
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate"], env=sink.env,
                           encoding="utf-8", timeout=30, dimensions=(24, 120))
     child.expect("Playing \\| Introduction")
     child.send(" ")
@@ -327,31 +425,24 @@ def test_keyboard_pause_skip_quit_in_a_terminal(tmp_path):
     assert child.exitstatus == 0
 
 
-@needs_alsa
-def test_ctrl_c_stops_restores_the_terminal_and_says_how_to_go_on(tmp_path):
-    # The shell traps SIGINT (a handler, which exec resets: the player still gets Ctrl-C) so it
-    # lives on to print the exit code and whether the terminal is back in canonical mode.
-    child = pexpect.spawn("/bin/sh", ["-c", f"trap true INT; {sys.executable} -m voicecoach play advanced --pace 0.5; "
-                                             "echo EXIT=$?; stty -a | grep -o -- '-\\?icanon' | head -1"],
-                          env=alsa_env(tmp_path, tmp_path / "played.raw"), encoding="utf-8", timeout=30)
+@needs_sink
+def test_ctrl_c_stops_restores_the_terminal_and_says_how_to_go_on(sink):
+    child = in_shell(f"{sys.executable} -m voicecoach play advanced --pace 0.5", sink.env)
     child.expect("Playing")
     child.send("n")
     child.expect("1/2 Hip flexor stretch")
     child.sendintr()
     child.expect("Stopped at \\d+:\\d\\d, in exercise 1 of 2 \\(Hip flexor stretch\\). "
                  "To go on from there: voicecoach play advanced --pace 0.5 --from 1")
-    child.expect("EXIT=130")
-    child.expect("icanon")  # canonical mode is back on: the terminal was restored
-    assert "-icanon" not in child.after
-    child.expect(pexpect.EOF)
+    expect_terminal_restored(child, 130)
 
 
-@needs_alsa
-def test_sigterm_stops_play_like_ctrl_c(tmp_path):
+@needs_sink
+def test_sigterm_stops_play_like_ctrl_c(sink):
     """Background jobs ignore SIGINT, so SIGTERM (and SIGHUP) must stop a session cleanly too."""
     import signal
 
-    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "advanced"], env=alsa_env(tmp_path, tmp_path / "p.raw"),
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "advanced"], env=sink.env,
                           encoding="utf-8", timeout=30)
     child.expect("Playing \\| Introduction")
     child.kill(signal.SIGTERM)
@@ -359,3 +450,40 @@ def test_sigterm_stops_play_like_ctrl_c(tmp_path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+
+
+@needs_sink
+def test_a_device_failing_mid_session_is_one_line_with_the_way_on(sink):
+    mark = sink.mark()
+    child = in_shell(f"{sys.executable} -m voicecoach play advanced", sink.env)
+    child.expect("Playing \\| Introduction")
+    child.send("n")
+    child.expect("1/2 Hip flexor stretch")
+    assert sink.first_sound_after(mark, timeout_s=10) is not None
+    sink.kill()  # the sound server dies, as a device does when it fails or is unplugged
+    child.expect("(Error: [^\r\n]*)\r\nEXIT=4")
+    message = child.match.group(1)
+    assert message.startswith("Error: the audio output stopped working and could not be opened again "
+                              "(Connection refused). Stopped at ")
+    assert message.endswith("in exercise 1 of 2 (Hip flexor stretch). "
+                            "To go on from there: voicecoach play advanced --from 1")
+    assert "Traceback" not in child.before
+    child.expect("icanon")
+    assert "-icanon" not in child.after
+    child.expect(pexpect.EOF)
+
+
+@needs_sink
+def test_a_stream_cut_by_the_sound_server_is_reopened_and_the_session_finishes(tmp_path, write_program, sink):
+    program = write_program(QUICK.replace("hold: 1", "hold: 6"))
+    mark = sink.mark()
+    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", str(program), "--from", "1", "--quiet"],
+                              env=sink.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert sink.first_sound_after(mark, timeout_s=20) is not None
+    time.sleep(1.0)
+    assert sink.drop_streams() == 1
+    out, err = player.communicate(timeout=120)
+    assert player.returncode == 0, err
+    assert err == "Note: the audio output stopped once and was opened again; the line it cut was said again.\n"
+    assert out.startswith("Done: Quick")

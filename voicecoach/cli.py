@@ -274,11 +274,20 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
     except KeyboardInterrupt:
         click.echo(resume_hint(), err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except VoicecoachError as error:  # the device or the engine failed mid-session: say where, and how to go on
+        _fail(f"{error}. {resume_hint()}", error.exit_code)
+    if outcome.reopened:
+        click.echo(f"Note: the audio output stopped {_times(outcome.reopened)} and was opened again; "
+                   "the line it cut was said again.", err=True)
     if outcome.finished:
         click.echo(f"Done: {session.script.title}, {format_length(round(outcome.elapsed_s * 1000))}, "
                    f"{outcome.exercises_done} exercise{'' if outcome.exercises_done == 1 else 's'}.")
     else:
         click.echo(resume_hint())
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _write(session, output: Path, subtitles: bool):

@@ -34,10 +34,24 @@ RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
 INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
 
 
+# A playback that ends sooner than the session clock expects has lost its device. Sound cards'
+# clocks differ from the system's (typically by well under 0.1%) and the last buffer drains with
+# some latency, so "sooner" means by more than this margin plus this fraction of the segment.
+DEVICE_EARLY_MS = 2000
+DEVICE_CLOCK_SKEW = 0.002
+REOPEN_LIMIT = 3  # the output is reopened at most this often within REOPEN_WINDOW_S, then we give up
+REOPEN_WINDOW_S = 60.0
+EBUSY = 16
+
+
 class DeviceError(VoicecoachError):
-    """No audio device, or it failed."""
+    """No audio device, or it failed. `detail` is the system's own words for why, if it gave any."""
 
     exit_code = 4
+
+    def __init__(self, message: str, detail: str | None = None):
+        super().__init__(message)
+        self.detail = detail
 
 
 class Playback(Protocol):
@@ -91,9 +105,18 @@ class SimpleaudioOut:
         try:
             return self._simpleaudio.play_buffer(pcm, 1, BYTES_PER_FRAME, sample_rate_hz)
         except error_type as error:
-            detail = str(error).split(" -- ")[-1].removeprefix("MSG: ").strip() or "unknown error"
-            raise DeviceError(f"no audio output device could be opened ({detail}); to listen elsewhere, "
-                              f"export the session instead: {self.export_hint}") from None
+            raise device_error(str(error), self.export_hint) from None
+
+
+def device_error(simpleaudio_message: str, export_hint: str) -> DeviceError:
+    """simpleaudio's "Error opening PCM device. -- CODE: -16 -- MSG: Device or resource busy" in plain words."""
+    parts = {part.split(": ", 1)[0]: part.split(": ", 1)[-1] for part in simpleaudio_message.split(" -- ")[1:]}
+    detail = parts.get("MSG", "").strip() or "unknown error"
+    if parts.get("CODE", "").strip() == f"-{EBUSY}":
+        return DeviceError(f"the audio output is busy: another program is using it ({detail}); close that program "
+                           f"and try again, or export the session to listen elsewhere: {export_hint}", detail)
+    return DeviceError(f"no audio output device could be opened ({detail}); to listen elsewhere, "
+                       f"export the session instead: {export_hint}", detail)
 
 
 # --- choosing exercises ---------------------------------------------------------------------------
@@ -260,6 +283,8 @@ class Player:
         self._wall_start = 0.0  # clock time at which _segment_start_ms sounds
         self._paused_at_ms = 0
         self._last_restart = -1e9
+        self._reopened_at: list[float] = []  # clock times at which a failed output was reopened
+        self.reopened = 0
 
     # -- position --
 
@@ -296,6 +321,8 @@ class Player:
         position = self.position_ms()
         self._note_visit(position)
         if position < self._segment_end_ms:
+            if self._stopped_early(position):
+                self._reopen(position)
             return True
         if self._playback is not None and self._playback.is_playing():
             return True
@@ -310,6 +337,32 @@ class Player:
         self._wall_start -= late_ms / 1000
         self._segment_start_ms = boundary
         return True
+
+    def _stopped_early(self, position: int) -> bool:
+        """The sound stopped well before the clock says it should: the device failed or went away."""
+        if self._playback is None or self._playback.is_playing():
+            return False
+        margin = DEVICE_EARLY_MS + DEVICE_CLOCK_SKEW * (self._segment_end_ms - self._segment_start_ms)
+        return self._segment_end_ms - position > margin
+
+    def _reopen(self, position: int) -> None:
+        """Go on through a freshly opened output from the line that was cut, or say plainly that it is gone."""
+        now = self.clock()
+        self._reopened_at = [t for t in self._reopened_at if now - t < REOPEN_WINDOW_S] + [now]
+        try:
+            if len(self._reopened_at) > REOPEN_LIMIT:
+                raise DeviceError(f"the audio output keeps stopping ({len(self._reopened_at)} times within a minute)")
+            try:
+                self.start(self.timeline.resume_point(position))
+            except DeviceError as error:
+                raise DeviceError(f"the audio output stopped working and could not be opened again "
+                                  f"({error.detail or error})", error.detail) from None
+        except DeviceError:
+            self._stop_sound()
+            self.ended = True
+            self._paused_at_ms = position  # where the listener last heard the session
+            raise
+        self.reopened += 1
 
     def _note_visit(self, ms: int) -> None:
         index = self.timeline.exercise_index_at(ms)
@@ -430,6 +483,7 @@ class Outcome:
     position_ms: int
     elapsed_s: float
     exercises_done: int
+    reopened: int = 0  # times the audio output failed and was opened again
 
 
 KEY_ACTIONS = {" ": "toggle_pause", "n": "next_exercise", "p": "restart_exercise"}
@@ -455,4 +509,4 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
         player.stop()
         display.close()
     return Outcome(finished=finished, position_ms=player.position_ms(), elapsed_s=time.monotonic() - began,
-                   exercises_done=len(player.visited))
+                   exercises_done=len(player.visited), reopened=player.reopened)

@@ -1,0 +1,120 @@
+"""A real-time sound output without a sound card: a private PulseAudio with a pipe sink.
+
+ALSA's default device is routed to it (`type pulse`), so `voicecoach play` goes through the real
+ALSA and simpleaudio path. The sink writes what it plays to a FIFO at the system clock's pace and
+fills idle time with silence; a thread reads the FIFO as it is written, so the capture is what a
+listener would hear, and when (FIELD_NOTES: bit-exact, 3.02 s of wall clock for 3.0 s of audio).
+Used by the playback tests and by scripts/bench_play.py. Needs Debian's pulseaudio and
+libasound2-plugins (scripts/setup.sh --dev installs them).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+RATE = 22050
+SILENT = 64  # |sample| above this is sound
+
+
+def available() -> bool:
+    """PulseAudio and ALSA's pulse plugin are installed."""
+    plugin = glob.glob("/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so") + glob.glob(
+        "/usr/lib/alsa-lib/libasound_module_pcm_pulse.so")
+    return shutil.which("pulseaudio") is not None and bool(plugin)
+
+
+needs_sink = pytest.mark.skipif(not available(), reason="PulseAudio not installed (scripts/setup.sh --dev installs it)")
+
+
+class Sink:
+    """A private PulseAudio with a pipe sink, and a thread reading the pipe as it is written."""
+
+    def __init__(self, work: Path):
+        self.work = work
+        self.fifo = work / "sink.fifo"
+        self.runtime = work / "run"
+        self.runtime.mkdir(mode=0o700)
+        self.alsa_conf = work / "asound.conf"
+        self.alsa_conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type pulse }\nctl.!default { type pulse }\n")
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.runtime), "ALSA_CONFIG_PATH": str(self.alsa_conf)}
+        self.chunks: list[tuple[float, bytes]] = []
+        self.lock = threading.Lock()
+        self.daemon = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+             "--log-target=file:" + str(work / "pulse.log"),
+             "-L", f"module-pipe-sink file={self.fifo} sink_name=pipe format=s16le rate={RATE} channels=1 "
+                   "use_system_clock_for_timing=yes",
+             "-L", "module-native-protocol-unix auth-anonymous=1", "-L", "module-cli-protocol-unix"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        socket = self.runtime / "pulse" / "native"
+        while not (self.fifo.exists() and socket.exists()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not socket.exists():
+            self.close()
+            raise RuntimeError(f"PulseAudio did not start; see {work / 'pulse.log'}")
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        fd = os.open(self.fifo, os.O_RDONLY)
+        try:
+            while data := os.read(fd, 8192):
+                with self.lock:
+                    self.chunks.append((time.monotonic(), data))
+        finally:
+            os.close(fd)
+
+    def mark(self) -> int:
+        with self.lock:
+            return len(self.chunks)
+
+    def first_sound_after(self, mark: int, timeout_s: float) -> float | None:
+        """The monotonic time at which the first audible chunk after `mark` arrived."""
+        deadline = time.monotonic() + timeout_s
+        seen = mark
+        while time.monotonic() < deadline:
+            with self.lock:
+                new = self.chunks[seen:]
+                seen = len(self.chunks)
+            for arrival, data in new:
+                if np.abs(np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2")).max(initial=0) > SILENT:
+                    return arrival
+            time.sleep(0.002)
+        return None
+
+    def captured(self, mark: int = 0) -> bytes:
+        with self.lock:
+            data = b"".join(chunk for _, chunk in self.chunks[mark:])
+        return data[: len(data) // 2 * 2]
+
+    def audio_since(self, mark: int) -> np.ndarray:
+        return np.frombuffer(self.captured(mark), dtype="<i2").astype(np.float32)
+
+    def drop_streams(self) -> int:
+        """The server cuts every playing stream, as it does when their device goes away; how many it cut."""
+        listing = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=self.env, capture_output=True,
+                                 text=True, check=True).stdout
+        streams = [line.split()[0] for line in listing.splitlines() if line.strip()]
+        for stream in streams:  # pactl has no kill; pacmd talks to module-cli-protocol-unix
+            subprocess.run(["pacmd", "kill-sink-input", stream], env=self.env, check=True, capture_output=True)
+        return len(streams)
+
+    def kill(self) -> None:
+        """The sound server dies, as a device does when it fails or is unplugged."""
+        self.daemon.kill()
+        self.daemon.wait(timeout=10)
+
+    def close(self) -> None:
+        if self.daemon.poll() is None:
+            self.daemon.terminate()
+            self.daemon.wait(timeout=10)
