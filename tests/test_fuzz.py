@@ -149,7 +149,7 @@ def test_any_text_echoed_in_an_error_stays_on_one_line(text):
 
     must_fail_cleanly(f"title: x\n{yaml.safe_dump({text: 1}, allow_unicode=True)}".encode("utf-8", "surrogatepass"))
     for args in (["show", text], ["show", "beginning", "--pace", text], ["play", "beginning", "--from", text],
-                 ["export", "beginning", "-o", text]):
+                 ["export", "beginning", "-o", text], ["show", "beginning", "--voice", text]):
         result = CliRunner().invoke(cli, args)
         if result.exit_code != 0:
             assert len(result.stderr.splitlines()) == 1 and "\x1b" not in result.stderr, (args, result.stderr)

@@ -356,6 +356,7 @@ def test_no_audio_device_is_one_line(tmp_path, write_program):
     assert done.returncode == 4
     assert done.stderr.count("\n") == 1 and "ALSA lib" not in done.stderr
     assert done.stderr.startswith("Error: no audio output device could be opened")
+    assert "Stopped at" not in done.stderr  # nothing was heard, so there is no place to go on from
     assert "voicecoach export" in done.stderr and "-o session.mp3" in done.stderr
 
 

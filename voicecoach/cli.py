@@ -206,6 +206,8 @@ def _stop_signals_interrupt() -> Iterator[None]:
 def export(program: str, output_name: str, pace: float, voice: str | None, rate: int, volume: float,
            subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
+    if not output_name.strip():
+        raise OptionError("-o needs a file name, such as session.mp3")
     output = Path(output_name)  # checked by check_target, not click.Path (its os.stat fails on NUL)
     format_for(output)
     check_target(output)
@@ -238,7 +240,7 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
     current one (twice: the previous one), q quits. Ctrl-C stops and prints how to go on.
     """
     chosen = select_exercises(resolve_program(program), only)
-    start_index = find_exercise(chosen, start_at) if start_at else None
+    start_index = find_exercise(chosen, start_at) if start_at is not None else None
     out = SimpleaudioOut(export_hint=f"voicecoach export {shlex.quote(program)} -o session.mp3")
     session = prepare_session(chosen, Options(pace=pace), make_speech(voice, rate, volume), volume)
     for notice in ("Paused.", "Resuming."):
@@ -274,8 +276,8 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
     except KeyboardInterrupt:
         click.echo(resume_hint(), err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except VoicecoachError as error:  # the device or the engine failed mid-session: say where, and how to go on
-        _fail(f"{error}. {resume_hint()}", error.exit_code)
+    except VoicecoachError as error:  # the device or the engine failed: once heard, say where and how to go on
+        _fail(f"{error}. {resume_hint()}" if player.sounded else str(error), error.exit_code)
     if outcome.reopened:
         click.echo(f"Note: the audio output stopped {_times(outcome.reopened)} and was opened again; "
                    "the line it cut was said again.", err=True)

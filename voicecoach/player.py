@@ -285,6 +285,7 @@ class Player:
         self._last_restart = -1e9
         self._reopened_at: list[float] = []  # clock times at which a failed output was reopened
         self.reopened = 0
+        self.sounded = False  # the output has opened at least once
 
     # -- position --
 
@@ -307,9 +308,14 @@ class Player:
             gap = bytes(frame_at(NOTICE_GAP_MS, self.sample_rate_hz) * BYTES_PER_FRAME)
             lead += gap
             lead_ms = len(lead) // BYTES_PER_FRAME * 1000 / self.sample_rate_hz
+        try:
+            self._playback = self.audio.play(lead + pcm, self.sample_rate_hz)
+        except VoicecoachError:
+            self.ended, self._paused_at_ms = True, at_ms
+            raise
         self._segment_start_ms, self._segment_end_ms = at_ms, end_ms
-        self._playback = self.audio.play(lead + pcm, self.sample_rate_hz)
         self._wall_start = self.clock() + lead_ms / 1000
+        self.sounded = True
         self.paused = False
         self.ended = False
         self._note_visit(at_ms)

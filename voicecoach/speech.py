@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from voicecoach.errors import VoicecoachError
+from voicecoach.errors import VoicecoachError, shown
 from voicecoach.script import DEFAULT_RATE_WPM, OptionError
 
 SAMPLE_RATE_HZ = 22050  # pyttsx3's espeak driver always writes 22050 Hz; cues are made to match
@@ -44,6 +44,16 @@ class EngineError(VoicecoachError):
 
 class EngineMissing(EngineError):
     """No speech engine is installed: `show` can still estimate, sound cannot be made."""
+
+
+class UnknownVoice(EngineError):
+    """--voice names no voice the engine has: a usage mistake."""
+
+    exit_code = 2
+
+
+class CacheError(VoicecoachError):
+    """The phrase cache could not be cleared."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,7 @@ class Pyttsx3Engine:
             if self.voice not in ids:
                 close = difflib.get_close_matches(self.voice, ids, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'? " if close else ""
-                raise EngineError(f"unknown voice '{self.voice}'; {hint}'voicecoach voices' lists them")
+                raise UnknownVoice(f"unknown voice '{shown(self.voice)}'; {hint}'voicecoach voices' lists them")
         engine.connect("finished-utterance", lambda name, completed: self._finished.set())
         self._engine = engine
         self._tempdir = tempfile.mkdtemp(prefix="voicecoach-")
@@ -156,13 +166,13 @@ class Pyttsx3Engine:
                 else:
                     self._speak_public(engine, text, path)
                 if not self._finished.wait(SYNTH_TIMEOUT_S):
-                    raise EngineError(f"the speech engine did not finish '{text[:40]}' within {SYNTH_TIMEOUT_S:g} s")
+                    raise EngineError(f"the speech engine did not finish '{shown(text)}' within {SYNTH_TIMEOUT_S:g} s")
             try:
                 with wave.open(path, "rb") as audio:
                     params = audio.getparams()
                     pcm = audio.readframes(params.nframes)
             except (OSError, EOFError, wave.Error) as error:
-                raise EngineError(f"the speech engine wrote no usable audio for '{text[:40]}': {error}") from None
+                raise EngineError(f"the speech engine wrote no usable audio for '{shown(text)}': {error}") from None
         if (params.nchannels, params.sampwidth, params.framerate) != (1, 2, SAMPLE_RATE_HZ):
             raise EngineError(f"the speech engine wrote {params.nchannels} channel(s), {8 * params.sampwidth}-bit, "
                               f"{params.framerate} Hz audio; voicecoach needs mono 16-bit {SAMPLE_RATE_HZ} Hz")
@@ -317,7 +327,11 @@ class PhraseCache:
     def clear(self) -> int:
         removed = 0
         for path in self.entries():
-            path.unlink()
+            try:
+                path.unlink(missing_ok=True)  # another process may have cleared it first
+            except OSError as error:
+                raise CacheError(f"removed {removed} cached phrases, then could not remove {path.name} from "
+                                 f"{self.directory}: {error.strerror or error}") from None
             removed += 1
         return removed
 
@@ -369,7 +383,7 @@ class Speech:
         key = PhraseCache.key(self.engine.identity, text)
         found = self.cache.get(key)
         if found is None:
-            found = self.engine.synthesize(text)
+            found = self._synthesize(text)
             self.synthesized += 1
             self.cache.put(key, found)
         else:
@@ -381,6 +395,21 @@ class Speech:
         if self.cache.directory is not None and len(self._memory) > MEMORY_PHRASES:
             self._memory.popitem(last=False)
         return found
+
+
+    def _synthesize(self, text: str) -> bytes:
+        """The engine's PCM for text; whatever the engine raises becomes one plain EngineError."""
+        try:
+            pcm = self.engine.synthesize(text)
+        except VoicecoachError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a third-party engine may fail in any way; say which line
+            detail = shown(str(error), limit=120) or "no reason given"
+            raise EngineError(f"the speech engine failed while saying '{shown(text)}' "
+                              f"({type(error).__name__}: {detail})") from None
+        if not isinstance(pcm, bytes) or len(pcm) % 2:
+            raise EngineError(f"the speech engine returned no usable audio for '{shown(text)}'")
+        return pcm
 
 
 def ms_for_frames(frames: int, sample_rate_hz: int) -> int:

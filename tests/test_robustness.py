@@ -1,0 +1,357 @@
+"""Hardening: an engine that fails partway, real full disks, exports racing on one cache, symlinks,
+and every numeric option at and past its bounds. docs/robustness.md maps every case to its test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.sink import needs_sink
+from voicecoach import cli as cli_module
+from voicecoach import player as player_module
+from voicecoach.cli import cli
+from voicecoach.program import load_builtin
+from voicecoach.script import MAX_PACE, MIN_PACE, compile_script
+from voicecoach.speech import (
+    MAX_RATE_WPM,
+    MIN_RATE_WPM,
+    SAMPLE_RATE_HZ,
+    EngineError,
+    PhraseCache,
+    Pyttsx3Engine,
+    Speech,
+)
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="voicecoach")
+
+
+def one_line_error(result, code: int, *parts: str) -> str:
+    assert result.exit_code == code, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: ") and "Traceback" not in result.output
+    for part in parts:
+        assert part in line, line
+    return line
+
+
+# --- a speech engine that fails partway ------------------------------------------------------------
+
+
+class Failing:
+    """A tone engine that raises on its Nth phrase, as a broken library or driver would."""
+
+    sample_rate_hz = SAMPLE_RATE_HZ
+    identity = "failing"
+
+    def __init__(self, fail_on: int, error: Exception):
+        self.fail_on, self.error, self.calls = fail_on, error, 0
+
+    def synthesize(self, text: str) -> bytes:
+        self.calls += 1
+        if self.calls >= self.fail_on:
+            raise self.error
+        return b"\x00\x10" * 500
+
+
+@pytest.mark.parametrize("error", [RuntimeError("run loop already started"), OSError(5, "Input/output error"),
+                                   KeyError("voice"), ValueError("line\nbreak \x1b[31m")])
+def test_an_engine_raising_anything_is_one_plain_engine_error(tmp_path, error):
+    speech = Speech(Failing(3, error), PhraseCache(tmp_path))
+    speech.pcm("One.")
+    speech.pcm("Two.")
+    with pytest.raises(EngineError) as caught:
+        speech.pcm("Three.")
+    message = str(caught.value)
+    assert message.startswith(f"the speech engine failed while saying 'Three.' ({type(error).__name__}: ")
+    assert "\n" not in message and "\x1b" not in message
+    # what was made before the failure is cached whole; nothing half-written
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".pcm", ".pcm"]
+    assert all(PhraseCache(tmp_path).get(p.stem) is not None for p in tmp_path.iterdir())
+
+
+class FailsOnFifth(Pyttsx3Engine):
+    """The real engine, until its fifth phrase."""
+
+    count = 0
+
+    def synthesize(self, text: str) -> bytes:
+        type(self).count += 1
+        if type(self).count >= 5:
+            raise RuntimeError("espeak: the audio output thread died")
+        return super().synthesize(text)
+
+
+@needs_espeak
+def test_export_with_an_engine_failing_partway_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    import voicecoach.session as session_module
+
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))  # empty: every phrase is synthesized
+    monkeypatch.setattr(session_module, "Pyttsx3Engine", FailsOnFifth)
+    FailsOnFifth.count = 0
+    out = tmp_path / "out"
+    out.mkdir()
+    one_line_error(run("export", "beginning", "-o", str(out / "session.mp3")), 3,
+                   "the speech engine failed while saying", "(RuntimeError: espeak: the audio output thread died)")
+    assert list(out.iterdir()) == []
+    assert len(list((tmp_path / "cache").glob("*.pcm"))) == 4
+
+
+class ClockedOutput:
+    """An output device that plays by the wall clock (for the command in-process, without a device)."""
+
+    def __init__(self, export_hint: str = ""):
+        self.playing: list[ClockedPlayback] = []
+
+    def play(self, pcm: bytes, sample_rate_hz: int):
+        playback = ClockedPlayback(len(pcm) / 2 / sample_rate_hz)
+        self.playing.append(playback)
+        return playback
+
+
+class ClockedPlayback:
+    def __init__(self, seconds: float):
+        self.until, self.stopped = time.monotonic() + seconds, False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def is_playing(self) -> bool:
+        return not self.stopped and time.monotonic() < self.until
+
+
+def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path, monkeypatch):
+    """The second stretch of sound needs a phrase that has left memory and the cache, and the engine fails."""
+    import voicecoach.session as session_module
+
+    engine = Failing(10_000, RuntimeError("espeak: the audio output thread died"))
+    monkeypatch.setattr(session_module, "Pyttsx3Engine", lambda **kwargs: engine)
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(player_module, "SEGMENT_MAX_MS", 1500)  # a new stretch every 1.5 s of session
+    outputs: list[ClockedOutput] = []
+    monkeypatch.setattr(cli_module, "SimpleaudioOut", lambda **kw: outputs.append(ClockedOutput()) or outputs[-1])
+    real_render = cli_module.render_span
+    renders = []
+
+    def render_losing_the_cache(script, speech_pcm, *args):
+        renders.append(args[-2:])
+        if len(renders) == 2:
+            speech = speech_pcm.__self__
+            speech.cache.clear()  # the cache is cleared (or lost) while the session plays ...
+            speech._memory.clear()  # ... and the phrases have left memory
+            engine.fail_on = engine.calls + 1  # ... and the engine now fails
+        return real_render(script, speech_pcm, *args)
+
+    monkeypatch.setattr(cli_module, "render_span", render_losing_the_cache)
+    line = one_line_error(run("play", "intermediate", "--pace", "1.5"), 3,
+                          "the speech engine failed while saying",
+                          "(RuntimeError: espeak: the audio output thread died). Stopped at 0:01, "
+                          "before the first exercise. To start again: voicecoach play intermediate --pace 1.5")
+    assert line.endswith("--pace 1.5")
+    assert len(renders) == 2 and all(p.stopped or not p.is_playing() for p in outputs[0].playing)
+
+
+# --- real full disks (a tmpfs in a private mount namespace) --------------------------------------------
+
+
+def _namespaces_work() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-c",
+                            "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"], capture_output=True)
+    return probe.returncode == 0
+
+
+needs_small_disk = pytest.mark.skipif(not _namespaces_work(),
+                                      reason="cannot mount a private tmpfs here (unshare --mount --map-root-user)")
+
+
+def on_small_disk(mount_point: Path, size_kb: int, script: str, env: dict[str, str] | None = None):
+    """Run a shell script in a private mount namespace where mount_point is a real disk of size_kb.
+
+    The script gets the voicecoach command as $VC; the disk exists only inside it, so the script
+    itself reports what is left on it."""
+    mount_point.mkdir(exist_ok=True)
+    env = {**(env or os.environ), "VC": f"{sys.executable} -m voicecoach", "DISK": str(mount_point)}
+    return subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-c",
+                           f'mount -t tmpfs -o size={size_kb}k tmpfs "$DISK" && {script}'],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+@needs_small_disk
+def test_export_onto_a_full_disk_leaves_the_old_file_and_no_litter(tmp_path):
+    done = on_small_disk(tmp_path / "disk", 400, """
+        head -c 100000 /dev/urandom > "$DISK/session.wav"
+        sha256sum "$DISK/session.wav" | cut -d' ' -f1
+        $VC export beginning -o "$DISK/session.wav"; echo "exit=$?"
+        sha256sum "$DISK/session.wav" | cut -d' ' -f1
+        ls -A "$DISK"
+    """)
+    before, exit_line, after, listing = done.stdout.splitlines()
+    assert exit_line == "exit=1", done.stderr
+    assert before == after and listing == "session.wav"
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("Error: ") and "the disk is full; nothing was written" in line
+
+
+@needs_small_disk
+@needs_espeak
+def test_a_speech_cache_on_a_full_disk_only_stops_caching(tmp_path):
+    out = tmp_path / "session.wav"
+    done = on_small_disk(tmp_path / "disk", 200, f"""
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export intermediate -o {out}; echo "exit=$?"
+        ls -A "$DISK/cache" | grep -v '[.]pcm$' || true
+    """)
+    assert done.stdout.splitlines()[-1] == "exit=0", done.stderr
+    assert done.stderr == f"Note: not caching speech in {tmp_path / 'disk' / 'cache'}: No space left on device\n"
+    assert "Wrote" in done.stdout
+    frames = int(subprocess.run(["soxi", "-s", str(out)], capture_output=True, text=True, check=True).stdout)
+    assert frames > 60 * SAMPLE_RATE_HZ
+
+
+@needs_small_disk
+@needs_sink
+def test_play_with_the_cache_on_a_full_disk_plays_the_whole_session(tmp_path, write_program, sink):
+    program = write_program("""\
+        title: Quick
+        exercises:
+          - name: Squeeze
+            position: Sit.
+            reps: 1
+            movement:
+              - hold: 1
+    """)
+    mark = sink.mark()
+    done = on_small_disk(tmp_path / "disk", 100, f"""
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC play {program} --from 1 --pace 4; echo "exit=$?"
+    """, env=sink.env)
+    assert done.stdout.splitlines()[-1] == "exit=0", done.stderr
+    assert done.stdout.startswith("Done: Quick")
+    assert done.stderr.startswith("Note: not caching speech in ") and done.stderr.count("\n") == 1
+    time.sleep(0.3)
+    heard = np.frombuffer(sink.captured(mark), dtype="<i2")
+    assert np.count_nonzero(np.abs(heard) > 64) > SAMPLE_RATE_HZ  # over a second of sound reached the speaker
+
+
+# --- two exports at once sharing one cache -------------------------------------------------------------
+
+
+def _spoken_lines(name: str) -> set[str]:
+    return {event.text for event in compile_script(load_builtin(name)).events if event.kind == "speech"}
+
+
+@needs_espeak
+def test_exports_at_once_share_the_cache_safely(tmp_path):
+    env = {**os.environ, "VOICECOACH_CACHE_DIR": str(tmp_path / "cache")}
+    jobs = [("beginning", "a.wav"), ("beginning", "b.flac"), ("intermediate", "c.mp3")]
+    running = [subprocess.Popen([sys.executable, "-m", "voicecoach", "export", name, "-o", str(tmp_path / file)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for name, file in jobs]
+    results = [job.communicate(timeout=300) + (job.returncode,) for job in running]
+    for (name, file), (out, err, code) in zip(jobs, results):
+        assert code == 0 and err == "", err
+        assert out.startswith(f"Wrote {tmp_path / file}")
+    entries = list((tmp_path / "cache").iterdir())
+    assert all(entry.suffix == ".pcm" for entry in entries)  # no temporary files left behind
+    cache = PhraseCache(tmp_path / "cache")
+    assert all(cache.get(entry.stem) is not None for entry in entries)  # every entry whole
+    identity = Pyttsx3Engine().identity
+    # every line both programs speak is there (bar the intro's "about N minutes", whose N comes from
+    # measured lengths), so none was lost when two processes wrote it at once
+    lines = {line for line in _spoken_lines("beginning") | _spoken_lines("intermediate") if "minutes" not in line}
+    assert len(lines) > 50
+    assert {PhraseCache.key(identity, line) for line in lines} <= {entry.stem for entry in entries}
+    # and the three files are sound: the same program twice gives audio of (nearly) the same length
+    lengths = [float(subprocess.run(["soxi", "-D", str(tmp_path / file)], capture_output=True, text=True,
+                                    check=True).stdout) for _, file in jobs[:2]]
+    assert abs(lengths[0] - lengths[1]) < 2.0
+
+
+# --- the cache command ------------------------------------------------------------------------------------
+
+
+def test_cache_clear_that_cannot_remove_is_one_line(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    Speech(Failing(99, RuntimeError()), PhraseCache(cache)).pcm("One.")
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(cache))
+    real_unlink = Path.unlink
+
+    def denied(self, missing_ok=False):  # root removes anything, so the refusal is simulated
+        if self.suffix == ".pcm":
+            raise PermissionError(13, "Permission denied")
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", denied)
+    one_line_error(run("cache", "--clear"), 1, f"removed 0 cached phrases, then could not remove",
+                   f"from {cache}: Permission denied")
+
+
+# --- program paths: symlinks --------------------------------------------------------------------------------
+
+ROUTINE = "title: Linked\nexercises:\n  - name: Squeeze\n    position: Sit.\n    reps: 1\n    movement:\n      - hold: 1\n"
+
+
+def test_a_symlinked_program_plays_under_the_links_name(tmp_path):
+    real = tmp_path / "programs" / "real.yaml"
+    real.parent.mkdir()
+    real.write_text(ROUTINE)
+    link = tmp_path / "my routine.yaml"
+    link.symlink_to(real)
+    result = run("show", str(link), "--estimate")
+    assert result.exit_code == 0 and "Linked" in result.stdout
+    folder_link = tmp_path / "linked folder"
+    folder_link.symlink_to(real.parent, target_is_directory=True)
+    assert run("show", str(folder_link / "real.yaml"), "--estimate").exit_code == 0
+
+
+def test_a_dangling_symlink_is_no_such_file(tmp_path):
+    link = tmp_path / "gone.yaml"
+    link.symlink_to(tmp_path / "deleted.yaml")
+    one_line_error(run("show", str(link), "--estimate"), 2, f"{link}: no such file")
+
+
+def test_a_symlink_loop_is_one_line(tmp_path):
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    one_line_error(run("show", str(loop), "--estimate"), 2, f"{loop}: cannot read it: Too many levels of symbolic links")
+
+
+def test_a_symlink_to_a_directory_is_a_directory(tmp_path):
+    link = tmp_path / "folder.yaml"
+    link.symlink_to(tmp_path, target_is_directory=True)
+    one_line_error(run("show", str(link), "--estimate"), 2, "this is a directory, not a program file")
+
+
+# --- every numeric option at and past its bounds ------------------------------------------------------------
+
+JUNK = ["", " ", "nan", "NaN", "inf", "-inf", "1e999", "0x10", "1,5", "½", "1 2"]
+
+
+@pytest.mark.parametrize("option,low,high,step", [("--pace", MIN_PACE, MAX_PACE, 0.01),
+                                                  ("--rate", MIN_RATE_WPM, MAX_RATE_WPM, 1),
+                                                  ("--volume", 0, 1, 0.01)])
+def test_numeric_options_at_and_past_their_bounds(option, low, high, step):
+    for value in (low, high):
+        assert run("show", "beginning", "--estimate", option, f"{value:g}").exit_code == 0, (option, value)
+    for value in [f"{low - step:g}", f"{high + step:g}", *JUNK]:
+        one_line_error(run("show", "beginning", "--estimate", option, value), 2, option)
+
+
+@pytest.mark.parametrize("args,part", [(["play", "beginning", "--from", ""], "no exercise called ''"),
+                                       (["play", "beginning", "--only", " "], "no exercise called ''"),
+                                       (["export", "beginning", "-o", ""], "-o needs a file name"),
+                                       (["show", "beginning", "--voice", ""], "unknown voice ''"),
+                                       (["show", ""], "")])
+def test_empty_strings_are_one_line(args, part):
+    one_line_error(run(*args), 2, part)
