@@ -263,19 +263,21 @@ def test_export_piped_prints_only_the_result(tmp_path):
     assert result.stdout.count("\n") == 1 and "3 chapters" in result.stdout
 
 
-def test_sigterm_mid_export_leaves_nothing(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "sigterm", "sighup"])
+def test_a_stopped_export_leaves_the_old_file_and_nothing_else(tmp_path, stop):
     target = tmp_path / "slow.mp3"
+    target.write_bytes(b"the listener's earlier export")
     process = subprocess.Popen([sys.executable, "-m", "voicecoach", "export", "beginning", "--pace", "0.25",
                                 "-o", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".slow.mp3.*.part")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
     assert process.poll() is None, "the export finished before it could be interrupted"
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130
-    assert "Traceback" not in err.decode() and "was not written" in err.decode()
-    assert list(tmp_path.iterdir()) == []
+    assert "Traceback" not in err.decode() and err.decode().strip() == f"Stopped; {target} was not written."
+    assert list(tmp_path.iterdir()) == [target] and target.read_bytes() == b"the listener's earlier export"
 
 
 def test_voices_command():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,6 +196,18 @@ def test_alias_bomb_is_refused_quickly(write_program):
     lines += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
     with pytest.raises(ProgramError, match="anchors and aliases"):
         load_program(write_program("\n".join(lines) + "\n"))
+
+
+def test_billion_laughs_is_refused_in_bounded_memory(write_program):
+    """The classic bomb, loaded in a process capped at 512 MB: expanding it would need about 100 GB."""
+    lines = ['lol0: &lol0 "lol"'] + [f"lol{n}: &lol{n} [{', '.join([f'*lol{n - 1}'] * 10)}]" for n in range(1, 10)]
+    path = write_program("\n".join(lines + ["title: *lol9"]) + "\n")  # where a message would quote it
+    capped = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (512 << 20, 512 << 20)); "
+              "from voicecoach.cli import main; sys.argv = ['voicecoach', 'show', '--estimate', sys.argv[1]]; main()")
+    done = subprocess.run([sys.executable, "-c", capped, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (f"Error: {path}, line 2: not valid YAML: anchors and aliases (*name) are not supported "
+                           "in program files\n")
 
 
 def test_missing_file(tmp_path):

@@ -162,6 +162,51 @@ def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path,
     assert len(renders) == 2 and all(p.stopped or not p.is_playing() for p in outputs[0].playing)
 
 
+def test_without_the_pyttsx3_package_show_estimates_and_export_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyttsx3", None)  # import pyttsx3 now raises ImportError
+    shown = run("show", "beginning")
+    assert shown.exit_code == 0 and "Length" in shown.stdout
+    assert shown.stderr == ("Note: speech lengths are estimated, not measured (the pyttsx3 package is missing; "
+                            "reinstall voicecoach (bash scripts/setup.sh)).\n")
+    one_line_error(run("export", "beginning", "-o", str(tmp_path / "s.wav")), 3, "the pyttsx3 package is missing")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_the_simpleaudio_package_play_and_doctor_say_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "simpleaudio", None)
+    one_line_error(run("play", "beginning"), 4, "the simpleaudio package is missing; sudo apt-get install "
+                                                 "libasound2-dev gcc, then reinstall voicecoach")
+    doctor = run("doctor")
+    assert doctor.exit_code == 1 and "PROBLEM  audio output: the simpleaudio package is missing" in doctor.stdout
+    assert "fix: install simpleaudio's build needs: sudo apt-get install gcc libasound2-dev" in doctor.stdout
+
+
+@needs_espeak
+def test_a_listed_voice_that_the_engine_refuses_is_one_engine_error(monkeypatch):
+    import voicecoach.speech as speech_module
+
+    real_voices = speech_module._voices_of
+    monkeypatch.setattr(speech_module, "_voices_of",
+                        lambda engine: [*real_voices(engine), speech_module.Voice("xx/broken", "Broken", ())])
+    with pytest.raises(EngineError, match="the speech engine refused voice 'xx/broken': SetVoiceByName failed"):
+        Pyttsx3Engine(voice="xx/broken").synthesize("Up.")
+    assert len(Pyttsx3Engine().synthesize("Up.")) > 1000  # and the engine still speaks with a good voice
+
+
+@needs_espeak
+def test_an_engine_that_never_finishes_is_given_up_on(monkeypatch):
+    import voicecoach.speech as speech_module
+
+    monkeypatch.setattr(speech_module, "SYNTH_TIMEOUT_S", 0.3)
+    engine = Pyttsx3Engine()
+    monkeypatch.setattr(engine, "_speak_direct", lambda driver, text, path: None)  # starts, never finishes
+    monkeypatch.setattr(engine, "_speak_public", lambda driver, text, path: None)
+    started = time.monotonic()
+    with pytest.raises(EngineError, match="the speech engine did not finish 'Up.' within 0.3 s"):
+        engine.synthesize("Up.")
+    assert time.monotonic() - started < 5
+
+
 # --- real full disks (a tmpfs in a private mount namespace) --------------------------------------------
 
 
@@ -242,6 +287,25 @@ def test_play_with_the_cache_on_a_full_disk_plays_the_whole_session(tmp_path, wr
     time.sleep(0.3)
     heard = np.frombuffer(sink.captured(mark), dtype="<i2")
     assert np.count_nonzero(np.abs(heard) > 64) > SAMPLE_RATE_HZ  # over a second of sound reached the speaker
+
+
+@needs_small_disk
+@needs_espeak
+def test_a_read_only_disk_for_the_export_and_the_cache(tmp_path):
+    out = tmp_path / "session.wav"
+    done = on_small_disk(tmp_path / "disk", 100, f"""
+        mkdir -p "$DISK/cache" && mount -o remount,ro "$DISK"
+        $VC export beginning -o "$DISK/session.wav"; echo "exit=$?"
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export beginning -o {out}; echo "exit=$?"
+        ls -A "$DISK"
+    """)
+    assert done.stdout.splitlines()[0] == "exit=1" and done.stdout.splitlines()[2] == "exit=0", done.stderr
+    assert done.stdout.splitlines()[3] == "cache"  # nothing was written on the read-only disk
+    error, note = done.stderr.splitlines()
+    assert error == (f"Error: {tmp_path / 'disk' / 'session.wav'}: the folder {tmp_path / 'disk'} is on a read-only "
+                     "disk; choose another folder")
+    assert note == f"Note: not caching speech in {tmp_path / 'disk' / 'cache'}: Read-only file system"
+    assert out.stat().st_size > 1_000_000
 
 
 # --- two exports at once sharing one cache -------------------------------------------------------------

@@ -97,7 +97,16 @@ def check_target(path: Path) -> None:
     if not parent.is_dir():
         raise ExportError(f"{_p(path)}: {_p(parent)} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
+        if _read_only(parent):
+            raise ExportError(f"{_p(path)}: the folder {_p(parent)} is on a read-only disk; choose another folder")
         raise ExportError(f"{_p(path)}: cannot write in the folder {_p(parent)}: permission denied")
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on this platform
+        return False
 
 
 @contextlib.contextmanager
