@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.sink import needs_sink
+from tests.test_player import QUICK
 from voicecoach import cli as cli_module
 from voicecoach import player as player_module
 from voicecoach.cli import cli
@@ -269,15 +270,7 @@ def test_a_speech_cache_on_a_full_disk_only_stops_caching(tmp_path):
 @needs_small_disk
 @needs_sink
 def test_play_with_the_cache_on_a_full_disk_plays_the_whole_session(tmp_path, write_program, sink):
-    program = write_program("""\
-        title: Quick
-        exercises:
-          - name: Squeeze
-            position: Sit.
-            reps: 1
-            movement:
-              - hold: 1
-    """)
+    program = write_program(QUICK)
     mark = sink.mark()
     done = on_small_disk(tmp_path / "disk", 100, f"""
         VOICECOACH_CACHE_DIR="$DISK/cache" $VC play {program} --from 1 --pace 4; echo "exit=$?"
@@ -358,13 +351,13 @@ def test_cache_clear_that_cannot_remove_is_one_line(tmp_path, monkeypatch):
         return real_unlink(self, missing_ok=missing_ok)
 
     monkeypatch.setattr(Path, "unlink", denied)
-    one_line_error(run("cache", "--clear"), 1, f"removed 0 cached phrases, then could not remove",
+    one_line_error(run("cache", "--clear"), 1, "removed 0 cached phrases, then could not remove",
                    f"from {cache}: Permission denied")
 
 
 # --- program paths: symlinks --------------------------------------------------------------------------------
 
-ROUTINE = "title: Linked\nexercises:\n  - name: Squeeze\n    position: Sit.\n    reps: 1\n    movement:\n      - hold: 1\n"
+ROUTINE = QUICK.replace("title: Quick", "title: Linked")
 
 
 def test_a_symlinked_program_plays_under_the_links_name(tmp_path):
