@@ -1,5 +1,6 @@
 """Playback: the controls against a clock the tests control, the display, choosing exercises,
-then real playback through ALSA (the file plugin, no sound card) and the keyboard in a real pty."""
+then real playback through ALSA into a real-time PulseAudio sink (tests/sink.py, no sound card), a
+device failing mid-session, and the keyboard in a real pty."""
 
 from __future__ import annotations
 
