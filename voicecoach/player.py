@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import difflib
+import errno
 import os
 import select
 import sys
@@ -41,7 +42,6 @@ DEVICE_EARLY_MS = 2000
 DEVICE_CLOCK_SKEW = 0.002
 REOPEN_LIMIT = 3  # the output is reopened at most this often within REOPEN_WINDOW_S, then we give up
 REOPEN_WINDOW_S = 60.0
-EBUSY = 16
 
 
 class DeviceError(VoicecoachError):
@@ -112,7 +112,7 @@ def device_error(simpleaudio_message: str, export_hint: str) -> DeviceError:
     """simpleaudio's "Error opening PCM device. -- CODE: -16 -- MSG: Device or resource busy" in plain words."""
     parts = {part.split(": ", 1)[0]: part.split(": ", 1)[-1] for part in simpleaudio_message.split(" -- ")[1:]}
     detail = parts.get("MSG", "").strip() or "unknown error"
-    if parts.get("CODE", "").strip() == f"-{EBUSY}":
+    if parts.get("CODE", "").strip() == f"-{errno.EBUSY}":
         return DeviceError(f"the audio output is busy: another program is using it ({detail}); close that program "
                            f"and try again, or export the session to listen elsewhere: {export_hint}", detail)
     return DeviceError(f"no audio output device could be opened ({detail}); to listen elsewhere, "

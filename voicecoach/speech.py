@@ -396,7 +396,6 @@ class Speech:
             self._memory.popitem(last=False)
         return found
 
-
     def _synthesize(self, text: str) -> bytes:
         """The engine's PCM for text; whatever the engine raises becomes one plain EngineError."""
         try:
