@@ -41,14 +41,7 @@ def check_output(output_factory: Callable[[], object] | None = None) -> Check:
         playback = output.play(bytes(2 * (SAMPLE_RATE_HZ // 100)), SAMPLE_RATE_HZ)  # 10 ms of silence
         playback.stop()
     except DeviceError as error:
-        if "missing" in str(error):
-            fix = ("install simpleaudio's build needs: sudo apt-get install gcc libasound2-dev python3-dev, "
-                   "then bash scripts/setup.sh")
-        elif "busy" in str(error):
-            fix = "close the program that is using the sound device (fuser -v /dev/snd/* names it), then try again"
-        else:
-            fix = "connect or enable a sound device (aplay -l lists them); without one, use voicecoach export"
-        return Check("audio output", False, str(error).split(";")[0], fix)
+        return Check("audio output", False, str(error).split(";")[0], error.fix)
     return Check("audio output", True, "the default ALSA device opened")
 
 

@@ -44,14 +44,22 @@ REOPEN_LIMIT = 3  # the output is reopened at most this often within REOPEN_WIND
 REOPEN_WINDOW_S = 60.0
 
 
+FIX_NO_DEVICE = "connect or enable a sound device (aplay -l lists them); without one, use voicecoach export"
+FIX_BUSY = "close the program that is using the sound device (fuser -v /dev/snd/* names it), then try again"
+FIX_NO_SIMPLEAUDIO = ("install simpleaudio's build needs: sudo apt-get install gcc libasound2-dev python3-dev, "
+                      "then bash scripts/setup.sh")
+
+
 class DeviceError(VoicecoachError):
-    """No audio device, or it failed. `detail` is the system's own words for why, if it gave any."""
+    """No audio device, or it failed. `detail` is the system's own words for why, if it gave any;
+    `fix` the one command or step that mends it (doctor prints it)."""
 
     exit_code = 4
 
-    def __init__(self, message: str, detail: str | None = None):
+    def __init__(self, message: str, detail: str | None = None, fix: str = FIX_NO_DEVICE):
         super().__init__(message)
         self.detail = detail
+        self.fix = fix
 
 
 class Playback(Protocol):
@@ -95,7 +103,7 @@ class SimpleaudioOut:
         try:
             import simpleaudio
         except ImportError:
-            raise DeviceError(f"the simpleaudio package is missing; {INSTALL_ASOUND}") from None
+            raise DeviceError(f"the simpleaudio package is missing; {INSTALL_ASOUND}", fix=FIX_NO_SIMPLEAUDIO) from None
         self._simpleaudio = simpleaudio
         _silence_alsa()
 
@@ -114,7 +122,7 @@ def device_error(simpleaudio_message: str, export_hint: str) -> DeviceError:
     detail = parts.get("MSG", "").strip() or "unknown error"
     if parts.get("CODE", "").strip() == f"-{errno.EBUSY}":
         return DeviceError(f"the audio output is busy: another program is using it ({detail}); close that program "
-                           f"and try again, or export the session to listen elsewhere: {export_hint}", detail)
+                           f"and try again, or export the session to listen elsewhere: {export_hint}", detail, FIX_BUSY)
     return DeviceError(f"no audio output device could be opened ({detail}); to listen elsewhere, "
                        f"export the session instead: {export_hint}", detail)
 
