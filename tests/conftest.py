@@ -82,3 +82,30 @@ def sink():
     yield started
     started.close()
     shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture
+def plug_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Register a fake engine class under a name through the voicecoach.engines entry points, for this
+    process and for the commands it starts (their PYTHONPATH carries the test distribution).
+    Returns the environment for subprocesses."""
+    from tests import engines
+    from voicecoach.engines import engine_types
+
+    folder = tmp_path / "plugins"
+    registered: dict[str, str] = {}
+    env = dict(os.environ)
+
+    def plug(name: str, engine_class=None, value: str | None = None) -> dict[str, str]:
+        attribute = name.replace("-", "_")
+        if engine_class is not None:
+            monkeypatch.setattr(engines.plugged, attribute, engine_class, raising=False)
+        registered[name] = value or f"tests.engines:plugged.{attribute}"
+        engines.write_distribution(folder, registered)
+        monkeypatch.syspath_prepend(str(folder))
+        engine_types.cache_clear()
+        env["PYTHONPATH"] = os.pathsep.join([str(folder), str(engines.ROOT), os.environ.get("PYTHONPATH", "")])
+        return env
+
+    yield plug
+    engine_types.cache_clear()

@@ -12,7 +12,7 @@ import pytest
 from tests.audio import pcm_to_float
 from voicecoach.cues import CUE_NAMES, load_cues
 from voicecoach.script import DEFAULT_CUE_MS
-from voicecoach.speech import SAMPLE_RATE_HZ
+from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 
 ROOT = Path(__file__).resolve().parent.parent
 CUES = {name: pcm_to_float(pcm) for name, pcm in load_cues(SAMPLE_RATE_HZ).items()}
@@ -70,9 +70,9 @@ def test_volume_scales_cues():
 
 
 def test_cues_are_as_loud_as_speech():
-    from voicecoach.speech import Pyttsx3Engine
+    from voicecoach.engines.espeak import EspeakEngine
 
-    speech = pcm_to_float(Pyttsx3Engine().synthesize("Slowly bend your knees, and hold."))
+    speech = pcm_to_float(EspeakEngine().synthesize("Slowly bend your knees, and hold."))
     voiced = speech[np.abs(speech) > 300]
     speech_rms = np.sqrt(np.mean(voiced**2))
     for name in ("hold-start", "hold-end", "next-exercise"):

@@ -21,7 +21,11 @@ def doctor(env) -> subprocess.CompletedProcess:
 def test_a_machine_that_can_play(sink):
     done = doctor(sink.env)
     assert done.returncode == 0, done.stdout
-    assert [line.split()[0] for line in done.stdout.splitlines()[:4]] == ["ok"] * 4
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:5]] == ["ok"] * 5
+    assert lines[0].startswith("ok       speech engine espeak: 131 voices; 'Ready.' is ")
+    assert lines[1].startswith("ok       speech engine piper: 1 installed voice(s); voice en_US-joe-medium at 22050 Hz")
+    assert lines[1].endswith("sessions use this one")
     assert done.stdout.rstrip().endswith("A session can play.")
 
 
@@ -44,7 +48,7 @@ def test_missing_speech_engine_names_the_install_command(monkeypatch):
     monkeypatch.setattr(pyttsx3, "init", broken_init)
     result = CliRunner().invoke(cli, ["doctor"])
     assert result.exit_code == 1
-    assert "PROBLEM  speech engine: no speech engine: eSpeak NG is not installed" in result.stdout
+    assert "PROBLEM  speech engine espeak: no speech engine: eSpeak NG is not installed" in result.stdout
     assert "fix: sudo apt-get install espeak-ng" in result.stdout
 
 

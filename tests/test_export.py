@@ -36,7 +36,7 @@ from voicecoach.errors import VoicecoachError
 from voicecoach.export import MP3_DELAY_FRAMES, ExportError, chapters_of, export_session, vtt_time
 from voicecoach.render import frame_at
 from voicecoach.script import compile_script
-from voicecoach.speech import SAMPLE_RATE_HZ
+from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 
 RATE = SAMPLE_RATE_HZ
 FIVE_MS = RATE * 5 // 1000
@@ -280,10 +280,13 @@ def test_a_stopped_export_leaves_the_old_file_and_nothing_else(tmp_path, stop):
     assert list(tmp_path.iterdir()) == [target] and target.read_bytes() == b"the listener's earlier export"
 
 
-def test_voices_command():
-    result = run("voices")
-    assert result.exit_code == 0
-    assert any(line.startswith("gmw/en-us ") for line in result.stdout.splitlines())
+def test_voices_command_lists_every_engine_and_marks_the_one_used():
+    lines = run("voices").stdout.splitlines()
+    assert lines[:2] == ["piper (the default engine): 1 voice", " * en_US-joe-medium  joe (medium)  (en-US, en-us)"]
+    assert lines[2].startswith("espeak: ") and any(line.startswith("   gmw/en-us ") for line in lines)
+    assert sum(line.startswith(" * ") for line in lines) == 1
+    espeak = run("voices", "--engine", "espeak").stdout.splitlines()
+    assert espeak[0].startswith("espeak: ") and [line.split()[1] for line in espeak if line.startswith(" * ")] == ["gmw/en"]
 
 
 def test_cache_command(tmp_path, monkeypatch):
@@ -306,10 +309,10 @@ def test_show_without_an_engine_estimates_and_says_so(monkeypatch):
 
     monkeypatch.setattr(pyttsx3, "init", broken_init)
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", "/nonexistent-voicecoach-cache")
-    result = run("show", "advanced")
+    result = run("show", "advanced", "--engine", "espeak")
     assert result.exit_code == 0
     assert result.stderr.startswith("Note: speech lengths are estimated, not measured (no speech engine: eSpeak NG")
-    exported = run("export", "advanced", "-o", "/tmp/never-written.wav")
+    exported = run("export", "advanced", "--engine", "espeak", "-o", "/tmp/never-written.wav")
     one_line_error(exported, 3, "eSpeak NG is not installed; install it with: sudo apt-get install espeak-ng")
     assert not Path("/tmp/never-written.wav").exists()
     assert issubclass(ExportError, VoicecoachError)

@@ -193,7 +193,7 @@ def test_long_sessions_play_in_segments_anchored_to_the_clock(rig, monkeypatch):
 
 def test_a_device_that_stops_early_is_reopened_at_the_line_it_cut(rig):
     script, clock, audio, player = rig
-    line = next(e for e in script.events if e.kind == "speech" and e.start_ms > 3000)
+    line = next(e for e in script.events if e.kind == "speech" and e.start_ms > 3000 and e.duration_ms > 150)
     player.start(0)
     clock.advance(line.start_s + 0.1)
     audio.played[0].failed = True  # the stream dies mid-line

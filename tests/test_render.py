@@ -18,7 +18,8 @@ from voicecoach.render import (
     total_frames,
 )
 from voicecoach.script import compile_script
-from voicecoach.speech import SAMPLE_RATE_HZ, ms_for_frames
+from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
+from voicecoach.speech import ms_for_frames
 
 RATE = SAMPLE_RATE_HZ
 

@@ -21,15 +21,12 @@ from voicecoach import player as player_module
 from voicecoach.cli import cli
 from voicecoach.program import load_builtin
 from voicecoach.script import MAX_PACE, MIN_PACE, compile_script
-from voicecoach.speech import (
-    MAX_RATE_WPM,
-    MIN_RATE_WPM,
-    SAMPLE_RATE_HZ,
-    EngineError,
-    PhraseCache,
-    Pyttsx3Engine,
-    Speech,
-)
+from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
+from voicecoach.engines import espeak as espeak_module
+from voicecoach.engines.espeak import EspeakEngine
+from voicecoach.errors import EngineError
+from voicecoach.session import make_speech
+from voicecoach.speech import MAX_RATE_WPM, MIN_RATE_WPM, PhraseCache, SoundSettings, Speech
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 
@@ -82,9 +79,11 @@ def test_an_engine_raising_anything_is_one_plain_engine_error(tmp_path, error):
     assert all(PhraseCache(tmp_path).get(p.stem) is not None for p in tmp_path.iterdir())
 
 
-class FailsOnFifth(Pyttsx3Engine):
+class FailsOnFifth(EspeakEngine):
     """The real engine, until its fifth phrase."""
 
+    name = "fails-on-fifth"
+    preference = 0
     count = 0
 
     def synthesize(self, text: str) -> bytes:
@@ -95,15 +94,13 @@ class FailsOnFifth(Pyttsx3Engine):
 
 
 @needs_espeak
-def test_export_with_an_engine_failing_partway_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
-    import voicecoach.session as session_module
-
+def test_export_with_an_engine_failing_partway_is_one_line_and_writes_nothing(tmp_path, monkeypatch, plug_engine):
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))  # empty: every phrase is synthesized
-    monkeypatch.setattr(session_module, "Pyttsx3Engine", FailsOnFifth)
+    plug_engine("fails-on-fifth", FailsOnFifth)
     FailsOnFifth.count = 0
     out = tmp_path / "out"
     out.mkdir()
-    one_line_error(run("export", "beginning", "-o", str(out / "session.mp3")), 3,
+    one_line_error(run("export", "beginning", "--engine", "fails-on-fifth", "-o", str(out / "session.mp3")), 3,
                    "the speech engine failed while saying", "(RuntimeError: espeak: the audio output thread died)")
     assert list(out.iterdir()) == []
     assert len(list((tmp_path / "cache").glob("*.pcm"))) == 4
@@ -132,12 +129,18 @@ class ClockedPlayback:
         return not self.stopped and time.monotonic() < self.until
 
 
-def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path, monkeypatch):
+def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path, monkeypatch, plug_engine):
     """The second stretch of sound needs a phrase that has left memory and the cache, and the engine fails."""
-    import voicecoach.session as session_module
-
     engine = Failing(10_000, RuntimeError("espeak: the audio output thread died"))
-    monkeypatch.setattr(session_module, "Pyttsx3Engine", lambda **kwargs: engine)
+
+    class TheFailingOne:  # every engine made is that one
+        name, preference, install_hint = "failing", 0, ""
+        installed = classmethod(lambda cls: True)
+
+        def __new__(cls, **settings):
+            return engine
+
+    plug_engine("failing", TheFailingOne)
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(player_module, "SEGMENT_MAX_MS", 1500)  # a new stretch every 1.5 s of session
     outputs: list[ClockedOutput] = []
@@ -154,23 +157,26 @@ def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path,
             engine.fail_on = engine.calls + 1  # ... and the engine now fails
         return real_render(script, speech_pcm, *args)
 
+    assert run("show", "intermediate", "--pace", "1.5", "--engine", "failing").exit_code == 0  # a warm cache
     monkeypatch.setattr(cli_module, "render_span", render_losing_the_cache)
-    line = one_line_error(run("play", "intermediate", "--pace", "1.5"), 3,
+    line = one_line_error(run("play", "intermediate", "--pace", "1.5", "--engine", "failing"), 3,
                           "the speech engine failed while saying",
                           "(RuntimeError: espeak: the audio output thread died). Stopped at 0:01, "
-                          "before the first exercise. To start again: voicecoach play intermediate --pace 1.5")
-    assert line.endswith("--pace 1.5")
+                          "before the first exercise. To start again: voicecoach play intermediate --pace 1.5 "
+                          "--engine failing")
+    assert line.endswith("--engine failing")
     assert len(renders) == 2 and all(p.stopped or not p.is_playing() for p in outputs[0].playing)
 
 
 def test_without_the_pyttsx3_package_show_estimates_and_export_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyttsx3", None)  # import pyttsx3 now raises ImportError
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))  # a warm cache would need no engine
-    shown = run("show", "beginning")
+    shown = run("show", "beginning", "--engine", "espeak")
     assert shown.exit_code == 0 and "Length" in shown.stdout
     assert shown.stderr == ("Note: speech lengths are estimated, not measured (the pyttsx3 package is missing; "
                             "reinstall voicecoach (bash scripts/setup.sh)).\n")
-    one_line_error(run("export", "beginning", "-o", str(tmp_path / "s.wav")), 3, "the pyttsx3 package is missing")
+    one_line_error(run("export", "beginning", "--engine", "espeak", "-o", str(tmp_path / "s.wav")), 3,
+                   "the pyttsx3 package is missing")
     assert not (tmp_path / "s.wav").exists()
 
 
@@ -185,22 +191,20 @@ def test_without_the_simpleaudio_package_play_and_doctor_say_how_to_get_it(monke
 
 @needs_espeak
 def test_a_listed_voice_that_the_engine_refuses_is_one_engine_error(monkeypatch):
-    import voicecoach.speech as speech_module
+    from voicecoach.engines import Voice
 
-    real_voices = speech_module._voices_of
-    monkeypatch.setattr(speech_module, "_voices_of",
-                        lambda engine: [*real_voices(engine), speech_module.Voice("xx/broken", "Broken", ())])
+    real_voices = espeak_module._voices_of
+    monkeypatch.setattr(espeak_module, "_voices_of",
+                        lambda engine: [*real_voices(engine), Voice("xx/broken", "Broken", ())])
     with pytest.raises(EngineError, match="the speech engine refused voice 'xx/broken': SetVoiceByName failed"):
-        Pyttsx3Engine(voice="xx/broken").synthesize("Up.")
-    assert len(Pyttsx3Engine().synthesize("Up.")) > 1000  # and the engine still speaks with a good voice
+        EspeakEngine(voice="xx/broken").synthesize("Up.")
+    assert len(EspeakEngine().synthesize("Up.")) > 1000  # and the engine still speaks with a good voice
 
 
 @needs_espeak
 def test_an_engine_that_never_finishes_is_given_up_on(monkeypatch):
-    import voicecoach.speech as speech_module
-
-    monkeypatch.setattr(speech_module, "SYNTH_TIMEOUT_S", 0.3)
-    engine = Pyttsx3Engine()
+    monkeypatch.setattr(espeak_module, "SYNTH_TIMEOUT_S", 0.3)
+    engine = EspeakEngine()
     monkeypatch.setattr(engine, "_speak_direct", lambda driver, text, path: None)  # starts, never finishes
     monkeypatch.setattr(engine, "_speak_public", lambda driver, text, path: None)
     started = time.monotonic()
@@ -257,7 +261,7 @@ def test_export_onto_a_full_disk_leaves_the_old_file_and_no_litter(tmp_path):
 def test_a_speech_cache_on_a_full_disk_only_stops_caching(tmp_path):
     out = tmp_path / "session.wav"
     done = on_small_disk(tmp_path / "disk", 200, f"""
-        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export intermediate -o {out}; echo "exit=$?"
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export intermediate --engine espeak -o {out}; echo "exit=$?"
         ls -A "$DISK/cache" | grep -v '[.]pcm$' || true
     """)
     assert done.stdout.splitlines()[-1] == "exit=0", done.stderr
@@ -273,7 +277,7 @@ def test_play_with_the_cache_on_a_full_disk_plays_the_whole_session(tmp_path, wr
     program = write_program(QUICK)
     mark = sink.mark()
     done = on_small_disk(tmp_path / "disk", 100, f"""
-        VOICECOACH_CACHE_DIR="$DISK/cache" $VC play {program} --from 1 --pace 4; echo "exit=$?"
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC play {program} --from 1 --pace 4 --engine espeak; echo "exit=$?"
     """, env=sink.env)
     assert done.stdout.splitlines()[-1] == "exit=0", done.stderr
     assert done.stdout.startswith("Done: Quick")
@@ -289,8 +293,8 @@ def test_a_read_only_disk_for_the_export_and_the_cache(tmp_path):
     out = tmp_path / "session.wav"
     done = on_small_disk(tmp_path / "disk", 100, f"""
         mkdir -p "$DISK/cache" && mount -o remount,ro "$DISK"
-        $VC export beginning -o "$DISK/session.wav"; echo "exit=$?"
-        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export beginning -o {out}; echo "exit=$?"
+        $VC export beginning --engine espeak -o "$DISK/session.wav"; echo "exit=$?"
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export beginning --engine espeak -o {out}; echo "exit=$?"
         ls -A "$DISK"
     """)
     assert done.stdout.splitlines()[0] == "exit=1" and done.stdout.splitlines()[2] == "exit=0", done.stderr
@@ -313,7 +317,8 @@ def _spoken_lines(name: str) -> set[str]:
 def test_exports_at_once_share_the_cache_safely(tmp_path):
     env = {**os.environ, "VOICECOACH_CACHE_DIR": str(tmp_path / "cache")}
     jobs = [("beginning", "a.wav"), ("beginning", "b.flac"), ("intermediate", "c.mp3")]
-    running = [subprocess.Popen([sys.executable, "-m", "voicecoach", "export", name, "-o", str(tmp_path / file)],
+    running = [subprocess.Popen([sys.executable, "-m", "voicecoach", "export", name, "--engine", "espeak", "-o",
+                                 str(tmp_path / file)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for name, file in jobs]
     results = [job.communicate(timeout=300) + (job.returncode,) for job in running]
@@ -324,9 +329,9 @@ def test_exports_at_once_share_the_cache_safely(tmp_path):
     assert all(entry.suffix == ".pcm" for entry in entries)  # no temporary files left behind
     cache = PhraseCache(tmp_path / "cache")
     assert all(cache.get(entry.stem) is not None for entry in entries)  # every entry whole
-    identity = Pyttsx3Engine().identity
-    # every line both programs speak is there (bar the intro's "about N minutes", whose N comes from
-    # measured lengths), so none was lost when two processes wrote it at once
+    identity = make_speech(SoundSettings(engine="espeak")).identity
+    # every line both programs speak is there (bar "about N minutes", whose N comes from measured
+    # lengths), so none was lost when two processes wrote it at once
     lines = {line for line in _spoken_lines("beginning") | _spoken_lines("intermediate") if "minutes" not in line}
     assert len(lines) > 50
     assert {PhraseCache.key(identity, line) for line in lines} <= {entry.stem for entry in entries}
@@ -409,7 +414,7 @@ def test_numeric_options_at_and_past_their_bounds(option, low, high, step):
 @pytest.mark.parametrize("args,part", [(["play", "beginning", "--from", ""], "no exercise called ''"),
                                        (["play", "beginning", "--only", " "], "no exercise called ''"),
                                        (["export", "beginning", "-o", ""], "-o needs a file name"),
-                                       (["show", "beginning", "--voice", ""], "unknown voice ''"),
+                                       (["show", "beginning", "--voice", ""], "voice ''"),
                                        (["show", ""], "")])
 def test_empty_strings_are_one_line(args, part):
     one_line_error(run(*args), 2, part)

@@ -24,9 +24,11 @@ from voicecoach.script import (
     Options,
     Script,
     check_pace,
+    compile_head,
     compile_script,
     format_clock,
     format_length,
+    head_lines,
     script_to_json,
     script_to_text,
 )
@@ -243,7 +245,8 @@ def test_summary_minutes_match_the_length():
         script = compile_script(load_builtin(name))
         minutes = (script.duration_ms + 30_000) // 60_000
         words = {12: "twelve", 13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen"}[minutes]
-        assert f"about {words} minutes" in script.events[2].text
+        (line,) = [e.text for e in script.events if e.text and e.text.startswith("This session takes")]
+        assert line == f"This session takes about {words} minutes."
 
 
 def test_range_hold_frames_its_upper_bound_and_says_the_range():
@@ -325,14 +328,29 @@ def test_text_lists_every_event_and_the_length():
 
 
 @pytest.mark.parametrize(("minutes", "expected"), [
-    (0, "Two exercises, under a minute."), (1, "Two exercises, about one minute."),
-    (89, "Two exercises, about eighty-nine minutes."), (90, "Two exercises, about two hours."),
-    (359, "Two exercises, about six hours."),
+    (0, "This session takes under a minute."), (1, "This session takes about one minute."),
+    (89, "This session takes about eighty-nine minutes."), (90, "This session takes about two hours."),
+    (359, "This session takes about six hours."),
 ])
-def test_session_summary(minutes, expected):
-    from voicecoach.phrases import session_summary
+def test_session_length(minutes, expected):
+    from voicecoach.phrases import exercise_count, session_length
 
-    assert session_summary(2, minutes) == expected
+    assert session_length(minutes) == expected
+    assert (exercise_count(1), exercise_count(2)) == ("One exercise.", "Two exercises.")
+
+
+def test_the_opening_is_the_same_in_the_whole_script():
+    """A cold `play` sounds the opening before the rest is measured: it must be the script's own start."""
+    for name in BUILTIN_NAMES:
+        program = load_builtin(name)
+        for pace in (0.5, 1.0, 2.0):
+            script = compile_script(program, Options(pace=pace), durations=FAKE)
+            head = compile_head(program, Options(pace=pace), durations=FAKE)
+            assert script.events[: len(head)] == head and head[-1].kind == "silence"
+            assert [e.text for e in head if e.kind == "speech"] == head_lines(program)
+            for count in range(1, len(head_lines(program)) + 1):
+                assert compile_head(program, Options(pace=pace), FAKE, count=count) == head[: 2 * count]
+            assert script.events[len(head)].text.startswith("This session takes about")
 
 
 def test_number_words():
@@ -347,7 +365,8 @@ def test_a_very_long_session_is_announced_in_hours():
     exercises = tuple(make_exercise(name=f"E{i}", reps=100, each_side=True, movement=(Hold(300.0),),
                                     rest_between_reps_s=0) for i in range(1))
     script = compile_script(make_program(*exercises))
-    assert script.duration_ms > 16 * 3600 * 1000 and "hours" in script.events[2].text
+    (line,) = [e.text for e in script.events if e.text and e.text.startswith("This session takes")]
+    assert script.duration_ms > 16 * 3600 * 1000 and line == "This session takes about seventeen hours."
 
 
 def test_a_summary_that_never_settles_still_compiles():
@@ -359,12 +378,12 @@ def test_a_summary_that_never_settles_still_compiles():
                 return 25_000 if "under" in text else 100
             return 100
 
-    lengths = {}
-    for minutes in (0, 1):
-        from voicecoach.script import _Timeline
-
-        lengths[minutes] = _Timeline(Oscillating(), 1.0).session(make_program(make_exercise(reps=1)), minutes)[-1].end_ms
-    assert lengths[0] >= 30_000 > lengths[1]  # it really flips
+    from voicecoach.phrases import session_length
 
     script = compile_script(make_program(make_exercise(reps=1)), durations=Oscillating())
+    without_line = script.duration_ms - Oscillating().speech_ms(
+        next(e.text for e in script.events if e.text and e.text.startswith("This session")))
+    # it really flips: "under a minute" makes it over a minute, "about one minute" under
+    assert without_line + Oscillating().speech_ms(session_length(0)) >= 30_000
+    assert without_line + Oscillating().speech_ms(session_length(1)) < 30_000
     assert script.events[-1].cue == "session-end"

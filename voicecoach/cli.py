@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import shlex
 import signal
 import sys
@@ -39,13 +40,13 @@ from voicecoach.script import (
     script_to_json,
     script_to_text,
 )
-from voicecoach.session import make_speech, prepare_session
+from voicecoach.session import LiveSession, make_speech, prepare_session
 from voicecoach.speech import (
     MAX_RATE_WPM,
     MIN_RATE_WPM,
     EngineMissing,
     PhraseCache,
-    Pyttsx3Engine,
+    SoundSettings,
     check_rate,
     check_volume,
     default_cache_dir,
@@ -85,16 +86,29 @@ pace_option = click.option(
 )
 
 
+engine_option = click.option(
+    "--engine", metavar="NAME", default=None,
+    help="Speech engine: piper (the natural voice, the default where installed) or espeak; "
+    "'voicecoach voices' lists them.")
+
+
 def sound_options(command):
-    """--voice, --rate and --volume, shared by every command that makes sound."""
-    command = click.option("--volume", type=_Checked("0..1", float, check_volume), default=1.0, show_default=True,
-                           help="Loudness of speech and cues, 0 to 1.")(command)
-    command = click.option("--rate", type=_Checked("WPM", int, check_rate), default=DEFAULT_RATE_WPM,
+    """--engine, --voice, --rate and --volume, shared by every command that makes sound; the
+    command receives them as one SoundSettings, `sound`."""
+
+    @functools.wraps(command)
+    def with_settings(*args, engine, voice, rate, volume, **kwargs):
+        return command(*args, sound=SoundSettings(engine=engine, voice=voice, rate_wpm=rate, volume=volume), **kwargs)
+
+    wrapped = click.option("--volume", type=_Checked("0..1", float, check_volume), default=1.0, show_default=True,
+                           help="Loudness of speech and cues, 0 to 1.")(with_settings)
+    wrapped = click.option("--rate", type=_Checked("WPM", int, check_rate), default=DEFAULT_RATE_WPM,
                            show_default=True,
-                           help=f"Speech rate in words per minute ({MIN_RATE_WPM} to {MAX_RATE_WPM}).")(command)
-    command = click.option("--voice", metavar="ID", default=None,
-                           help="Speech engine voice (see 'voicecoach voices').")(command)
-    return command
+                           help=f"Speech rate in words per minute ({MIN_RATE_WPM} to {MAX_RATE_WPM}).")(wrapped)
+    wrapped = click.option("--voice", metavar="ID", default=None,
+                           help="A voice of the engine (see 'voicecoach voices'), or for Piper a path to a "
+                           ".onnx voice file with its .onnx.json beside it.")(wrapped)
+    return engine_option(wrapped)
 
 
 class _Group(click.Group):
@@ -133,16 +147,16 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-def _script(program_spec: str, pace: float, voice: str | None, rate: int, volume: float, estimate: bool):
+def _script(program_spec: str, pace: float, sound: SoundSettings, estimate: bool):
     """The script with measured speech lengths, or estimated ones (saying so) without an engine."""
     program = resolve_program(program_spec)
     options = Options(pace=pace)
     if not estimate:
         try:
-            return prepare_session(program, options, make_speech(voice, rate, volume), volume).script
+            return prepare_session(program, options, make_speech(sound), sound.volume).script
         except EngineMissing as missing:
             click.echo(f"Note: speech lengths are estimated, not measured ({missing}).", err=True)
-    return compile_script(program, options, Estimate(rate_wpm=rate))
+    return compile_script(program, options, Estimate(rate_wpm=sound.rate_wpm))
 
 
 estimate_option = click.option("--estimate", is_flag=True,
@@ -150,12 +164,13 @@ estimate_option = click.option("--estimate", is_flag=True,
 
 
 @cli.command("list")
+@engine_option
 @estimate_option
-def list_programs(estimate: bool) -> None:
+def list_programs(engine: str | None, estimate: bool) -> None:
     """List the built-in programs with their exercises and length at the normal pace."""
     rows = []
     for name in builtin_names():
-        script = _script(name, 1.0, None, DEFAULT_RATE_WPM, 1.0, estimate)
+        script = _script(name, 1.0, SoundSettings(engine=engine), estimate)
         count = len(script.exercise_starts())
         rows.append((name, script.title, f"{count} exercise{'' if count == 1 else 's'}",
                      format_length(script.duration_ms)))
@@ -170,14 +185,13 @@ def list_programs(estimate: bool) -> None:
 @sound_options
 @estimate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (docs/script-json.md).")
-def show(program: str, pace: float, voice: str | None, rate: int, volume: float, estimate: bool,
-         as_json: bool) -> None:
+def show(program: str, pace: float, sound: SoundSettings, estimate: bool, as_json: bool) -> None:
     """Print the compiled session script of PROGRAM, one event a line, and its length.
 
     Speech lengths are measured by synthesizing each line (cached), so the times are exactly those
     of 'voicecoach export' and 'play' with the same options.
     """
-    script = _script(program, pace, voice, rate, volume, estimate)
+    script = _script(program, pace, sound, estimate)
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
@@ -203,16 +217,15 @@ def _stop_signals_interrupt() -> Iterator[None]:
 @pace_option
 @sound_options
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
-def export(program: str, output_name: str, pace: float, voice: str | None, rate: int, volume: float,
-           subtitles: bool) -> None:
+def export(program: str, output_name: str, pace: float, sound: SoundSettings, subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
     if not output_name.strip():
         raise OptionError("-o needs a file name, such as session.mp3")
     output = Path(output_name)  # checked by check_target, not click.Path (its os.stat fails on NUL)
     format_for(output)
     check_target(output)
-    speech = make_speech(voice, rate, volume)
-    session = prepare_session(resolve_program(program), Options(pace=pace), speech, volume)
+    speech = make_speech(sound)
+    session = prepare_session(resolve_program(program), Options(pace=pace), speech, sound.volume)
     try:
         with _stop_signals_interrupt():
             result = _write(session, output, subtitles)
@@ -232,8 +245,8 @@ def export(program: str, output_name: str, pace: float, voice: str | None, rate:
 @click.option("--from", "start_at", metavar="EXERCISE", help="Start at this exercise (its name or number).")
 @click.option("--only", multiple=True, metavar="EXERCISE", help="Play only this exercise; repeat for more.")
 @click.option("--quiet", is_flag=True, help="No live display.")
-def play(program: str, pace: float, voice: str | None, rate: int, volume: float, start_at: str | None,
-         only: tuple[str, ...], quiet: bool) -> None:
+def play(program: str, pace: float, sound: SoundSettings, start_at: str | None, only: tuple[str, ...],
+         quiet: bool) -> None:
     """Play the session of PROGRAM aloud.
 
     Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
@@ -242,13 +255,20 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
     chosen = select_exercises(resolve_program(program), only)
     start_index = find_exercise(chosen, start_at) if start_at is not None else None
     out = SimpleaudioOut(export_hint=f"voicecoach export {shlex.quote(program)} -o session.mp3")
-    session = prepare_session(chosen, Options(pace=pace), make_speech(voice, rate, volume), volume)
-    for notice in ("Paused.", "Resuming."):
-        session.speech.pcm(notice)  # ready before they are needed
-    player = Player(session.script,
-                    render=lambda start, end: render_span(session.script, session.speech.pcm, session.cues,
-                                                          session.sample_rate_hz, start, end),
-                    speak=session.speech.pcm, audio=out, sample_rate_hz=session.sample_rate_hz)
+    # Synthesis runs ahead of the listener in the background; sound starts with the first line.
+    live = LiveSession(chosen, Options(pace=pace), make_speech(sound), sound.volume,
+                       extra_lines=("Paused.", "Resuming."))
+    try:
+        with _stop_signals_interrupt():
+            known, complete = live.wait() if start_index is None else (live.result(), True)
+    except KeyboardInterrupt:
+        live.close()
+        sys.exit(EXIT_INTERRUPTED)
+    player = Player(known,
+                    render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
+                                                          live.sample_rate_hz, start, end),
+                    speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz,
+                    grow=None if complete else live.current)
     start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
 
     def resume_hint() -> str:
@@ -257,11 +277,12 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
         count = len(player.timeline.exercises)
         words = [f"voicecoach play {shlex.quote(program)}"]
         words += [f"--pace {pace:g}"] if pace != 1 else []
-        words += [f"--voice {shlex.quote(voice)}"] if voice else []
-        words += [f"--rate {rate}"] if rate != DEFAULT_RATE_WPM else []
-        words += [f"--volume {volume:g}"] if volume != 1 else []
+        words += [f"--engine {shlex.quote(sound.engine)}"] if sound.engine else []
+        words += [f"--voice {shlex.quote(sound.voice)}"] if sound.voice else []
+        words += [f"--rate {sound.rate_wpm}"] if sound.rate_wpm != DEFAULT_RATE_WPM else []
+        words += [f"--volume {sound.volume:g}"] if sound.volume != 1 else []
         words += [f"--only {shlex.quote(name)}" for name in only]
-        if index is None and position >= player.timeline.ending_ms:
+        if index is None and player.complete and position >= player.timeline.ending_ms:
             return f"Stopped at {format_length(position)}, at the very end."
         if index is None:
             return f"Stopped at {format_length(position)}, before the first exercise. To start again: {' '.join(words)}"
@@ -278,11 +299,13 @@ def play(program: str, pace: float, voice: str | None, rate: int, volume: float,
         sys.exit(EXIT_INTERRUPTED)
     except VoicecoachError as error:  # the device or the engine failed: once heard, say where and how to go on
         _fail(f"{error}. {resume_hint()}" if player.sounded else str(error), error.exit_code)
+    finally:
+        live.close()
     if outcome.reopened:
         click.echo(f"Note: the audio output stopped {_times(outcome.reopened)} and was opened again; "
                    "the line it cut was said again.", err=True)
     if outcome.finished:
-        click.echo(f"Done: {session.script.title}, {format_length(round(outcome.elapsed_s * 1000))}, "
+        click.echo(f"Done: {chosen.title}, {format_length(round(outcome.elapsed_s * 1000))}, "
                    f"{outcome.exercises_done} exercise{'' if outcome.exercises_done == 1 else 's'}.")
     else:
         click.echo(resume_hint())
@@ -325,12 +348,22 @@ def doctor() -> None:
 
 
 @cli.command()
-def voices() -> None:
-    """List the voices the speech engine offers (use an ID with --voice)."""
-    found = Pyttsx3Engine().voices()
-    width = max((len(v.id) for v in found), default=2)
-    for voice in found:
-        click.echo(f"{voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages) or '-'})")
+@engine_option
+def voices(engine: str | None) -> None:
+    """List every installed engine's voices (an ID goes to --voice); * marks the one sessions use."""
+    from voicecoach.engines import default_engine_name, engine_type, installed_engines
+
+    default = default_engine_name()
+    names = [engine_type(engine).name] if engine is not None else sorted(
+        installed_engines(), key=lambda name: (name != default, name))
+    for name in names:
+        kind = engine_type(name)
+        found, used = kind.voices(), kind.default_voice()
+        click.echo(f"{name}{' (the default engine)' if name == default else ''}: {len(found)} voice{'' if len(found) == 1 else 's'}")
+        width = max((len(v.id) for v in found), default=2)
+        for voice in found:
+            mark = "*" if voice.id == used and name == (engine or default) else " "
+            click.echo(f" {mark} {voice.id:<{width}}  {voice.name}  ({', '.join(voice.languages) or '-'})")
 
 
 @cli.command()

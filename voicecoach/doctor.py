@@ -8,9 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.cues import load_cues
-from voicecoach.errors import VoicecoachError
-from voicecoach.speech import SAMPLE_RATE_HZ, Pyttsx3Engine, default_cache_dir
+from voicecoach.cues import CUE_RATE_HZ, load_cues
+from voicecoach.engines import default_engine_name, engine_types
+from voicecoach.errors import EngineMissing, VoicecoachError
+from voicecoach.speech import default_cache_dir
+
+OUTPUT_CHECK_RATE_HZ = 22050
 
 
 @dataclass(frozen=True)
@@ -22,15 +25,26 @@ class Check:
     needed_to_play: bool = True
 
 
-def check_speech(engine_factory: Callable[[], Pyttsx3Engine] = Pyttsx3Engine) -> Check:
+def check_engines() -> list[Check]:
+    """Each registered engine: installed, working (it speaks a word), and which one sessions use."""
     try:
-        engine = engine_factory()
-        voices = engine.voices()
-        audio = engine.synthesize("Ready.")
-    except VoicecoachError as error:
-        return Check("speech engine", False, str(error), "sudo apt-get install espeak-ng")
-    seconds = len(audio) / 2 / SAMPLE_RATE_HZ
-    return Check("speech engine", True, f"pyttsx3 with {len(voices)} voices; 'Ready.' is {seconds:.2f} s")
+        default = default_engine_name()
+    except EngineMissing:
+        default = None
+    checks = []
+    for name, kind in engine_types().items():
+        label = f"speech engine {name}"
+        used = name == default
+        if not kind.installed():
+            checks.append(Check(label, False, "not installed", kind.install_hint, needed_to_play=default is None))
+            continue
+        try:
+            detail = kind().check()
+        except VoicecoachError as error:
+            checks.append(Check(label, False, str(error), kind.install_hint, needed_to_play=used))
+            continue
+        checks.append(Check(label, True, detail + ("; sessions use this one" if used else ""), needed_to_play=used))
+    return checks
 
 
 def check_output(output_factory: Callable[[], object] | None = None) -> Check:
@@ -38,7 +52,7 @@ def check_output(output_factory: Callable[[], object] | None = None) -> Check:
 
     try:
         output = (output_factory or SimpleaudioOut)()
-        playback = output.play(bytes(2 * (SAMPLE_RATE_HZ // 100)), SAMPLE_RATE_HZ)  # 10 ms of silence
+        playback = output.play(bytes(2 * (OUTPUT_CHECK_RATE_HZ // 100)), OUTPUT_CHECK_RATE_HZ)  # 10 ms of silence
         playback.stop()
     except DeviceError as error:
         return Check("audio output", False, str(error).split(";")[0], error.fix)
@@ -61,14 +75,14 @@ def check_cache(directory: Path | None = None) -> Check:
 
 def check_cues() -> Check:
     try:
-        cues = load_cues(SAMPLE_RATE_HZ)
+        cues = load_cues(CUE_RATE_HZ)
     except VoicecoachError as error:
         return Check("cue sounds", False, str(error), "reinstall voicecoach: bash scripts/setup.sh")
     return Check("cue sounds", True, f"{len(cues)} cues in the installed package")
 
 
 def run_checks() -> list[Check]:
-    return [check_speech(), check_output(), check_cache(), check_cues()]
+    return [*check_engines(), check_output(), check_cache(), check_cues()]
 
 
 def can_play(checks: list[Check]) -> bool:

@@ -39,3 +39,19 @@ def shown(text: str, limit: int = 40) -> str:
         for char in folded
     )
     return safe if len(safe) <= limit else safe[: limit - 3] + "..."
+
+
+class EngineError(VoicecoachError):
+    """The speech engine is missing, misconfigured or failed."""
+
+    exit_code = 3
+
+
+class EngineMissing(EngineError):
+    """A speech engine is not installed: `show` can still estimate, sound cannot be made."""
+
+
+class UnknownVoice(EngineError):
+    """--voice names no voice the engine has, or a voice file that cannot be used: a usage mistake."""
+
+    exit_code = 2

@@ -43,14 +43,19 @@ def session_title(title: str) -> str:
     return title if title.endswith((".", "!", "?")) else title + "."
 
 
-def session_summary(exercises: int, minutes: int) -> str:
-    count = f"{number_words(exercises)} exercise{'' if exercises == 1 else 's'}"
+def exercise_count(exercises: int) -> str:
+    return _sentence(f"{number_words(exercises)} exercise{'' if exercises == 1 else 's'}")
+
+
+def session_length(minutes: int) -> str:
+    """Said after the safety advice, once the whole session is measured: the opening lines before
+    it can play while the rest is still being synthesized."""
     if minutes < 1:
-        return _sentence(f"{count}, under a minute")
+        return "This session takes under a minute."
     if minutes >= 90:
         hours = (minutes + 30) // 60
-        return _sentence(f"{count}, about {number_words(hours)} hour{'' if hours == 1 else 's'}")
-    return _sentence(f"{count}, about {number_words(minutes)} minute{'' if minutes == 1 else 's'}")
+        return f"This session takes about {number_words(hours)} hour{'' if hours == 1 else 's'}."
+    return f"This session takes about {number_words(minutes)} minute{'' if minutes == 1 else 's'}."
 
 
 HOLD_TONES = "A rising tone starts each hold. A falling tone ends it."

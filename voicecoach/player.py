@@ -31,6 +31,7 @@ from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, OptionError, Script,
 SEGMENT_MAX_MS = 60 * 60_000
 SPLIT_SILENCE_MS = 400
 NOTICE_GAP_MS = 400  # silence between "Resuming." and the session
+JOIN_MARGIN_MS = 50  # a late stretch skips at most the silence it starts in, less this
 RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
 INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
 
@@ -195,7 +196,8 @@ class Timeline:
                 key = (event.exercise, event.side)
                 self.reps[key] = max(self.reps.get(key, 0), event.rep)
         # The closing lines start where the last exercise's events (its rest included) end.
-        self.ending_ms = max((e.end_ms for e in script.events if e.exercise is not None), default=0)
+        self.ending_ms = max((e.end_ms for e in script.events if e.exercise is not None),
+                             default=script.duration_ms)
 
     def index_at(self, ms: int) -> int:
         return max(0, bisect.bisect_right(self.starts, ms) - 1)
@@ -221,6 +223,11 @@ class Timeline:
         return Place(exercise_number=None if number is None else number + 1, exercise=event.exercise,
                      side=event.side, rep=event.rep, reps=self.reps.get((event.exercise, event.side)),
                      hold_left_ms=hold_left)
+
+    def silence_left(self, ms: int) -> int:
+        """How much of a silence is left at ms (0 inside a sound)."""
+        event = self.script.events[self.index_at(ms)] if self.script.events else None
+        return event.end_ms - ms if event is not None and event.kind == "silence" else 0
 
     def split_point(self, start_ms: int) -> int:
         """Where a buffer starting at start_ms should end: the session's end, or mid-silence near the limit."""
@@ -277,6 +284,8 @@ class Player:
     audio: AudioOut
     sample_rate_hz: int
     clock: Callable[[], float] = time.monotonic
+    # A script still being compiled (a cold cache): returns what is known and whether that is all.
+    grow: Callable[[], tuple[Script, bool]] | None = None
     timeline: Timeline = field(init=False)
     paused: bool = field(default=False, init=False)
     ended: bool = field(default=False, init=False)
@@ -284,6 +293,8 @@ class Player:
 
     def __post_init__(self) -> None:
         self.timeline = Timeline(self.script)
+        self.complete = self.grow is None
+        self._waiting_action: str | None = None  # a control pressed before the whole session was known
         self._playback: Playback | None = None
         self._notice: Playback | None = None
         self._segment_start_ms = 0
@@ -305,11 +316,34 @@ class Player:
 
     # -- playing --
 
+    def _refresh(self) -> None:
+        """Take in what more of a growing script is known."""
+        if self.complete or self.grow is None:
+            return
+        script, self.complete = self.grow()
+        if script is not self.script:
+            self.script, self.timeline = script, Timeline(script)
+
+    def known_until_ms(self) -> int:
+        """How far the session can be played: all of it, or, while it grows, to the middle of the
+        silence the known part ends with (what follows it is not known yet)."""
+        if self.complete:
+            return self.script.duration_ms
+        last = self.script.events[-1] if self.script.events else None
+        return last.start_ms + last.duration_ms // 2 if last is not None and last.kind == "silence" else 0
+
     def start(self, at_ms: int = 0, lead: bytes = b"") -> None:
-        """Play from at_ms (after `lead`, a notice, in the same buffer) to the next split point."""
+        """Play from at_ms (after `lead`, a notice, in the same buffer) to the next split point.
+        Past what is known of a growing script, wait there (in silence) until more is known."""
         self._stop_sound()
+        self._refresh()
         at_ms = max(0, min(at_ms, self.script.duration_ms))
-        end_ms = self.timeline.split_point(at_ms)
+        end_ms = min(self.timeline.split_point(at_ms), self.known_until_ms())
+        if end_ms <= at_ms and not self.complete:
+            self._segment_start_ms = self._segment_end_ms = at_ms
+            self._wall_start = self.clock()
+            self.paused = self.ended = False
+            return
         pcm = self.render(at_ms, end_ms)
         lead_ms = 0
         if lead:
@@ -332,6 +366,10 @@ class Player:
         """Keep the stream going; False once the session has ended."""
         if self.paused or self.ended:
             return not self.ended
+        self._refresh()
+        if self._waiting_action is not None and self.complete:
+            action, self._waiting_action = self._waiting_action, None
+            getattr(self, action)()
         position = self.position_ms()
         self._note_visit(position)
         if position < self._segment_end_ms:
@@ -340,15 +378,19 @@ class Player:
             return True
         if self._playback is not None and self._playback.is_playing():
             return True
-        if self._segment_end_ms >= self.script.duration_ms:
+        if self.complete and self._segment_end_ms >= self.script.duration_ms:
             self.ended = True
             self._paused_at_ms = self.script.duration_ms
             return False
-        # Next segment, on the session clock: skip the silence we are late by.
-        late_ms = max(0, round((self.clock() - self._wall_start) * 1000) - (self._segment_end_ms - self._segment_start_ms))
         boundary = self._segment_end_ms
-        self.start(boundary + late_ms)
-        self._wall_start -= late_ms / 1000
+        if self.known_until_ms() <= boundary:
+            return True  # synthesis is behind: the session waits here, inside a silence, until it catches up
+        # Next segment, on the session clock: skip the silence we are late by, as far as it goes; any
+        # more lateness (waiting for synthesis) is a pause of the session clock, never a cut.
+        late_ms = max(0, round((self.clock() - self._wall_start) * 1000) - (self._segment_end_ms - self._segment_start_ms))
+        skip_ms = min(late_ms, max(0, self.timeline.silence_left(boundary) - JOIN_MARGIN_MS))
+        self.start(boundary + skip_ms)
+        self._wall_start -= skip_ms / 1000
         self._segment_start_ms = boundary
         return True
 
@@ -408,13 +450,24 @@ class Player:
             self.paused = True
             self._notice = self.audio.play(self.speak("Paused."), self.sample_rate_hz)
 
+    def _when_complete(self, action: str) -> bool:
+        """Exercises are known once the whole script is: until then, a control waits for it."""
+        self._refresh()
+        if not self.complete:
+            self._waiting_action = action
+        return self.complete
+
     def next_exercise(self) -> None:
+        if not self._when_complete("next_exercise"):
+            return
         here = self.position_ms()
         later = [start for _, start in self.timeline.exercises if start > here]
         self.start(later[0] if later else self.timeline.ending_ms)
 
     def restart_exercise(self) -> None:
         """The current exercise from its start; pressed twice in a row, the previous one."""
+        if not self._when_complete("restart_exercise"):
+            return
         now = self.clock()
         twice = now - self._last_restart < RESTART_TWICE_S
         self._last_restart = now

@@ -166,16 +166,41 @@ ESTIMATE = Estimate()
 
 def compile_script(program: Program, options: Options = Options(), durations: Durations = ESTIMATE) -> Script:
     """Compile a program into its session script. Pure: no I/O, no clock."""
-    # The intro says "about N minutes", which changes the length a little: settle N.
-    minutes = 0
-    for attempt in range(4):
-        events = _Timeline(durations, options.pace).session(program, minutes)
-        settled = _round_minutes(events[-1].end_ms)
-        if settled == minutes or attempt == 3:  # settled, or oscillating: keep the last pass
+    head = compile_head(program, options, durations)
+    head_ms = head[-1].end_ms
+    # The length line says "about N minutes", and saying it changes the length a little: settle N.
+    # Everything after it starts at head + line + gap, so one pass measures the rest.
+    rest = _Timeline(durations, options.pace)
+    rest.body(program)
+    fixed_ms = head_ms + LINE_GAP_MS + rest.now
+    del rest  # before the final pass, so two timelines never sit in memory at once
+    minutes = _round_minutes(fixed_ms)
+    for _attempt in range(3):  # settled, or oscillating: keep the last
+        settled = _round_minutes(fixed_ms + durations.speech_ms(phrases.session_length(minutes)))
+        if settled == minutes:
             break
         minutes = settled
-        del events  # before the next pass, so two timelines never sit in memory at once
-    return Script(program=program.name, title=program.title, pace=options.pace, events=tuple(events))
+    timeline = _Timeline(durations, options.pace, start_ms=head_ms)
+    timeline.lines([phrases.session_length(minutes)])
+    timeline.body(program)
+    return Script(program=program.name, title=program.title, pace=options.pace,
+                  events=head + tuple(timeline.events))
+
+
+def head_lines(program: Program) -> list[str]:
+    """The lines of the session's opening: title, number of exercises, intro, safety advice."""
+    return [phrases.session_title(program.title), phrases.exercise_count(len(program.exercises)),
+            *program.intro, *program.safety]
+
+
+def compile_head(program: Program, options: Options = Options(), durations: Durations = ESTIMATE,
+                 count: int | None = None) -> tuple[Event, ...]:
+    """The session's opening (its first `count` lines, or all): events that do not depend on the
+    session's length and are the same in its compiled script, so a player can sound them while
+    the rest of the session is still being synthesized."""
+    timeline = _Timeline(durations, options.pace)
+    timeline.lines(head_lines(program)[:count])
+    return tuple(timeline.events)
 
 
 def _round_minutes(ms: int) -> int:
@@ -185,11 +210,11 @@ def _round_minutes(ms: int) -> int:
 class _Timeline:
     """Appends events at a cursor, stamping each with the current exercise, side and rep."""
 
-    def __init__(self, durations: Durations, pace: float):
+    def __init__(self, durations: Durations, pace: float, start_ms: int = 0):
         self.durations = durations
         self.pace = pace
         self.events: list[Event] = []
-        self.now = 0
+        self.now = start_ms
         self.exercise: str | None = None
         self.side: Side | None = None
         self.rep: int | None = None
@@ -241,11 +266,8 @@ class _Timeline:
 
     # --- the session ---
 
-    def session(self, program: Program, minutes: int) -> list[Event]:
-        self.lines([phrases.session_title(program.title),
-                    phrases.session_summary(len(program.exercises), minutes)])
-        self.lines(program.intro)
-        self.lines(program.safety)
+    def body(self, program: Program) -> list[Event]:
+        """Everything after the length line: how holds sound, the exercises, the end."""
         if any(exercise.holds for exercise in program.exercises):
             self.lines([phrases.HOLD_TONES])
         self.lines([phrases.BEGIN_SESSION])

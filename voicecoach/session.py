@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.cues import load_cues
+from voicecoach.engines import SpeechEngine, create_engine
 from voicecoach.program import Program
 from voicecoach.render import MeasuredDurations, render_pcm, total_frames
-from voicecoach.script import DEFAULT_RATE_WPM, Options, Script, compile_script
-from voicecoach.speech import PhraseCache, Pyttsx3Engine, Speech, SpeechEngine, default_cache_dir
+from voicecoach.script import Estimate, Options, Script, compile_head, compile_script, head_lines
+from voicecoach.speech import PhraseCache, SoundSettings, Speech, default_cache_dir
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,122 @@ class Session:
         return render_pcm(self.script, self.speech.pcm, self.cues, self.sample_rate_hz, start_ms)
 
 
-def make_speech(voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM, volume: float = 1.0,
-                cache_dir: Path | None = None, engine: SpeechEngine | None = None) -> Speech:
-    engine = engine if engine is not None else Pyttsx3Engine(voice=voice, rate_wpm=rate_wpm, volume=volume)
+def make_speech(settings: SoundSettings = SoundSettings(), cache_dir: Path | None = None,
+                engine: SpeechEngine | None = None) -> Speech:
+    """Speech through the engine the settings name (the registry's default when they name none)."""
+    if engine is None:
+        engine = create_engine(settings.engine, settings.voice, settings.rate_wpm, settings.volume)
     return Speech(engine, PhraseCache(cache_dir if cache_dir is not None else default_cache_dir()))
 
 
+class _Recorder:
+    """Estimated durations that note every line the compiler asks about, in timeline order."""
+
+    def __init__(self) -> None:
+        self.estimate = Estimate()
+        self.texts: dict[str, None] = {}
+
+    def speech_ms(self, text: str) -> int:
+        self.texts.setdefault(text, None)
+        return self.estimate.speech_ms(text)
+
+    def cue_ms(self, cue: str) -> int:
+        return self.estimate.cue_ms(cue)
+
+
+def spoken_lines(program: Program, options: Options) -> list[str]:
+    """Every line the session may speak, each once, in the order it is first heard (no synthesis)."""
+    recorder = _Recorder()
+    compile_script(program, options, recorder)
+    return list(recorder.texts)
+
+
 def prepare_session(program: Program, options: Options, speech: Speech, volume: float = 1.0) -> Session:
-    """Compile with every phrase's real length (synthesizing what the cache lacks)."""
+    """Compile with every phrase's real length; what the cache lacks is synthesized first, on every
+    core the engine can use, each distinct phrase once."""
     cues = load_cues(speech.sample_rate_hz, volume)
+    speech.prefetch(spoken_lines(program, options))
     durations = MeasuredDurations(speech.frames, cues, speech.sample_rate_hz)
     return Session(script=compile_script(program, options, durations), speech=speech, cues=cues)
+
+
+class LiveSession:
+    """A session that starts sounding before all of it is synthesized (`play` on a cold cache).
+
+    A background thread synthesizes every line on the engine's cores, the opening lines first, and
+    publishes the script as it becomes known: the opening line by line (its events are the same in
+    the whole script; see compile_head), then the whole script once every line is measured, which
+    is exactly what prepare_session (and so `show --json`) compiles. With every line already in
+    the cache, it is complete before the constructor returns.
+    """
+
+    def __init__(self, program: Program, options: Options, speech: Speech, volume: float = 1.0,
+                 extra_lines: tuple[str, ...] = ()):
+        self.speech = speech
+        self.cues = load_cues(speech.sample_rate_hz, volume)
+        self._program, self._options = program, options
+        self._durations = MeasuredDurations(speech.frames, self.cues, speech.sample_rate_hz)
+        self._head = head_lines(program)
+        self._lines = self._head + spoken_lines(program, options) + list(extra_lines)
+        self._known = Script(program.name, program.title, options.pace, ())
+        self._complete = False
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        if all(speech.ready(text) for text in self._lines):
+            self._prepare()
+        else:
+            threading.Thread(target=self._prepare, name="voicecoach-prepare", daemon=True).start()
+
+    @property
+    def sample_rate_hz(self) -> int:
+        return self.speech.sample_rate_hz
+
+    def current(self) -> tuple[Script, bool]:
+        """The script known so far, and whether it is the whole session; a failure is raised here."""
+        with self._changed:
+            if self._error is not None:
+                raise self._error
+            return self._known, self._complete
+
+    def wait(self, timeout_s: float | None = None) -> tuple[Script, bool]:
+        """Until something is known (at least the first line), then as current()."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._known.events or self._complete or self._error, timeout_s)
+        return self.current()
+
+    def result(self) -> Script:
+        """The whole script, waiting for it."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._complete or self._error)
+        return self.current()[0]
+
+    def close(self) -> None:
+        """Stop synthesizing (the session was stopped): what is under way finishes, nothing new starts."""
+        self._stop.set()
+
+    def _publish(self, script: Script, complete: bool) -> None:
+        with self._changed:
+            if len(script.events) > len(self._known.events) or complete:
+                self._known, self._complete = script, complete
+                self._changed.notify_all()
+
+    def _head_ready(self, _text: str | None = None) -> None:
+        ready = 0
+        while ready < len(self._head) and self.speech.ready(self._head[ready]):
+            ready += 1
+        if ready and not self._complete:
+            events = compile_head(self._program, self._options, self._durations, count=ready)
+            self._publish(Script(self._program.name, self._program.title, self._options.pace, events), False)
+
+    def _prepare(self) -> None:
+        try:
+            self._head_ready()
+            self.speech.prefetch(self._lines, done=self._head_ready, stop=self._stop)
+            if self._stop.is_set():
+                return
+            self._publish(compile_script(self._program, self._options, self._durations), True)
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises it
+            with self._changed:
+                self._error = error
+                self._changed.notify_all()

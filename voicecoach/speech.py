@@ -1,75 +1,40 @@
-"""Speech: engines that turn text into PCM, a persistent phrase cache, and measured durations.
+"""Speech: sound settings, the phrase cache, and each distinct phrase synthesized once.
 
-PCM everywhere is mono, signed 16-bit little-endian, at SAMPLE_RATE_HZ.
+The engines themselves live in voicecoach.engines. PCM everywhere is mono, native-endian signed
+16-bit, at the engine's own sample rate.
 """
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
-import io
 import json
 import math
 import os
 import sys
 import tempfile
 import threading
-import wave
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from voicecoach.errors import VoicecoachError, shown
+from voicecoach.engines import SpeechEngine, Voice
+from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, VoicecoachError, shown
 from voicecoach.script import DEFAULT_RATE_WPM, OptionError
 
-SAMPLE_RATE_HZ = 22050  # pyttsx3's espeak driver always writes 22050 Hz; cues are made to match
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 400
-# Trimming: eSpeak pads every phrase (~13 ms before, ~350 ms after, measured); the script's own
-# silences do the spacing, so keep only a short margin (frames at SAMPLE_RATE_HZ).
+# Trimming: engines pad every phrase (eSpeak ~13 ms before and ~350 ms after, Piper ~40 ms and
+# ~120 ms, measured); the script's own silences do the spacing, so keep only a short margin.
 TRIM_THRESHOLD = 64  # |sample| at or below this counts as silence (-54 dBFS)
-KEEP_LEAD_FRAMES = 110  # 5 ms
-KEEP_TAIL_FRAMES = 1323  # 60 ms, so the last consonant decays naturally
-SYNTH_TIMEOUT_S = 30.0
-INSTALL_ESPEAK = "sudo apt-get install espeak-ng"
-
-
-class EngineError(VoicecoachError):
-    """The speech engine is missing, misconfigured or failed."""
-
-    exit_code = 3
-
-
-class EngineMissing(EngineError):
-    """No speech engine is installed: `show` can still estimate, sound cannot be made."""
-
-
-class UnknownVoice(EngineError):
-    """--voice names no voice the engine has: a usage mistake."""
-
-    exit_code = 2
+KEEP_LEAD_MS = 5
+KEEP_TAIL_MS = 60  # so the last consonant decays naturally
 
 
 class CacheError(VoicecoachError):
     """The phrase cache could not be cleared."""
-
-
-@dataclass(frozen=True)
-class Voice:
-    id: str
-    name: str
-    languages: tuple[str, ...]
-
-
-class SpeechEngine(Protocol):
-    """Turns text into PCM. `identity` names everything that shapes the sound, for the cache."""
-
-    identity: str
-    sample_rate_hz: int
-
-    def synthesize(self, text: str) -> bytes: ...
 
 
 def check_rate(rate_wpm: int) -> int:
@@ -85,7 +50,21 @@ def check_volume(volume: float) -> float:
     return float(volume)
 
 
-def trim(pcm: bytes) -> bytes:
+@dataclass(frozen=True)
+class SoundSettings:
+    """How the session sounds: which engine and voice, how fast, how loud. engine None: the default."""
+
+    engine: str | None = None
+    voice: str | None = None
+    rate_wpm: int = DEFAULT_RATE_WPM
+    volume: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_rate(self.rate_wpm)
+        check_volume(self.volume)
+
+
+def trim(pcm: bytes, sample_rate_hz: int) -> bytes:
     """Cut the engine's leading and trailing silence down to a short margin.
 
     Scans from each end only until the first loud sample (a few thousand samples at most), in
@@ -97,165 +76,9 @@ def trim(pcm: bytes) -> bytes:
     if first is None:  # silent (volume 0): keep the engine's own length
         return pcm
     last = next(i for i in range(count - 1, first - 1, -1) if abs(samples[i]) > TRIM_THRESHOLD)
-    begin = max(0, first - KEEP_LEAD_FRAMES)
-    end = min(count, last + 1 + KEEP_TAIL_FRAMES)
+    begin = max(0, first - KEEP_LEAD_MS * sample_rate_hz // 1000)
+    end = min(count, last + 1 + KEEP_TAIL_MS * sample_rate_hz // 1000)
     return pcm[2 * begin : 2 * end]
-
-
-class Pyttsx3Engine:
-    """The default engine: pyttsx3 (eSpeak NG on Linux), with its known pitfalls worked around.
-
-    On Linux, each phrase goes straight to pyttsx3's own espeak driver: its settings applied, one
-    save_to_file, synthesis started, and the finished-utterance callback awaited (it fires after
-    the WAV is written, so the file is always complete). That skips runAndWait's polling loop,
-    which measured here both slow (10.4 ms a phrase, against 3.0 ms) and unreliable: a rate
-    changed between utterances through it was lost in 53 of 60 alternations (0 of 60 direct).
-
-    Elsewhere, or if a pyttsx3 release lacks those driver methods, it uses the public API: one
-    save_to_file per runAndWait, the callback awaited, and one voice/rate/volume per process
-    (a second one is refused rather than spoken at the wrong rate). Either way pyttsx3's
-    "Audio saved to ..." prints are kept off the user's stdout. pyttsx3.init() returns one
-    engine per process, so all instances share it, under a lock.
-    """
-
-    _lock = threading.Lock()
-    _public_api_settings: tuple | None = None  # what the public-API path speaks with, once set
-
-    def __init__(self, voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM, volume: float = 1.0):
-        self.voice = voice
-        self.rate_wpm = check_rate(rate_wpm)
-        self.volume = check_volume(volume)
-        self.sample_rate_hz = SAMPLE_RATE_HZ
-        self._engine = None
-        self._finished = threading.Event()
-        self._tempdir: str | None = None
-        self.identity = json.dumps(["pyttsx3", _espeak_version(), voice, rate_wpm, round(volume, 3),
-                                    TRIM_THRESHOLD, KEEP_LEAD_FRAMES, KEEP_TAIL_FRAMES])
-
-    def _start(self):
-        if self._engine is not None:
-            return self._engine
-        engine = _pyttsx3_init()
-        if self.voice is not None:
-            ids = [v.id for v in _voices_of(engine)]
-            if self.voice not in ids:
-                close = difflib.get_close_matches(self.voice, ids, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'? " if close else ""
-                raise UnknownVoice(f"unknown voice '{shown(self.voice)}'; {hint}'voicecoach voices' lists them")
-        engine.connect("finished-utterance", lambda name, completed: self._finished.set())
-        self._engine = engine
-        self._tempdir = tempfile.mkdtemp(prefix="voicecoach-")
-        return engine
-
-    def voices(self) -> list[Voice]:
-        return _voices_of(self._start())
-
-    def synthesize(self, text: str) -> bytes:
-        engine = self._start()
-        assert self._tempdir is not None
-        path = os.path.join(self._tempdir, "phrase.wav")
-        driver = _espeak_driver(engine)
-        with self._lock:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            self._finished.clear()
-            # The driver prints from its callback thread; the redirect covers it until finished.
-            with contextlib.redirect_stdout(io.StringIO()):
-                if driver is not None:
-                    self._speak_direct(driver, text, path)
-                else:
-                    self._speak_public(engine, text, path)
-                if not self._finished.wait(SYNTH_TIMEOUT_S):
-                    raise EngineError(f"the speech engine did not finish '{shown(text)}' within {SYNTH_TIMEOUT_S:g} s")
-            try:
-                with wave.open(path, "rb") as audio:
-                    params = audio.getparams()
-                    pcm = audio.readframes(params.nframes)
-            except (OSError, EOFError, wave.Error) as error:
-                raise EngineError(f"the speech engine wrote no usable audio for '{shown(text)}': {error}") from None
-        if (params.nchannels, params.sampwidth, params.framerate) != (1, 2, SAMPLE_RATE_HZ):
-            raise EngineError(f"the speech engine wrote {params.nchannels} channel(s), {8 * params.sampwidth}-bit, "
-                              f"{params.framerate} Hz audio; voicecoach needs mono 16-bit {SAMPLE_RATE_HZ} Hz")
-        if sys.byteorder == "big":  # WAV is little-endian; our PCM is native int16 for memoryview math
-            pcm = _swap16(pcm)
-        return trim(pcm)
-
-    def _speak_direct(self, driver, text: str, path: str) -> None:
-        voice = self.voice if self.voice is not None else type(driver)._defaultVoice
-        try:
-            driver.setProperty("voice", voice)
-            driver.setProperty("rate", self.rate_wpm)
-            driver.setProperty("volume", self.volume)
-        except ValueError as error:
-            raise EngineError(f"the speech engine refused voice '{voice}': {error}") from None
-        driver.save_to_file(text, path)
-        driver._start_synthesis(text)
-
-    def _speak_public(self, engine, text: str, path: str) -> None:
-        settings = (self.voice, self.rate_wpm, self.volume)
-        if Pyttsx3Engine._public_api_settings is None:
-            Pyttsx3Engine._public_api_settings = settings
-        elif Pyttsx3Engine._public_api_settings != settings:
-            raise EngineError("pyttsx3 cannot reliably change voice, rate or volume within one process "
-                              f"(this one speaks with {Pyttsx3Engine._public_api_settings}, asked for {settings})")
-        if self.voice is not None:
-            engine.setProperty("voice", self.voice)
-        engine.setProperty("rate", self.rate_wpm)
-        engine.setProperty("volume", self.volume)
-        engine.save_to_file(text, path)
-        engine.runAndWait()
-
-
-def _espeak_driver(engine):
-    """pyttsx3's espeak driver, if it has the methods the direct path uses (pyttsx3 2.99 does)."""
-    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
-    needed = ("setProperty", "save_to_file", "_start_synthesis", "_defaultVoice")
-    if driver is None or not all(hasattr(driver, name) for name in needed):
-        return None
-    return driver
-
-
-def _swap16(pcm: bytes) -> bytes:
-    data = bytearray(pcm)
-    data[0::2], data[1::2] = pcm[1::2], pcm[0::2]
-    return bytes(data)
-
-
-def _pyttsx3_init():
-    try:
-        import pyttsx3
-    except ImportError:
-        raise EngineMissing("the pyttsx3 package is missing; reinstall voicecoach (bash scripts/setup.sh)") from None
-    try:
-        return pyttsx3.init()
-    except (RuntimeError, OSError) as error:
-        if "espeak" in str(error).lower() or sys.platform.startswith("linux"):
-            raise EngineMissing(f"no speech engine: eSpeak NG is not installed; install it with: {INSTALL_ESPEAK}") from None
-        raise EngineError(f"the speech engine could not start: {error}") from None
-
-
-def _espeak_version() -> str | None:
-    """The eSpeak library version, part of the cache identity: a new eSpeak may sound different."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        from pyttsx3.drivers import _espeak
-
-        return str(_espeak.Info())
-    except Exception:  # noqa: BLE001 - only a cache key; a missing library is reported on first use
-        return None
-
-
-def _voices_of(engine) -> list[Voice]:
-    voices = []
-    for voice in engine.getProperty("voices"):
-        languages = []
-        for language in getattr(voice, "languages", None) or []:
-            if isinstance(language, bytes):  # eSpeak gives b"\x05en-us": a priority byte, then the code
-                language = language[1:].decode("utf-8", "replace")
-            languages.append(str(language))
-        voices.append(Voice(id=str(voice.id), name=str(voice.name), languages=tuple(languages)))
-    return sorted(voices, key=lambda v: v.id)
 
 
 # --- the phrase cache -------------------------------------------------------------------------
@@ -316,6 +139,9 @@ class PhraseCache:
                 print(f"Note: not caching speech in {self.directory}: {error.strerror or error}", file=sys.stderr)
             self.directory = None
 
+    def has(self, key: str) -> bool:
+        return self.directory is not None and self._path(key).is_file()
+
     def entries(self) -> list[Path]:
         if self.directory is None or not self.directory.is_dir():
             return []
@@ -356,6 +182,9 @@ class Speech:
     distinct lines costs no more memory than a short one; the rest are re-read from the disk
     cache. Without a usable disk cache every phrase stays in memory (re-synthesis could change a
     phrase's length, and the script was compiled with the first one).
+
+    Thread-safe: `prefetch` synthesizes on as many threads as the engine can use, and a phrase
+    asked for while another thread is making it is waited for, never made twice.
     """
 
     def __init__(self, engine: SpeechEngine, cache: PhraseCache):
@@ -363,6 +192,8 @@ class Speech:
         self.cache = cache
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._frames: dict[str, int] = {}  # every phrase's measured length, kept for good
+        self._making: dict[str, threading.Event] = {}  # phrases a thread is making right now
+        self._lock = threading.Lock()
         self.synthesized = 0
         self.from_cache = 0
 
@@ -370,34 +201,84 @@ class Speech:
     def sample_rate_hz(self) -> int:
         return self.engine.sample_rate_hz
 
+    @property
+    def identity(self) -> str:
+        """The engine's identity and the processing applied here: together they key the cache."""
+        return json.dumps([self.engine.identity, TRIM_THRESHOLD, KEEP_LEAD_MS, KEEP_TAIL_MS])
+
     def frames(self, text: str) -> int:
         """The phrase's length in frames, measured once and then kept without its audio."""
         measured = self._frames.get(text)
         return measured if measured is not None else len(self.pcm(text)) // 2
 
+    def ready(self, text: str) -> bool:
+        """Whether the phrase can be had without the engine (measured, or in the disk cache)."""
+        return text in self._frames or self.cache.has(PhraseCache.key(self.identity, text))
+
     def pcm(self, text: str) -> bytes:
-        found = self._memory.get(text)
-        if found is not None:
-            self._memory.move_to_end(text)
+        while True:
+            with self._lock:
+                found = self._memory.get(text)
+                if found is not None:
+                    self._memory.move_to_end(text)
+                    return found
+                making = self._making.get(text)
+                if making is None:
+                    self._making[text] = threading.Event()
+                    break
+            making.wait()  # another thread is making it: then it is in memory (or that thread failed)
+        try:
+            key = PhraseCache.key(self.identity, text)
+            found = self.cache.get(key)
+            if found is None:
+                found = self._synthesize(text)
+                self.cache.put(key, found)
+                from_engine = True
+            else:
+                from_engine = False
+            with self._lock:
+                if from_engine:
+                    self.synthesized += 1
+                else:
+                    self.from_cache += 1
+                measured = self._frames.setdefault(text, len(found) // 2)
+                if len(found) // 2 != measured:  # re-synthesized after the cache lost it: keep the measured length
+                    found = found[: 2 * measured].ljust(2 * measured, b"\x00")
+                self._memory[text] = found
+                if self.cache.directory is not None and len(self._memory) > MEMORY_PHRASES:
+                    self._memory.popitem(last=False)
             return found
-        key = PhraseCache.key(self.engine.identity, text)
-        found = self.cache.get(key)
-        if found is None:
-            found = self._synthesize(text)
-            self.synthesized += 1
-            self.cache.put(key, found)
-        else:
-            self.from_cache += 1
-        measured = self._frames.setdefault(text, len(found) // 2)
-        if len(found) // 2 != measured:  # re-synthesized after the cache lost it: keep the measured length
-            found = found[: 2 * measured].ljust(2 * measured, b"\x00")
-        self._memory[text] = found
-        if self.cache.directory is not None and len(self._memory) > MEMORY_PHRASES:
-            self._memory.popitem(last=False)
-        return found
+        finally:
+            with self._lock:
+                self._making.pop(text).set()
+
+    def prefetch(self, texts: Iterable[str], done: Callable[[str], None] | None = None,
+                 stop: threading.Event | None = None) -> None:
+        """Have every text measured and cached, started in the order given, on the engine's cores;
+        `done(text)` is called as each one is ready. Once `stop` is set, nothing new is started."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self._frames]
+        workers = min(getattr(self.engine, "concurrency", 1), len(missing))
+
+        def fetch(text: str) -> None:
+            if stop is not None and stop.is_set():
+                return
+            self.frames(text)
+            if done is not None:
+                done(text)
+
+        if workers <= 1:
+            for text in missing:
+                fetch(text)
+            return
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="voicecoach-speech")
+        try:
+            for future in [pool.submit(fetch, text) for text in missing]:
+                future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _synthesize(self, text: str) -> bytes:
-        """The engine's PCM for text; whatever the engine raises becomes one plain EngineError."""
+        """The engine's PCM for text, trimmed; whatever the engine raises becomes one plain EngineError."""
         try:
             pcm = self.engine.synthesize(text)
         except VoicecoachError:
@@ -408,9 +289,13 @@ class Speech:
                               f"({type(error).__name__}: {detail})") from None
         if not isinstance(pcm, bytes) or len(pcm) % 2:
             raise EngineError(f"the speech engine returned no usable audio for '{shown(text)}'")
-        return pcm
+        return trim(pcm, self.sample_rate_hz)
 
 
 def ms_for_frames(frames: int, sample_rate_hz: int) -> int:
     """The whole milliseconds a sound of `frames` needs on the timeline (rounded up)."""
     return math.ceil(frames * 1000 / sample_rate_hz)
+
+
+__all__ = ["CacheError", "EngineError", "EngineMissing", "PhraseCache", "SoundSettings", "Speech", "UnknownVoice",
+           "Voice", "check_rate", "check_volume", "default_cache_dir", "ms_for_frames", "trim"]

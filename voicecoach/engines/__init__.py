@@ -1,0 +1,170 @@
+"""Speech engines: the interface each one implements, and the registry that finds them.
+
+Every engine, the built-in ones included, registers through the `voicecoach.engines` entry-point
+group (pyproject.toml), so a separate package can add an engine the same way:
+
+    [project.entry-points."voicecoach.engines"]
+    myengine = "my_package.engine:MyEngine"
+
+Nothing outside this package names a particular engine: the rest of voicecoach asks the registry.
+An engine class offers, without starting anything heavy:
+
+- `name`, and `preference` (the installed engine with the highest one is the default);
+- `installed()`: whether what it needs is there (cheap: no model loaded, no heavy import);
+- `install_hint`: the command that installs it;
+- `voices()`: the voices it has, each with its languages, and `default_voice()`, the one it uses
+  when none is asked for;
+- `EngineClass(voice, rate_wpm, volume)`: an engine (a SpeechEngine) with `identity` (names
+  everything that shapes its sound, for the phrase cache), `sample_rate_hz`, `voice_id`,
+  `concurrency` (how many phrases it usefully synthesizes at once) and `synthesize(text)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import functools
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, shown
+
+ENTRY_POINT_GROUP = "voicecoach.engines"
+
+
+@dataclass(frozen=True)
+class Voice:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+
+class SpeechEngine(Protocol):
+    """Turns text into PCM: mono, native-endian signed 16-bit, at sample_rate_hz."""
+
+    identity: str
+    sample_rate_hz: int
+
+    def synthesize(self, text: str) -> bytes: ...
+
+
+class EngineType(Protocol):
+    """What an entry point of the voicecoach.engines group names: an engine class."""
+
+    name: ClassVar[str]
+    preference: ClassVar[int]
+    install_hint: ClassVar[str]
+
+    @classmethod
+    def installed(cls) -> bool: ...
+
+    @classmethod
+    def voices(cls) -> list[Voice]: ...
+
+    @classmethod
+    def default_voice(cls) -> str: ...
+
+    def __call__(self, voice: str | None, rate_wpm: int, volume: float) -> SpeechEngine: ...
+
+
+@functools.cache
+def engine_types() -> dict[str, EngineType]:
+    """Every registered engine by name. One that cannot be loaded is left out with a note on
+    stderr, so a broken plugin never stops a session (httpie treats its plugins the same way)."""
+    found: dict[str, EngineType] = {}
+    for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            engine_type = entry.load()
+        except Exception as error:  # noqa: BLE001 - a third-party plugin may fail in any way
+            print(f"Note: the speech engine plugin '{shown(entry.name)}' ({shown(entry.value, 80)}) could not be "
+                  f"loaded and is left out: {type(error).__name__}: {shown(str(error), 120)}", file=sys.stderr)
+            continue
+        found.setdefault(entry.name, engine_type)
+    return found
+
+
+def installed_engines() -> dict[str, EngineType]:
+    return {name: kind for name, kind in engine_types().items() if kind.installed()}
+
+
+def default_engine_name() -> str:
+    """The installed engine sessions use unless told otherwise: the most preferred one."""
+    installed = installed_engines()
+    if not installed:
+        known = engine_types()
+        hints = "; ".join(f"{name}: {kind.install_hint}" for name, kind in known.items())
+        raise EngineMissing(f"no speech engine is installed ({hints or 'reinstall voicecoach'})")
+    return max(installed, key=lambda name: (installed[name].preference, name))
+
+
+def engine_type(name: str | None) -> EngineType:
+    """The engine class called name (None: the default), installed, or a plain error."""
+    if name is None:
+        name = default_engine_name()
+    known = engine_types()
+    kind = known.get(name.strip().lower())
+    if kind is None:
+        close = difflib.get_close_matches(name.strip().lower(), known, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UnknownVoice(f"unknown speech engine '{shown(name)}'; {hint}engines: {', '.join(known) or 'none'}")
+    if not kind.installed():
+        raise EngineMissing(f"the {kind.name} speech engine is not installed; install it with: {kind.install_hint}")
+    return kind
+
+
+def create_engine(name: str | None, voice: str | None, rate_wpm: int, volume: float) -> SpeechEngine:
+    """An engine ready to synthesize (its heavy parts still load on first use)."""
+    return engine_type(name)(voice=voice, rate_wpm=rate_wpm, volume=volume)
+
+
+def unknown_voice(voice: str, ids: list[str], engine: str) -> UnknownVoice:
+    close = difflib.get_close_matches(voice, ids, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return UnknownVoice(f"unknown {engine} voice '{shown(voice)}'; {hint}'voicecoach voices' lists them")
+
+
+# --- digests of large files, for cache identities -------------------------------------------------
+
+def file_digest(path: Path, memo_dir: Path | None) -> str:
+    """The SHA-256 of a file, remembered in memo_dir by its size, mtime and inode: a voice model is
+    60 MB (0.13 s to hash here), and a warm session should not pay that every time."""
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}"
+    memo_path = memo_dir / "file-digests.json" if memo_dir is not None else None
+    memo: dict[str, str] = {}
+    if memo_path is not None:
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(memo_path.read_text(encoding="utf-8"))
+            memo = loaded if isinstance(loaded, dict) else {}
+        if isinstance(memo.get(key), str):
+            return memo[key]
+    hasher = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            hasher.update(block)
+    digest = hasher.hexdigest()
+    if memo_path is not None:
+        memo[key] = digest
+        with contextlib.suppress(OSError):  # only a memo: without it, the file is hashed again next time
+            memo_dir.mkdir(parents=True, exist_ok=True)
+            handle_fd, temporary = tempfile.mkstemp(dir=memo_dir, prefix=".", suffix=".part")
+            try:
+                with os.fdopen(handle_fd, "w", encoding="utf-8") as out:
+                    json.dump(memo, out)
+                os.replace(temporary, memo_path)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+    return digest
+
+
+__all__ = ["ENTRY_POINT_GROUP", "EngineError", "EngineMissing", "EngineType", "SpeechEngine", "UnknownVoice",
+           "Voice", "create_engine", "default_engine_name", "engine_type", "engine_types", "file_digest",
+           "installed_engines", "unknown_voice"]
