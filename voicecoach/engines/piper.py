@@ -23,10 +23,12 @@ from voicecoach.engines import Voice, file_digest, unknown_voice
 from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, shown
 
 INSTALL_PIPER = "pip install 'voicecoach[piper]' into voicecoach's environment (bash scripts/setup.sh does)"
-# Words a minute of sounding speech at length_scale 1: measured with en_US-joe-medium over the 121
-# distinct lines of the built-in programs (650 words in 202 s, from first to last loud sample of
-# each line). --rate asks for words a minute, so length_scale = NATURAL_WPM / rate.
-NATURAL_WPM = 193
+# --rate asks for words a minute; Piper takes a length_scale. Measured with en_US-joe-medium over
+# the 121 distinct lines of the built-in programs (650 words; each line's sounding span, first to
+# last loud sample), length_scale 0.8, 1.0, 1.2, 1.5 gave 222, 194, 176 and 141 words a minute:
+# not proportional (pauses and edges scale less), but close to a power law, fitted here.
+NATURAL_WPM = 194
+RATE_EXPONENT = 1.38  # length_scale = (NATURAL_WPM / rate) ** RATE_EXPONENT
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,13 @@ class VoiceFile:
 def read_voice(model: Path) -> VoiceFile:
     """The voice file at model, checked: present, with a readable config beside it; else UnknownVoice."""
     where = shown(str(model), limit=200)
-    if not model.exists():
+    try:
+        exists, is_file = model.exists(), model.is_file()
+    except (OSError, ValueError) as error:  # a name the system refuses (a NUL byte, too long)
+        raise UnknownVoice(f"voice file {where}: cannot be read ({shown(str(error), 80)})") from None
+    if not exists:
         raise UnknownVoice(f"voice file {where}: no such file")
-    if not model.is_file():
+    if not is_file:
         raise UnknownVoice(f"voice file {where}: not a file")
     config = model.with_name(model.name + ".json")
     if not config.is_file():
@@ -99,8 +105,8 @@ def installed_voices() -> tuple[VoiceFile, ...]:
 
 def find_voice(spec: str | None) -> VoiceFile:
     """--voice for Piper: None (the default voice), an installed voice's name, or a path to a .onnx file."""
-    if spec is not None and ("/" in spec or spec.endswith(".onnx") or spec.startswith("~")):
-        return read_voice(Path(spec).expanduser())
+    if spec is not None and ("/" in spec or spec.endswith(".onnx")):
+        return read_voice(Path(spec).expanduser() if spec.startswith("~/") else Path(spec))
     voices = installed_voices()
     if spec is None:
         if not voices:
@@ -124,7 +130,7 @@ class PiperEngine:
         self.rate_wpm = rate_wpm
         self.volume = volume
         self.sample_rate_hz = self.voice_file.sample_rate_hz
-        self.length_scale = round(NATURAL_WPM / rate_wpm, 4)
+        self.length_scale = round((NATURAL_WPM / rate_wpm) ** RATE_EXPONENT, 4)
         self.concurrency = max(1, min(4, os.cpu_count() or 1))
         self._voice = None
         self._config = None
