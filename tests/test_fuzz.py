@@ -139,7 +139,9 @@ def test_deep_nesting(depth, opener):
     must_fail_cleanly((opener * depth).encode())
 
 
-@FAST
+# No deadline: a text that names a built-in ('beginning') measures its whole session, seconds
+# with Piper on a cold cache.
+@settings(FAST, deadline=None)
 @given(st.text(min_size=1, max_size=60))
 def test_any_text_echoed_in_an_error_stays_on_one_line(text):
     """Keys, names and option values are shown with line breaks and escapes neutralised."""
