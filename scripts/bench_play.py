@@ -1,6 +1,6 @@
 """Benchmark live playback through a real-time sink: time to first sound, and drift at every cue.
 
-    .venv/bin/python scripts/bench_play.py [--program intermediate] [--repeat 3]
+    .venv/bin/python scripts/bench_play.py [--program intermediate] [--repeat 3] [--engine piper --engine espeak]
 
 Needs PulseAudio (apt-get install --no-install-recommends pulseaudio libasound2-plugins). It
 starts its own PulseAudio with a pipe sink paced by the system clock, routes ALSA to it, and
@@ -8,7 +8,8 @@ reads the pipe in real time, so the capture is what a listener would hear, when 
 it (FIELD_NOTES: bit-exact, 3.02 s of wall clock for 3.0 s of audio here).
 
 - first sound: from starting `voicecoach play` to the first audible sample arriving at the sink,
-  with an empty phrase cache (cold) and a filled one (warm);
+  with an empty phrase cache (cold) and a filled one (warm), for each engine (Piper's cold start
+  includes importing onnxruntime and loading the voice);
 - drift: the whole session is played; every hold-start, hold-end and next-exercise cue is found
   in the capture by normalized cross-correlation and its time, relative to the first cue, is
   compared with the script's (`show --json`, same options). Sample positions in the capture are
@@ -38,11 +39,12 @@ from tests.sink import RATE, Sink, available  # noqa: E402 - the same real-time 
 from voicecoach.cues import load_cues  # noqa: E402
 
 
-def first_sound(sink: Sink, program: str, cache: Path) -> float:
+def first_sound(sink: Sink, program: str, cache: Path, engine: str) -> float:
     env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache)}
     mark = sink.mark()
     started = time.monotonic()
-    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet"], env=env,
+    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet", "--engine", engine],
+                              env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     heard = sink.first_sound_after(mark, timeout_s=30)
     player.send_signal(signal.SIGTERM)  # SIGINT is ignored in background jobs; play stops on both
@@ -85,6 +87,7 @@ def main() -> None:
     parser.add_argument("--program", default="intermediate")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-drift", action="store_true", help="only measure the time to first sound")
+    parser.add_argument("--engine", action="append", help="engines to measure (default: piper and espeak)")
     args = parser.parse_args()
     if not available():
         raise SystemExit("bench_play.py needs PulseAudio: apt-get install --no-install-recommends pulseaudio "
@@ -92,17 +95,20 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="voicecoach-play-bench-"))
     sink = Sink(work)
     try:
-        cold, warm = [], []
-        for n in range(args.repeat):
-            cache = work / f"cache{n}"
-            cold.append(first_sound(sink, args.program, cache))
-            warm.append(first_sound(sink, args.program, cache))
+        engines = args.engine or ["piper", "espeak"]
+        times: dict[str, tuple[list[float], list[float]]] = {engine: ([], []) for engine in engines}
+        for n in range(args.repeat):  # engines interleaved, so a noisy moment hits both alike
+            for engine in engines:
+                cache = work / f"cache-{engine}-{n}"
+                times[engine][0].append(first_sound(sink, args.program, cache, engine))
+                times[engine][1].append(first_sound(sink, args.program, cache, engine))
         print(f"Time to first sound, '{args.program}', median of {args.repeat} (all runs)")
-        print(f"  cold cache: {statistics.median(cold):.3f} s  ({', '.join(f'{t:.3f}' for t in cold)})")
-        print(f"  warm cache: {statistics.median(warm):.3f} s  ({', '.join(f'{t:.3f}' for t in warm)})")
+        for engine, (cold, warm) in times.items():
+            print(f"  {engine:<7} cold cache: {statistics.median(cold):.3f} s  ({', '.join(f'{t:.3f}' for t in cold)})")
+            print(f"  {engine:<7} warm cache: {statistics.median(warm):.3f} s  ({', '.join(f'{t:.3f}' for t in warm)})")
         if args.skip_drift:
             return
-        count, worst, last, length = drift(sink, args.program, work / "cache0")
+        count, worst, last, length = drift(sink, args.program, work / f"cache-{engines[0]}-0")
         print(f"Drift over the whole '{args.program}' session ({length / 60:.1f} min, {count} cues found in the capture)")
         print(f"  worst at any cue: {worst:.2f} ms; at the last cue: {last:+.2f} ms")
     finally:

@@ -89,16 +89,20 @@ class LiveSession:
         self._program, self._options = program, options
         self._durations = MeasuredDurations(speech.frames, self.cues, speech.sample_rate_hz)
         self._head = head_lines(program)
-        self._lines = self._head + spoken_lines(program, options) + list(extra_lines)
+        self._extra = list(extra_lines)
         self._known = Script(program.name, program.title, options.pace, ())
         self._complete = False
         self._error: BaseException | None = None
         self._changed = threading.Condition()
         self._stop = threading.Event()
-        if all(speech.ready(text) for text in self._lines):
+        if speech.ready(self._head[0]) and all(speech.ready(text) for text in self._lines()):
             self._prepare()
-        else:
+        else:  # at once: with a cold cache the voice loads while the rest is being set up
             threading.Thread(target=self._prepare, name="voicecoach-prepare", daemon=True).start()
+
+    def _lines(self) -> list[str]:
+        """Every line, the opening first: what the background thread synthesizes, in that order."""
+        return self._head + spoken_lines(self._program, self._options) + self._extra
 
     @property
     def sample_rate_hz(self) -> int:
@@ -143,8 +147,10 @@ class LiveSession:
 
     def _prepare(self) -> None:
         try:
+            # The first line alone, so it has a core to itself: it is what the listener waits for.
+            self.speech.frames(self._head[0])
             self._head_ready()
-            self.speech.prefetch(self._lines, done=self._head_ready, stop=self._stop)
+            self.speech.prefetch(self._lines(), done=self._head_ready, stop=self._stop)
             if self._stop.is_set():
                 return
             self._publish(compile_script(self._program, self._options, self._durations), True)

@@ -28,7 +28,8 @@ INSTALL_PIPER = "pip install 'voicecoach[piper]' into voicecoach's environment (
 # last loud sample), length_scale 0.8, 1.0, 1.2, 1.5 gave 222, 194, 176 and 141 words a minute:
 # not proportional (pauses and edges scale less), but close to a power law, fitted here.
 NATURAL_WPM = 194
-RATE_EXPONENT = 1.38  # length_scale = (NATURAL_WPM / rate) ** RATE_EXPONENT
+RATE_EXPONENT = 1.38
+OPTIMIZATION = "ort-disable-all"  # onnxruntime's graph optimization level (see _load)  # length_scale = (NATURAL_WPM / rate) ** RATE_EXPONENT
 
 
 @dataclass(frozen=True)
@@ -157,9 +158,9 @@ class PiperEngine:
         from voicecoach.speech import default_cache_dir
 
         memo = default_cache_dir()
-        return json.dumps(["piper", _version("piper-tts"), file_digest(self.voice_file.model, memo),
-                           file_digest(self.voice_file.config, None), self.length_scale, round(self.volume, 3),
-                           0.0, 0.0])
+        return json.dumps(["piper", _version("piper-tts"), _version("onnxruntime"), OPTIMIZATION,
+                           file_digest(self.voice_file.model, memo), file_digest(self.voice_file.config, None),
+                           self.length_scale, round(self.volume, 3), 0.0, 0.0])
 
     def _load(self):
         with self._load_lock:
@@ -175,6 +176,11 @@ class PiperEngine:
             # Measured here: 2 phrases at once with 1 thread each beat 1 phrase with 2 threads.
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
+            # Graph optimizations cost more than they give for this model, measured here: the
+            # voice loads in 0.22 s without them against 0.45-0.67 s with all of them, and five
+            # long lines took 1.6 s against 1.7-2.2 s. The sound differs slightly between levels,
+            # so the level is part of the cache identity.
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
             try:
                 session = onnxruntime.InferenceSession(str(self.voice_file.model), sess_options=options,
                                                        providers=["CPUExecutionProvider"])
