@@ -32,7 +32,7 @@ from voicecoach.player import (
 )
 from voicecoach.program import Hold, Move, load_builtin
 from voicecoach.render import MeasuredDurations, frame_at, render_pcm, render_span
-from voicecoach.script import OptionError, compile_script
+from voicecoach.script import OptionError, Script, compile_head, compile_script
 
 RATE = 22050
 
@@ -98,6 +98,84 @@ def rig():
     player = Player(script, render=lambda a, b: render_span(script, fake_speech, FAKE_CUES, RATE, a, b),
                     speak=fake_speech, audio=audio, sample_rate_hz=RATE, clock=clock)
     return script, clock, audio, player
+
+
+class Growing:
+    """A script revealed as a cold cache reveals it: the opening line by line, then the whole."""
+
+    def __init__(self) -> None:
+        self.program = make_program(
+            make_exercise(name="Lifts", reps=2, movement=(Move("Lift.", 2), Hold(12.0))),
+            make_exercise(name="Bends", reps=2, each_side=True))
+        self.durations = MeasuredDurations(fake_frames, FAKE_CUES, RATE)
+        self.whole = compile_script(self.program, durations=self.durations)
+        self.lines, self.complete = 1, False
+
+    def __call__(self) -> tuple[Script, bool]:
+        if self.complete:
+            return self.whole, True
+        head = compile_head(self.program, durations=self.durations, count=self.lines)
+        return Script(self.whole.program, self.whole.title, self.whole.pace, head), False
+
+
+@pytest.fixture
+def growing_rig():
+    source = Growing()
+    clock = Clock()
+    audio = FakeAudio(clock)
+    known, _ = source()
+    player = Player(known, render=lambda a, b: render_span(source()[0], fake_speech, FAKE_CUES, RATE, a, b),
+                    speak=fake_speech, audio=audio, sample_rate_hz=RATE, clock=clock, grow=source,
+                    growing_bound_ms=source.whole.duration_ms + 20_000)
+    return source, clock, audio, player
+
+
+def test_a_growing_script_plays_as_one_stream_written_ahead_of_the_listener(growing_rig):
+    source, clock, audio, player = growing_rig
+    player.start(0)
+    assert len(audio.played) == 1 and not player.complete
+    for lines in (2, 3):
+        clock.advance(0.2)
+        source.lines = lines
+        assert player.poll()
+    source.complete = True
+    while player.poll():
+        clock.advance(0.05)
+    (played,) = audio.played  # never a second stream: no joins, no drift
+    whole = session_pcm(source.whole)
+    assert bytes(played.pcm[: len(whole)]) == whole and not any(played.pcm[len(whole):])
+    assert played.stopped and player.ended and player.position_ms() == source.whole.duration_ms
+    assert clock.now - 100 >= source.whole.duration_s + 0.5  # the last sound had time to leave the device
+
+
+def test_when_synthesis_falls_behind_the_player_waits_inside_a_silence(growing_rig):
+    source, clock, audio, player = growing_rig
+    player.start(0)
+    known_until = player.known_until_ms()  # the middle of the silence after the first line
+    while not audio.played[0].stopped:  # polled as run() polls, every 50 ms
+        clock.advance(0.05)
+        assert player.poll()
+    stalled_at = player.position_ms()
+    assert known_until - 200 <= stalled_at <= known_until - 100  # stopped short of the unknown, in silence
+    clock.advance(5)  # synthesis takes its time; the session does not move
+    assert player.poll() and player.position_ms() == stalled_at and len(audio.played) == 1
+    source.complete = True
+    assert player.poll() and len(audio.played) == 2
+    rest = session_pcm(source.whole, stalled_at)
+    assert bytes(audio.played[1].pcm[: len(rest)]) == rest  # on from exactly there: nothing cut, nothing skipped
+    while player.poll():
+        clock.advance(0.05)
+    assert player.ended
+
+
+def test_a_control_before_the_script_is_whole_waits_for_it(growing_rig):
+    source, clock, audio, player = growing_rig
+    player.start(0)
+    player.next_exercise()  # the exercises are not known yet
+    assert len(audio.played) == 1
+    source.complete = True
+    player.poll()
+    assert player.position_ms() == dict(source.whole.exercise_starts())["Lifts"]
 
 
 def test_plays_the_whole_session_as_one_buffer(rig):

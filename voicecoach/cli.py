@@ -268,7 +268,7 @@ def play(program: str, pace: float, sound: SoundSettings, start_at: str | None, 
                     render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
                                                           live.sample_rate_hz, start, end),
                     speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz,
-                    grow=None if complete else live.current)
+                    grow=None if complete else live.current, growing_bound_ms=live.bound_ms)
     start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
 
     def resume_hint() -> str:

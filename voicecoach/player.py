@@ -32,6 +32,11 @@ SEGMENT_MAX_MS = 60 * 60_000
 SPLIT_SILENCE_MS = 400
 NOTICE_GAP_MS = 400  # silence between "Resuming." and the session
 JOIN_MARGIN_MS = 50  # a late stretch skips at most the silence it starts in, less this
+# A growing buffer (a cold cache): stop and wait when the listener is this close to the end of what
+# is written (it ends mid-silence, LINE_GAP_MS / 2 before the next sound), and stop a buffer this
+# long after the session's end, once its last sound has left the device.
+FILL_GUARD_MS = 150
+END_DRAIN_MS = 500
 RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
 INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
 
@@ -284,8 +289,10 @@ class Player:
     audio: AudioOut
     sample_rate_hz: int
     clock: Callable[[], float] = time.monotonic
-    # A script still being compiled (a cold cache): returns what is known and whether that is all.
+    # A script still being compiled (a cold cache): returns what is known and whether that is all;
+    # growing_bound_ms is how long it may turn out to be (a generous estimate), the buffer's length.
     grow: Callable[[], tuple[Script, bool]] | None = None
+    growing_bound_ms: int = SEGMENT_MAX_MS
     timeline: Timeline = field(init=False)
     paused: bool = field(default=False, init=False)
     ended: bool = field(default=False, init=False)
@@ -295,6 +302,10 @@ class Player:
         self.timeline = Timeline(self.script)
         self.complete = self.grow is None
         self._waiting_action: str | None = None  # a control pressed before the whole session was known
+        self._buffer: bytearray | None = None  # the growing buffer being played, while the script grows
+        self._buffer_lead = 0  # bytes of notice before the session in it
+        self._filled_ms = 0  # the session is written into it up to here
+        self._stalled_ms = 0  # where synthesis fell behind the listener, if it did
         self._playback: Playback | None = None
         self._notice: Playback | None = None
         self._segment_start_ms = 0
@@ -334,24 +345,41 @@ class Player:
 
     def start(self, at_ms: int = 0, lead: bytes = b"") -> None:
         """Play from at_ms (after `lead`, a notice, in the same buffer) to the next split point.
-        Past what is known of a growing script, wait there (in silence) until more is known."""
+
+        While the script still grows, the buffer reaches to `growing_bound_ms` and is played as
+        soon as the known part is in it; poll() writes each newly known stretch into it ahead of
+        the listener (simpleaudio reads the buffer in place as it plays: simpleaudio_alsa.c writes
+        from buffer_obj.buf as it goes), so the session sounds as one stream, with no joins.
+        Past what is known, the player waits (in silence) until more is known."""
         self._stop_sound()
         self._refresh()
+        self._stalled_ms = 0
         at_ms = max(0, min(at_ms, self.script.duration_ms))
-        end_ms = min(self.timeline.split_point(at_ms), self.known_until_ms())
-        if end_ms <= at_ms and not self.complete:
-            self._segment_start_ms = self._segment_end_ms = at_ms
-            self._wall_start = self.clock()
-            self.paused = self.ended = False
-            return
-        pcm = self.render(at_ms, end_ms)
-        lead_ms = 0
+        lead_bytes = b""
         if lead:
-            gap = bytes(frame_at(NOTICE_GAP_MS, self.sample_rate_hz) * BYTES_PER_FRAME)
-            lead += gap
-            lead_ms = len(lead) // BYTES_PER_FRAME * 1000 / self.sample_rate_hz
+            lead_bytes = lead + bytes(frame_at(NOTICE_GAP_MS, self.sample_rate_hz) * BYTES_PER_FRAME)
+        lead_ms = len(lead_bytes) // BYTES_PER_FRAME * 1000 / self.sample_rate_hz
+        if self.complete:
+            end_ms = self.timeline.split_point(at_ms)
+            pcm = lead_bytes + self.render(at_ms, end_ms)
+            self._buffer = None
+        else:
+            known_ms = self.known_until_ms()
+            if known_ms <= at_ms:
+                self._segment_start_ms = self._segment_end_ms = at_ms
+                self._wall_start = self.clock()
+                self.paused = self.ended = False
+                return
+            end_ms = max(known_ms, min(at_ms + SEGMENT_MAX_MS, self.growing_bound_ms))
+            buffer = bytearray(len(lead_bytes) + (frame_at(end_ms, self.sample_rate_hz)
+                                                  - frame_at(at_ms, self.sample_rate_hz)) * BYTES_PER_FRAME)
+            buffer[: len(lead_bytes)] = lead_bytes
+            self._buffer, self._buffer_lead, self._filled_ms = buffer, len(lead_bytes), at_ms
+            self._segment_start_ms = at_ms
+            self._fill(known_ms)
+            pcm = buffer
         try:
-            self._playback = self.audio.play(lead + pcm, self.sample_rate_hz)
+            self._playback = self.audio.play(pcm, self.sample_rate_hz)
         except VoicecoachError:
             self.ended, self._paused_at_ms = True, at_ms
             raise
@@ -362,6 +390,40 @@ class Player:
         self.ended = False
         self._note_visit(at_ms)
 
+    def _fill(self, until_ms: int) -> None:
+        """Write the session from where the growing buffer is filled up to until_ms into it."""
+        assert self._buffer is not None
+        if until_ms <= self._filled_ms:
+            return
+        offset = self._buffer_lead + (frame_at(self._filled_ms, self.sample_rate_hz)
+                                      - frame_at(self._segment_start_ms, self.sample_rate_hz)) * BYTES_PER_FRAME
+        pcm = self.render(self._filled_ms, until_ms)
+        self._buffer[offset : offset + len(pcm)] = pcm
+        self._filled_ms = until_ms
+
+    def _keep_filling(self, position: int) -> None:
+        """A growing buffer: write what has become known; once the session is whole, end the buffer
+        where the session (or, for a very long one, its next split point) ends; if synthesis falls
+        behind the listener, stop inside the silence the known part ends with and wait there."""
+        if self._buffer is None:
+            return
+        if self.complete:
+            end = min(self._segment_end_ms, self.script.duration_ms)
+            if end < self.script.duration_ms:  # longer than the buffer: end it in a silence, then go on
+                end = self.timeline.split_point(self._segment_start_ms)
+            self._segment_end_ms = min(self._segment_end_ms, end)
+            self._fill(self._segment_end_ms)
+            # The buffer goes on in silence past the end: stop it once the last sound has surely
+            # left the device (its latency is well under this).
+            if round((self.clock() - self._wall_start) * 1000) >= self._segment_end_ms - self._segment_start_ms + END_DRAIN_MS:
+                self._stop_sound()
+            return
+        self._fill(min(self.known_until_ms(), self._segment_end_ms))
+        if position >= self._filled_ms - FILL_GUARD_MS and self._playback is not None:
+            self._stop_sound()  # the sound in flight is the known part's closing silence
+            self._segment_end_ms = position
+            self._stalled_ms = self._filled_ms  # go on once more than this is known
+
     def poll(self) -> bool:
         """Keep the stream going; False once the session has ended."""
         if self.paused or self.ended:
@@ -371,6 +433,7 @@ class Player:
             action, self._waiting_action = self._waiting_action, None
             getattr(self, action)()
         position = self.position_ms()
+        self._keep_filling(position)
         self._note_visit(position)
         if position < self._segment_end_ms:
             if self._stopped_early(position):
@@ -383,10 +446,13 @@ class Player:
             self._paused_at_ms = self.script.duration_ms
             return False
         boundary = self._segment_end_ms
-        if self.known_until_ms() <= boundary:
+        if self.known_until_ms() <= max(boundary, self._stalled_ms):
             return True  # synthesis is behind: the session waits here, inside a silence, until it catches up
+        if self._buffer is not None and not self.complete or self._playback is None:
+            self.start(boundary)  # after waiting for synthesis: the session clock went on pausing, never cut
+            return True
         # Next segment, on the session clock: skip the silence we are late by, as far as it goes; any
-        # more lateness (waiting for synthesis) is a pause of the session clock, never a cut.
+        # more lateness is a pause of the session clock, never a cut.
         late_ms = max(0, round((self.clock() - self._wall_start) * 1000) - (self._segment_end_ms - self._segment_start_ms))
         skip_ms = min(late_ms, max(0, self.timeline.silence_left(boundary) - JOIN_MARGIN_MS))
         self.start(boundary + skip_ms)
