@@ -40,7 +40,18 @@ def test_list_shows_each_builtin_with_count_and_length():
         program = load_builtin(name)
         assert program.title in line
         assert f"{len(program.exercises)} exercises" in line
-        assert line.endswith(format_length(compile_script(program).duration_ms))
+        assert line.endswith("~" + format_length(compile_script(program).duration_ms))  # estimated: marked
+
+
+def test_list_measures_what_is_cached_and_never_waits_for_synthesis(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    cold = run("list", "--engine", "espeak")
+    assert cold.exit_code == 0 and all("~" in line for line in cold.stdout.splitlines())
+    assert not (tmp_path / "cache").exists()  # nothing was synthesized
+    shown = json.loads(run("show", "advanced", "--engine", "espeak", "--json").stdout)
+    lines = run("list", "--engine", "espeak").stdout.splitlines()
+    assert lines[2].endswith(" " + format_length(round(shown["duration"] * 1000)))  # measured, as show says
+    assert "~" not in lines[2] and "~" in lines[0]
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)

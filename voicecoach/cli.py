@@ -40,7 +40,7 @@ from voicecoach.script import (
     script_to_json,
     script_to_text,
 )
-from voicecoach.session import LiveSession, make_speech, prepare_session
+from voicecoach.session import LiveSession, make_speech, prepare_session, spoken_lines
 from voicecoach.speech import (
     MAX_RATE_WPM,
     MIN_RATE_WPM,
@@ -167,16 +167,30 @@ estimate_option = click.option("--estimate", is_flag=True,
 @engine_option
 @estimate_option
 def list_programs(engine: str | None, estimate: bool) -> None:
-    """List the built-in programs with their exercises and length at the normal pace."""
+    """List the built-in programs with their exercises and length at the normal pace.
+
+    A length is measured where the program's speech is cached (it has been played, shown or
+    exported), else estimated, marked ~: listing never waits for synthesis.
+    """
+    speech = None
+    if not estimate:
+        with contextlib.suppress(EngineMissing):
+            speech = make_speech(SoundSettings(engine=engine))
     rows = []
     for name in builtin_names():
-        script = _script(name, 1.0, SoundSettings(engine=engine), estimate)
+        program, options = resolve_program(name), Options()
+        if speech is not None and all(speech.ready(line) for line in spoken_lines(program, options)):
+            script, about = prepare_session(program, options, speech).script, ""
+        else:
+            script, about = compile_script(program, options, Estimate()), "~"
         count = len(script.exercise_starts())
         rows.append((name, script.title, f"{count} exercise{'' if count == 1 else 's'}",
-                     format_length(script.duration_ms)))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+                     about + format_length(script.duration_ms)))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
+        click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}")
+    if any(row[3].startswith("~") for row in rows):
+        click.echo("(~ estimated: a program's length is measured once it has been played or shown)", err=True)
 
 
 @cli.command()

@@ -58,6 +58,11 @@ def session_length(minutes: int) -> str:
     return f"This session takes about {number_words(minutes)} minute{'' if minutes == 1 else 's'}."
 
 
+def is_session_length(text: str) -> bool:
+    """Whether text is the length line, whose words depend on the measured session."""
+    return text.startswith("This session takes ")
+
+
 HOLD_TONES = "A rising tone starts each hold. A falling tone ends it."
 BEGIN_SESSION = "Let's begin."
 GET_READY = "Get into position."

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicecoach import phrases
 from voicecoach.cues import load_cues
 from voicecoach.engines import SpeechEngine, create_engine
 from voicecoach.program import Program
@@ -57,10 +58,11 @@ class _Recorder:
 
 
 def spoken_lines(program: Program, options: Options) -> list[str]:
-    """Every line the session may speak, each once, in the order it is first heard (no synthesis)."""
+    """Every line the session speaks, each once, in the order it is first heard (no synthesis);
+    all but the length line, whose words depend on the measured lengths of all the others."""
     recorder = _Recorder()
     compile_script(program, options, recorder)
-    return list(recorder.texts)
+    return [text for text in recorder.texts if not phrases.is_session_length(text)]
 
 
 def prepare_session(program: Program, options: Options, speech: Speech, volume: float = 1.0) -> Session:
