@@ -174,7 +174,7 @@ def test_pace_scales_movement_tempo(pace):
     script = compile_script(make_program(make_exercise(reps=2)), Options(pace=pace), durations=FAKE)
     assert start_of(script, "Straighten.") - start_of(script, "Bend.") == round(3000 / pace)
     # The count starts the rest between reps; the next rep starts after the scaled rest.
-    assert start_of(script, "Bend.", 1) - start_of(script, "One.") == round(2000 / pace)
+    assert start_of(script, "Bend.", 1) - start_of(script, "That's one.") == round(2000 / pace)
 
 
 @pytest.mark.parametrize("pace", [0.5, 1.0, 2.0])
@@ -197,15 +197,15 @@ def test_speech_is_never_cut_by_a_fast_pace():
 def test_each_side_does_all_reps_left_then_right():
     exercise = make_exercise(each_side=True, reps=3)
     script = compile_script(make_program(exercise), durations=FAKE)
-    counts = [(e.side, e.rep, e.text) for e in speech(script, "Bends") if e.text in ("One.", "Two.", "Three.")]
+    counts = [(e.side, e.rep, e.text) for e in speech(script, "Bends") if e.text.startswith("That's ")]
     assert counts == [
-        ("left", 1, "One."), ("left", 2, "Two."), ("left", 3, "Three."),
-        ("right", 1, "One."), ("right", 2, "Two."), ("right", 3, "Three."),
+        ("left", 1, "That's one."), ("left", 2, "That's two."), ("left", 3, "That's three."),
+        ("right", 1, "That's one."), ("right", 2, "That's two."), ("right", 3, "That's three."),
     ]
     texts = [e.text for e in speech(script, "Bends")]
     assert texts.count("Left side first.") == 1
     switch = texts.index("Switch to the other side. Now your right side.")
-    assert texts[switch - 1] == "Three." and "Get into position." in texts[switch:]
+    assert texts[switch - 1] == "That's three." and "Get into position." in texts[switch:]
 
 
 def test_one_side_has_no_side():
@@ -215,9 +215,10 @@ def test_one_side_has_no_side():
 
 def test_counts_in_order_with_totals_when_holding():
     plain = compile_script(make_program(make_exercise(reps=3)), durations=FAKE)
-    assert [e.text for e in speech(plain) if e.text in ("One.", "Two.", "Three.")] == ["One.", "Two.", "Three."]
+    assert [e.text for e in speech(plain) if e.text.startswith("That's ")] == [
+        "That's one.", "That's two.", "That's three."]
     holding = compile_script(make_program(make_exercise(reps=2, movement=(Hold(3.0),))), durations=FAKE)
-    assert [e.text for e in speech(holding) if "of two" in e.text] == ["One of two.", "Two of two."]
+    assert [e.text for e in speech(holding) if "of two" in e.text] == ["One out of two.", "Two out of two."]
 
 
 def test_session_order_intro_exercises_end():

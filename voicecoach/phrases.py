@@ -105,9 +105,11 @@ def switch_side(side: str) -> str:
 
 
 def count(rep: int, reps: int, with_total: bool) -> str:
-    """The count after a repetition: 'Three.', or 'Three of five.' where holds make reps long."""
+    """The count after a repetition: "That's three.", or 'Three out of five.' where holds make reps
+    long. A bare "Three." was misheard with both engines ('free', 'tune' for "Two."), and "of" was
+    lost ("Four of five." heard as 'four five'): a few more, distinct, words carry the number."""
     words = number_words(rep)
-    return _sentence(f"{words} of {number_words(reps)}" if with_total else words)
+    return _sentence(f"{words} out of {number_words(reps)}") if with_total else f"That's {words}."
 
 
 def countdown(n: int) -> str:

@@ -28,8 +28,8 @@ INSTALL_PIPER = "pip install 'voicecoach[piper]' into voicecoach's environment (
 # last loud sample), length_scale 0.8, 1.0, 1.2, 1.5 gave 222, 194, 176 and 141 words a minute:
 # not proportional (pauses and edges scale less), but close to a power law, fitted here.
 NATURAL_WPM = 194
-RATE_EXPONENT = 1.38
-OPTIMIZATION = "ort-disable-all"  # onnxruntime's graph optimization level (see _load)  # length_scale = (NATURAL_WPM / rate) ** RATE_EXPONENT
+RATE_EXPONENT = 1.38  # length_scale = (NATURAL_WPM / rate) ** RATE_EXPONENT
+OPTIMIZATION = "ort-disable-all"  # onnxruntime's graph optimization level (see _load)
 
 
 @dataclass(frozen=True)
