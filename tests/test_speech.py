@@ -82,6 +82,26 @@ def test_unwritable_cache_turns_off_with_one_note(tmp_path, capsys):
     assert capsys.readouterr().err.count("Note: not caching speech") == 1
 
 
+def test_a_cache_failing_in_many_threads_at_once_gives_one_note(tmp_path, capsys, monkeypatch):
+    """prefetch caches from several threads at once: a disk that fills up fails them together,
+    and the first failure turns the cache off for all, with one note naming the folder."""
+    import errno
+    import tempfile
+    import time
+
+    def full_disk(*args, **kwargs):
+        time.sleep(0.05)  # every thread is inside the write when the disk fills
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full_disk)
+    engine = FakeEngine()
+    engine.concurrency = 8
+    speech = Speech(engine, PhraseCache(tmp_path / "cache"))
+    speech.prefetch([f"Line {n}." for n in range(16)])
+    assert speech.cache.directory is None and len(engine.calls) == 16
+    assert capsys.readouterr().err == f"Note: not caching speech in {tmp_path / 'cache'}: No space left on device\n"
+
+
 def test_cache_writes_leave_no_temporary_files(tmp_path):
     speech = Speech(FakeEngine(), PhraseCache(tmp_path))
     for n in range(20):

@@ -96,51 +96,53 @@ class PhraseCache:
     def __init__(self, directory: Path | None):
         self.directory = directory
         self.warned = False
+        self._lock = threading.Lock()
 
     @staticmethod
     def key(identity: str, text: str) -> str:
         return hashlib.sha256(json.dumps([identity, text]).encode("utf-8")).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        assert self.directory is not None
-        return self.directory / f"{key}.pcm"
-
     def get(self, key: str) -> bytes | None:
-        if self.directory is None:
+        directory = self.directory  # once: another thread may turn the cache off meanwhile
+        if directory is None:
             return None
+        path = directory / f"{key}.pcm"
         try:
-            blob = self._path(key).read_bytes()
+            blob = path.read_bytes()
         except OSError:
             return None
         header = len(_MAGIC) + 32
         if blob[: len(_MAGIC)] == _MAGIC and hashlib.sha256(blob[header:]).digest() == blob[len(_MAGIC) : header]:
             return blob[header:]
         with contextlib.suppress(OSError):
-            self._path(key).unlink()
+            path.unlink()
         return None
 
     def put(self, key: str, pcm: bytes) -> None:
-        if self.directory is None:
+        directory = self.directory
+        if directory is None:
             return
         blob = _MAGIC + hashlib.sha256(pcm).digest() + pcm
         temporary = None
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".part")
+            directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".part")
             with os.fdopen(handle, "wb") as out:
                 out.write(blob)
-            os.replace(temporary, self._path(key))
+            os.replace(temporary, directory / f"{key}.pcm")
         except OSError as error:
             if temporary is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
-            if not self.warned:
-                self.warned = True
-                print(f"Note: not caching speech in {self.directory}: {error.strerror or error}", file=sys.stderr)
-            self.directory = None
+            with self._lock:  # phrases are cached from several threads: one note, whichever fails first
+                if not self.warned:
+                    self.warned = True
+                    print(f"Note: not caching speech in {directory}: {error.strerror or error}", file=sys.stderr)
+                self.directory = None
 
     def has(self, key: str) -> bool:
-        return self.directory is not None and self._path(key).is_file()
+        directory = self.directory
+        return directory is not None and (directory / f"{key}.pcm").is_file()
 
     def entries(self) -> list[Path]:
         if self.directory is None or not self.directory.is_dir():
