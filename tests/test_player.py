@@ -148,6 +148,24 @@ def test_a_growing_script_plays_as_one_stream_written_ahead_of_the_listener(grow
     assert clock.now - 100 >= source.whole.duration_s + 0.5  # the last sound had time to leave the device
 
 
+def test_a_session_longer_than_its_growing_buffer_goes_on_from_a_silence_in_it(growing_rig):
+    """The buffer's length is a guess; a session that turns out longer is split in a silence."""
+    source, clock, audio, player = growing_rig
+    player.growing_bound_ms = source.whole.duration_ms // 2
+    player.start(0)
+    source.complete = True
+    while player.poll():
+        clock.advance(0.05)
+    first, second = audio.played
+    split = player.timeline.split_point(0, max_ms=source.whole.duration_ms // 2)
+    event = source.whole.events[player.timeline.index_at(split)]
+    assert 0 < split < source.whole.duration_ms // 2 and event.kind == "silence"
+    head = session_pcm(source.whole)[: 2 * frame_at(split, RATE)]
+    assert bytes(first.pcm[: len(head)]) == head and not any(first.pcm[len(head):])
+    assert bytes(second.pcm) == session_pcm(source.whole, split)  # on from the split: nothing lost
+    assert player.ended
+
+
 def test_when_synthesis_falls_behind_the_player_waits_inside_a_silence(growing_rig):
     source, clock, audio, player = growing_rig
     player.start(0)

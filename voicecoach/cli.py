@@ -278,11 +278,11 @@ def play(program: str, pace: float, sound: SoundSettings, start_at: str | None, 
     except KeyboardInterrupt:
         live.close()
         sys.exit(EXIT_INTERRUPTED)
+    growing = {} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}
     player = Player(known,
                     render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
                                                           live.sample_rate_hz, start, end),
-                    speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz,
-                    grow=None if complete else live.current, growing_bound_ms=live.bound_ms)
+                    speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, **growing)
     start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
 
     def resume_hint() -> str:

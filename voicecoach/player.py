@@ -234,17 +234,20 @@ class Timeline:
         event = self.script.events[self.index_at(ms)] if self.script.events else None
         return event.end_ms - ms if event is not None and event.kind == "silence" else 0
 
-    def split_point(self, start_ms: int) -> int:
-        """Where a buffer starting at start_ms should end: the session's end, or mid-silence near the limit."""
-        if self.script.duration_ms - start_ms <= SEGMENT_MAX_MS:
+    def split_point(self, start_ms: int, max_ms: int | None = None) -> int:
+        """Where a buffer starting at start_ms, at most max_ms (SEGMENT_MAX_MS) long, should end:
+        the session's end, or mid-silence near the limit."""
+        max_ms = SEGMENT_MAX_MS if max_ms is None else max_ms
+        if self.script.duration_ms - start_ms <= max_ms:
             return self.script.duration_ms
-        limit = start_ms + SEGMENT_MAX_MS
+        limit = start_ms + max_ms
         best = None
         for event in self.script.events[self.index_at(start_ms) :]:
-            if event.start_ms >= limit:
+            middle = event.start_ms + event.duration_ms // 2
+            if middle >= limit:  # a buffer of a fixed length (a growing one) must end within it
                 break
             if event.kind == "silence" and event.duration_ms >= SPLIT_SILENCE_MS and event.start_ms > start_ms:
-                best = event.start_ms + event.duration_ms // 2
+                best = middle
         return best if best is not None else min(limit, self.script.duration_ms)
 
 
@@ -305,6 +308,7 @@ class Player:
         self._buffer: bytearray | None = None  # the growing buffer being played, while the script grows
         self._buffer_lead = 0  # bytes of notice before the session in it
         self._filled_ms = 0  # the session is written into it up to here
+        self._buffer_closed = False  # its end is settled (the session turned out whole)
         self._stalled_ms = 0  # where synthesis fell behind the listener, if it did
         self._playback: Playback | None = None
         self._notice: Playback | None = None
@@ -375,6 +379,7 @@ class Player:
                                                   - frame_at(at_ms, self.sample_rate_hz)) * BYTES_PER_FRAME)
             buffer[: len(lead_bytes)] = lead_bytes
             self._buffer, self._buffer_lead, self._filled_ms = buffer, len(lead_bytes), at_ms
+            self._buffer_closed = False
             self._segment_start_ms = at_ms
             self._fill(known_ms)
             pcm = buffer
@@ -408,11 +413,12 @@ class Player:
         if self._buffer is None:
             return
         if self.complete:
-            end = min(self._segment_end_ms, self.script.duration_ms)
-            if end < self.script.duration_ms:  # longer than the buffer: end it in a silence, then go on
-                end = self.timeline.split_point(self._segment_start_ms)
-            self._segment_end_ms = min(self._segment_end_ms, end)
-            self._fill(self._segment_end_ms)
+            if not self._buffer_closed:  # once: the session is whole, so where the buffer ends is known
+                # the session's end, or, if it is longer than the buffer, a silence within the buffer
+                self._segment_end_ms = self.timeline.split_point(
+                    self._segment_start_ms, max_ms=self._segment_end_ms - self._segment_start_ms)
+                self._fill(self._segment_end_ms)
+                self._buffer_closed = True
             # The buffer goes on in silence past the end: stop it once the last sound has surely
             # left the device (its latency is well under this).
             if round((self.clock() - self._wall_start) * 1000) >= self._segment_end_ms - self._segment_start_ms + END_DRAIN_MS:

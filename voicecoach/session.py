@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,18 +98,23 @@ class LiveSession:
         self._error: BaseException | None = None
         self._changed = threading.Condition()
         self._stop = threading.Event()
-        if speech.ready(self._head[0]) and all(speech.ready(text) for text in self._lines()):
+        if speech.ready(self._head[0]) and all(speech.ready(text) for text in self._lines):
             self._prepare()
         else:  # at once: with a cold cache the voice loads while the rest is being set up
             threading.Thread(target=self._prepare, name="voicecoach-prepare", daemon=True).start()
-        # How long the session may turn out to be, for a player that starts before it is known:
-        # the estimate is within -18%..+34% of measured lengths (script.Estimate), so half again.
-        rate_wpm = getattr(speech.engine, "rate_wpm", Estimate.rate_wpm)
-        self.bound_ms = compile_script(program, options, Estimate(rate_wpm=rate_wpm)).duration_ms * 3 // 2 + 30_000
+            self.bound_ms  # noqa: B018 - estimated now, while the voice loads, not after the first line
 
+    @functools.cached_property
     def _lines(self) -> list[str]:
         """Every line, the opening first: what the background thread synthesizes, in that order."""
         return self._head + spoken_lines(self._program, self._options) + self._extra
+
+    @functools.cached_property
+    def bound_ms(self) -> int:
+        """How long the session may turn out to be, for a player that starts before it is known:
+        the estimate is within -18%..+34% of measured lengths (script.Estimate), so half again."""
+        rate_wpm = getattr(self.speech.engine, "rate_wpm", Estimate.rate_wpm)
+        return compile_script(self._program, self._options, Estimate(rate_wpm=rate_wpm)).duration_ms * 3 // 2 + 30_000
 
     @property
     def sample_rate_hz(self) -> int:
@@ -156,7 +162,7 @@ class LiveSession:
             # The first line alone, so it has a core to itself: it is what the listener waits for.
             self.speech.frames(self._head[0])
             self._head_ready()
-            self.speech.prefetch(self._lines(), done=self._head_ready, stop=self._stop)
+            self.speech.prefetch(self._lines, done=self._head_ready, stop=self._stop)
             if self._stop.is_set():
                 return
             self._publish(compile_script(self._program, self._options, self._durations), True)
