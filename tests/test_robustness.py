@@ -157,7 +157,10 @@ def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path,
             engine.fail_on = engine.calls + 1  # ... and the engine now fails
         return real_render(script, speech_pcm, *args)
 
-    assert run("show", "intermediate", "--pace", "1.5", "--engine", "failing").exit_code == 0  # a warm cache
+    # A warm cache (every line, and play's notices), so play starts from the whole script, not a growing one
+    assert run("show", "intermediate", "--pace", "1.5", "--engine", "failing").exit_code == 0
+    for notice in ("Paused.", "Resuming."):
+        make_speech(SoundSettings(engine="failing")).pcm(notice)
     monkeypatch.setattr(cli_module, "render_span", render_losing_the_cache)
     line = one_line_error(run("play", "intermediate", "--pace", "1.5", "--engine", "failing"), 3,
                           "the speech engine failed while saying",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from voicecoach import phrases
 from voicecoach.cues import load_cues
+from voicecoach.errors import VoicecoachError
 from voicecoach.engines import SpeechEngine, create_engine
 from voicecoach.program import Program
 from voicecoach.render import MeasuredDurations, render_pcm, total_frames
@@ -99,15 +101,18 @@ class LiveSession:
         self._changed = threading.Condition()
         self._stop = threading.Event()
         if speech.ready(self._head[0]) and all(speech.ready(text) for text in self._lines):
-            self._prepare()
+            self._prepare()  # the session's own lines are cached: whole at once
+            if not all(speech.ready(text) for text in self._extra):  # notices are needed later, if at all
+                threading.Thread(target=self._make_extra, name="voicecoach-notices", daemon=True).start()
         else:  # at once: with a cold cache the voice loads while the rest is being set up
-            threading.Thread(target=self._prepare, name="voicecoach-prepare", daemon=True).start()
+            threading.Thread(target=self._prepare_all, name="voicecoach-prepare", daemon=True).start()
             self.bound_ms  # noqa: B018 - estimated now, while the voice loads, not after the first line
 
     @functools.cached_property
     def _lines(self) -> list[str]:
-        """Every line, the opening first: what the background thread synthesizes, in that order."""
-        return self._head + spoken_lines(self._program, self._options) + self._extra
+        """Every line of the session, the opening first: what is synthesized, in that order (the
+        extra lines, notices the player may need, come after them)."""
+        return self._head + spoken_lines(self._program, self._options)
 
     @functools.cached_property
     def bound_ms(self) -> int:
@@ -157,16 +162,28 @@ class LiveSession:
             events = compile_head(self._program, self._options, self._durations, count=ready)
             self._publish(Script(self._program.name, self._program.title, self._options.pace, events), False)
 
-    def _prepare(self) -> None:
+    def _prepare_all(self) -> None:
+        if self._prepare():
+            self._make_extra()
+
+    def _make_extra(self) -> None:
+        """The extra lines, after the session's: a failure here is met again when one is needed."""
+        with contextlib.suppress(VoicecoachError):
+            self.speech.prefetch(self._extra, stop=self._stop)
+
+    def _prepare(self) -> bool:
+        """Synthesize and publish the session; whether it succeeded (else the error is kept)."""
         try:
             # The first line alone, so it has a core to itself: it is what the listener waits for.
             self.speech.frames(self._head[0])
             self._head_ready()
             self.speech.prefetch(self._lines, done=self._head_ready, stop=self._stop)
             if self._stop.is_set():
-                return
+                return False
             self._publish(compile_script(self._program, self._options, self._durations), True)
+            return True
         except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises it
             with self._changed:
                 self._error = error
                 self._changed.notify_all()
+            return False

@@ -1,0 +1,39 @@
+"""LiveSession: the script as a cold `play` learns it, and what a warm cache spares."""
+
+from __future__ import annotations
+
+import time
+
+from tests.engines import ToneEngine
+from voicecoach.program import load_builtin
+from voicecoach.script import Options, script_to_json
+from voicecoach.session import LiveSession, prepare_session
+from voicecoach.speech import PhraseCache, Speech
+
+NOTICES = ("Paused.", "Resuming.")
+
+
+def speech_in(folder) -> tuple[Speech, type[ToneEngine]]:
+    engine = type("Counted", (ToneEngine,), {"calls": []})
+    return Speech(engine(), PhraseCache(folder)), engine
+
+
+def test_a_cold_session_ends_as_exactly_the_script_show_prints(tmp_path):
+    program, options = load_builtin("intermediate"), Options(pace=1.5)
+    live = LiveSession(program, options, speech_in(tmp_path / "cold")[0], extra_lines=NOTICES)
+    shown = prepare_session(program, options, speech_in(tmp_path / "other")[0]).script
+    assert script_to_json(live.result()) == script_to_json(shown)
+
+
+def test_a_cache_warmed_by_show_starts_whole_and_makes_the_notices_later(tmp_path):
+    program = load_builtin("advanced")
+    speech, _ = speech_in(tmp_path)
+    prepare_session(program, Options(), speech)  # what `show` leaves in the cache
+    speech, engine = speech_in(tmp_path)
+    live = LiveSession(program, Options(), speech, extra_lines=NOTICES)
+    script, complete = live.current()
+    assert complete and script == live.result()  # whole before play starts: one buffer, no waiting
+    deadline = time.monotonic() + 10
+    while not all(speech.ready(notice) for notice in NOTICES) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(engine.calls) == sorted(NOTICES)  # only the notices were made, in the background
