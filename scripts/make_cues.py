@@ -22,9 +22,13 @@ import sys
 import wave
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # voicecoach, from a checkout
+
 SAMPLE_RATE_HZ = 22050
-# The loudness of speech: eSpeak NG at volume 1.0 measured at RMS ~3300 over its voiced span.
-TARGET_RMS = 3300.0
+# Loudness (LUFS): the chimes as loud as the speech around them (voicecoach.shape.PHRASE_LUFS
+# less 1 LU: a pure tone carries further than a voice at the same loudness), the tick quieter.
+CUE_LUFS = {"hold-start": -16.0, "hold-end": -16.0, "next-exercise": -16.0, "session-end": -17.0,
+            "countdown-tick": -24.0}
 C5, E5, G5, C6 = 523.25, 659.26, 783.99, 1046.50
 
 CUE_MS = {"hold-start": 300, "hold-end": 300, "next-exercise": 500, "session-end": 1200, "countdown-tick": 60}
@@ -71,15 +75,19 @@ def figure(name: str) -> list[float]:
     raise ValueError(name)
 
 
-def to_pcm(samples: list[float]) -> bytes:
-    """Scale so the sounding part has the RMS of speech, with peaks kept below full scale."""
-    loud = [s for s in samples if abs(s) > 1e-3] or samples
-    rms = math.sqrt(sum(s * s for s in loud) / len(loud))
-    gain = TARGET_RMS / rms
-    peak = max(abs(s) for s in samples) * gain
-    if peak > 24000:
-        gain *= 24000 / peak
-    return b"".join(struct.pack("<h", round(s * gain)) for s in samples)
+def to_pcm(name: str, samples: list[float]) -> bytes:
+    """Scale to the cue's loudness (BS.1770, the meter the phrases are shaped with), peaks checked."""
+    import numpy as np
+
+    from voicecoach.shape import CEILING_DBTP, loudness, true_peak_dbtp
+
+    values = np.array(samples)
+    gain_db = CUE_LUFS[name] - loudness(values, SAMPLE_RATE_HZ)
+    scaled = values * 10 ** (gain_db / 20)
+    peak = true_peak_dbtp(scaled, SAMPLE_RATE_HZ)
+    if peak > CEILING_DBTP:
+        raise SystemExit(f"{name}: true peak {peak:.1f} dBTP at {CUE_LUFS[name]} LUFS; lower it")
+    return b"".join(struct.pack("<h", round(s * 32768)) for s in scaled)
 
 
 def main(out_dir: Path) -> None:
@@ -89,7 +97,7 @@ def main(out_dir: Path) -> None:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE_HZ)
-            out.writeframes(to_pcm(figure(name)))
+            out.writeframes(to_pcm(name, figure(name)))
         print(f"{out_dir / name}.wav")
 
 

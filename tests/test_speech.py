@@ -1,4 +1,4 @@
-"""Speech: the real pyttsx3 engine, the phrase cache, trimming; a fake engine for the fast cases."""
+"""Speech: the real pyttsx3 engine, the phrase cache; a fake engine for the fast cases."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ from __future__ import annotations
 import pytest
 
 from voicecoach.script import OptionError
-from voicecoach.speech import (
-    KEEP_LEAD_MS,
-    KEEP_TAIL_MS,
-    PhraseCache,
-    Speech,
-    check_rate,
-    check_volume,
-    trim,
-)
+from voicecoach.shape import shape_pcm
+from voicecoach.speech import PhraseCache, Speech, check_rate, check_volume
 
 RATE = 22050
 
@@ -30,7 +23,16 @@ class FakeEngine:
 
     def synthesize(self, text: str) -> bytes:
         self.calls.append(text)
-        return (b"\x00\x10" * 100) * len(text)
+        return raw(text)
+
+
+def raw(text: str) -> bytes:
+    return (b"\x00\x10" * 100) * len(text)
+
+
+def shaped(text: str) -> bytes:
+    """What Speech makes of the fake engine's sound: shaped, as every phrase is."""
+    return shape_pcm(raw(text), RATE)
 
 
 def test_each_phrase_is_synthesized_once_per_process(tmp_path):
@@ -45,7 +47,7 @@ def test_cache_avoids_the_engine_in_a_new_process(tmp_path):
     Speech(FakeEngine(), PhraseCache(tmp_path)).pcm("Bend your knee.")
     engine = FakeEngine()
     speech = Speech(engine, PhraseCache(tmp_path))
-    assert speech.pcm("Bend your knee.") == (b"\x00\x10" * 100) * len("Bend your knee.")
+    assert speech.pcm("Bend your knee.") == shaped("Bend your knee.")
     assert engine.calls == [] and speech.from_cache == 1
 
 
@@ -64,7 +66,7 @@ def test_damaged_entry_is_synthesized_again_and_healed(tmp_path, damage):
     entry.write_bytes({"truncate": blob[: len(blob) // 2], "flip": blob[:-1] + bytes([blob[-1] ^ 1]),
                        "empty": b"", "garbage": b"not a phrase"}[damage])
     engine = FakeEngine()
-    assert Speech(engine, PhraseCache(tmp_path)).pcm("Hold.") == (b"\x00\x10" * 100) * 5
+    assert Speech(engine, PhraseCache(tmp_path)).pcm("Hold.") == shaped("Hold.")
     assert engine.calls == ["Hold."]
     healed = FakeEngine()
     Speech(healed, PhraseCache(tmp_path)).pcm("Hold.")
@@ -116,18 +118,6 @@ def test_cache_size_and_clear(tmp_path):
     assert cache.clear() == 1 and cache.entries() == []
 
 
-def test_trim_keeps_a_short_margin():
-    silence = b"\x00\x00" * 5000
-    tone = b"\x00\x20" * 1000
-    for rate in (16000, 22050, 24000):
-        trimmed = trim(silence + tone + silence, rate)
-        assert len(trimmed) // 2 == (KEEP_LEAD_MS + KEEP_TAIL_MS) * rate // 1000 + 1000
-
-
-def test_trim_leaves_silence_alone():
-    assert trim(b"\x00\x00" * 100, RATE) == b"\x00\x00" * 100
-
-
 @pytest.mark.parametrize("bad", [79, 401, 0, -5, 2.5, True])
 def test_rate_bounds(bad):
     with pytest.raises(OptionError):
@@ -148,7 +138,7 @@ def test_memory_holds_a_bounded_number_of_phrases(tmp_path):
     for n in range(3 * MEMORY_PHRASES):
         speech.pcm(f"Line {n}.")
     assert len(speech._memory) == MEMORY_PHRASES
-    assert speech.pcm("Line 0.") == (b"\x00\x10" * 100) * len("Line 0.")  # re-read from disk
+    assert speech.pcm("Line 0.") == shaped("Line 0.")  # re-read from disk
     assert len(engine.calls) == 3 * MEMORY_PHRASES
 
 

@@ -41,8 +41,10 @@ def make_speech(settings: SoundSettings = SoundSettings(), cache_dir: Path | Non
                 engine: SpeechEngine | None = None) -> Speech:
     """Speech through the engine the settings name (the registry's default when they name none)."""
     if engine is None:
-        engine = create_engine(settings.engine, settings.voice, settings.rate_wpm, settings.volume)
-    return Speech(engine, PhraseCache(cache_dir if cache_dir is not None else default_cache_dir()))
+        # The engine speaks at full volume: phrases are brought to one loudness, then lowered.
+        engine = create_engine(settings.engine, settings.voice, settings.rate_wpm, 1.0)
+    return Speech(engine, PhraseCache(cache_dir if cache_dir is not None else default_cache_dir()),
+                  volume=settings.volume)
 
 
 class _Recorder:

@@ -23,14 +23,10 @@ from pathlib import Path
 from voicecoach.engines import SpeechEngine, Voice
 from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, VoicecoachError, shown
 from voicecoach.script import DEFAULT_RATE_WPM, OptionError
+from voicecoach.shape import Shaping, shape_pcm
 
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 400
-# Trimming: engines pad every phrase (eSpeak ~13 ms before and ~350 ms after, Piper ~40 ms and
-# ~120 ms, measured); the script's own silences do the spacing, so keep only a short margin.
-TRIM_THRESHOLD = 64  # |sample| at or below this counts as silence (-54 dBFS)
-KEEP_LEAD_MS = 5
-KEEP_TAIL_MS = 60  # so the last consonant decays naturally
 
 
 class CacheError(VoicecoachError):
@@ -62,23 +58,6 @@ class SoundSettings:
     def __post_init__(self) -> None:
         check_rate(self.rate_wpm)
         check_volume(self.volume)
-
-
-def trim(pcm: bytes, sample_rate_hz: int) -> bytes:
-    """Cut the engine's leading and trailing silence down to a short margin.
-
-    Scans from each end only until the first loud sample (a few thousand samples at most), in
-    plain Python: cheaper here than importing numpy, which would cost ~90 ms a cold run.
-    """
-    samples = memoryview(pcm).cast("h")
-    count = len(samples)
-    first = next((i for i in range(count) if abs(samples[i]) > TRIM_THRESHOLD), None)
-    if first is None:  # silent (volume 0): keep the engine's own length
-        return pcm
-    last = next(i for i in range(count - 1, first - 1, -1) if abs(samples[i]) > TRIM_THRESHOLD)
-    begin = max(0, first - KEEP_LEAD_MS * sample_rate_hz // 1000)
-    end = min(count, last + 1 + KEEP_TAIL_MS * sample_rate_hz // 1000)
-    return pcm[2 * begin : 2 * end]
 
 
 # --- the phrase cache -------------------------------------------------------------------------
@@ -189,9 +168,11 @@ class Speech:
     asked for while another thread is making it is waited for, never made twice.
     """
 
-    def __init__(self, engine: SpeechEngine, cache: PhraseCache):
+    def __init__(self, engine: SpeechEngine, cache: PhraseCache, volume: float = 1.0, shaping: Shaping = Shaping()):
         self.engine = engine
         self.cache = cache
+        self.volume = check_volume(volume)
+        self.shaping = shaping
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._frames: dict[str, int] = {}  # every phrase's measured length, kept for good
         self._making: dict[str, threading.Event] = {}  # phrases a thread is making right now
@@ -205,8 +186,8 @@ class Speech:
 
     @property
     def identity(self) -> str:
-        """The engine's identity and the processing applied here: together they key the cache."""
-        return json.dumps([self.engine.identity, TRIM_THRESHOLD, KEEP_LEAD_MS, KEEP_TAIL_MS])
+        """The engine's identity and the shaping applied here: together they key the cache."""
+        return json.dumps([self.engine.identity, self.shaping.identity(), round(self.volume, 3)])
 
     def frames(self, text: str) -> int:
         """The phrase's length in frames, measured once and then kept without its audio."""
@@ -280,7 +261,8 @@ class Speech:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _synthesize(self, text: str) -> bytes:
-        """The engine's PCM for text, trimmed; whatever the engine raises becomes one plain EngineError."""
+        """The engine's PCM for text, shaped (voicecoach.shape); whatever the engine raises becomes
+        one plain EngineError."""
         try:
             pcm = self.engine.synthesize(text)
         except VoicecoachError:
@@ -291,7 +273,7 @@ class Speech:
                               f"({type(error).__name__}: {detail})") from None
         if not isinstance(pcm, bytes) or len(pcm) % 2:
             raise EngineError(f"the speech engine returned no usable audio for '{shown(text)}'")
-        return trim(pcm, self.sample_rate_hz)
+        return shape_pcm(pcm, self.sample_rate_hz, self.volume, self.shaping)
 
 
 def ms_for_frames(frames: int, sample_rate_hz: int) -> int:
@@ -300,4 +282,4 @@ def ms_for_frames(frames: int, sample_rate_hz: int) -> int:
 
 
 __all__ = ["CacheError", "EngineError", "EngineMissing", "PhraseCache", "SoundSettings", "Speech", "UnknownVoice",
-           "Voice", "check_rate", "check_volume", "default_cache_dir", "ms_for_frames", "trim"]
+           "Voice", "check_rate", "check_volume", "default_cache_dir", "ms_for_frames"]
