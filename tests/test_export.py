@@ -33,7 +33,7 @@ from voicecoach import export as export_module
 from voicecoach.cli import cli
 from voicecoach.cues import load_cues
 from voicecoach.errors import VoicecoachError
-from voicecoach.export import MP3_DELAY_FRAMES, ExportError, chapters_of, export_session, vtt_time
+from voicecoach.export import ExportError, Tags, chapters_of, export_session, vtt_time
 from voicecoach.render import frame_at
 from voicecoach.script import compile_script
 from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
@@ -77,16 +77,24 @@ def test_length_equals_the_script_to_the_frame(exported, ext):
     assert soxi_frames(files[ext]) == script_frames(data)
 
 
-def test_mp3_length_is_the_script_plus_encoder_delay_and_padding(exported):
+def test_mp3_carries_an_info_tag_so_readers_know_its_exact_length(exported):
+    """With the LAME Info tag, ffprobe reads the length instead of estimating it from the bitrate,
+    and ffmpeg removes the encoder's delay and padding: the decoded audio is the script, to the frame."""
     data, files = exported
-    decoded = decode(files["mp3"])
-    padding = len(decoded) - MP3_DELAY_FRAMES - script_frames(data)
-    assert 0 <= padding < 2 * 576  # LAME fills its last 576-sample granule(s)
-    assert abs(ffprobe_duration(files["mp3"]) - len(decoded) / RATE) < 0.001
-    assert np.abs(decoded[-padding:]).max() < 200 if padding else True
+    probe = subprocess.run(["ffprobe", "-hide_banner", str(files["mp3"])], capture_output=True, text=True)
+    assert "Estimating duration" not in probe.stderr
+    assert len(decode(files["mp3"])) == script_frames(data)
+    from mutagen.mp3 import MP3, BitrateMode
+
+    info = MP3(str(files["mp3"])).info  # another reader of the tag: delay and padding taken off
+    assert info.length == pytest.approx(script_frames(data) / RATE, abs=1e-6)
+    assert info.bitrate_mode == BitrateMode.CBR and not info.sketchy
+    # ffprobe's figure is the tag's frame count: the audio, LAME's 576-sample delay, and its padding
+    # to the end of the last frame (under two frames)
+    assert 0 <= ffprobe_duration(files["mp3"]) - script_frames(data) / RATE < 3 * 576 / RATE
 
 
-@pytest.mark.parametrize(("ext", "offset", "tolerance"), [("wav", 0, 0), ("flac", 0, 0), ("mp3", MP3_DELAY_FRAMES, FIVE_MS)])
+@pytest.mark.parametrize(("ext", "offset", "tolerance"), [("wav", 0, 0), ("flac", 0, 0), ("mp3", 0, FIVE_MS)])
 def test_beeps_sound_exactly_where_the_script_says(exported, ext, offset, tolerance):
     data, files = exported
     signal_ = decode(files[ext])
@@ -116,18 +124,24 @@ def test_mp3_tags_and_chapters(exported):
     data, files = exported
     tags = ID3(str(files["mp3"]))
     assert str(tags["TIT2"]) == "Beginning back exercise program"
-    assert str(tags["TALB"]) == "voicecoach" and str(tags["TPE1"]) == "voicecoach"
+    assert str(tags["TALB"]) == "Beginning back exercise program" and str(tags["TPE1"]) == "voicecoach"
     (toc,) = tags.getall("CTOC")
     chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
     ordered = [chapters[element_id] for element_id in toc.child_element_ids]
     titles = [str(chapter.sub_frames["TIT2"]) for chapter in ordered]
     names = list(dict.fromkeys(e["exercise"] for e in data["events"] if e["exercise"]))
     assert titles == ["Introduction"] + [f"{n}. {name}" for n, name in enumerate(names, start=1)]
-    shift = round(MP3_DELAY_FRAMES * 1000 / RATE)
     firsts = [next(e["start"] for e in data["events"] if e["exercise"] == name) for name in names]
-    assert [c.start_time for c in ordered] == [0] + [round(s * 1000) + shift for s in firsts]
-    assert [c.end_time for c in ordered] == [c.start_time for c in ordered[1:]] + [round(data["duration"] * 1000) + shift]
+    assert [c.start_time for c in ordered] == [0] + [round(s * 1000) for s in firsts]
+    assert [c.end_time for c in ordered] == [c.start_time for c in ordered[1:]] + [round(data["duration"] * 1000)]
     assert [c.start_time for c in ordered] == sorted(c.start_time for c in ordered)
+
+
+def test_the_title_names_the_pace_when_it_is_not_the_normal_one():
+    from voicecoach.script import Script
+
+    assert Tags.of(Script("b", "Back", 1.0, ())) == Tags(title="Back", album="Back", artist="voicecoach")
+    assert Tags.of(Script("b", "Back", 0.5, ())).title == "Back (pace 0.5)"
 
 
 @pytest.mark.parametrize("ext", ["flac", "ogg"])
@@ -150,11 +164,10 @@ def test_subtitles_parse_and_match_the_script(exported):
     blocks = [block.splitlines() for block in text.strip().split("\n\n")[1:]]
     speech = [e for e in data["events"] if e["kind"] == "speech"]
     assert len(blocks) == len(speech)
-    shift = round(MP3_DELAY_FRAMES * 1000 / RATE)
     for (timing, line), event in zip(blocks, speech):
         begin, end = timing.split(" --> ")
-        assert begin == vtt_time(round(event["start"] * 1000) + shift)
-        assert end == vtt_time(round((event["start"] + event["duration"]) * 1000) + shift)
+        assert begin == vtt_time(round(event["start"] * 1000))
+        assert end == vtt_time(round((event["start"] + event["duration"]) * 1000))
         assert line == event["text"]
 
 
