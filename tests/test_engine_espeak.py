@@ -59,7 +59,7 @@ def test_real_engine_many_phrases_complete_and_at_the_rate(tmp_path):
     for n in range(60):
         text = f"Repetition {n + 1}: " + ["slowly bend your knee.", "hold it there, and relax.", "keep breathing."][n % 3]
         pcm = trim(engine.synthesize(text), SAMPLE_RATE_HZ)
-        reference = espeak_cli_frames(text, engine.rate_wpm, tmp_path)
+        reference = espeak_cli_frames(text, engine.engine_rate, tmp_path)
         assert abs(len(pcm) // 2 - reference) / reference < 0.05, (text, len(pcm) // 2, reference)
         tail = pcm_to_float(shape_pcm(pcm, SAMPLE_RATE_HZ))[-5 * SAMPLE_RATE_HZ // 1000 :]
         assert abs(tail).max() < 33, "the phrase ends mid-sound"  # -60 dBFS
@@ -73,7 +73,7 @@ def test_alternating_rates_in_one_process_are_each_applied(tmp_path):
         text = f"Repetition {n}: slowly bend your knee, then straighten it."
         for engine in (slow, fast):
             frames = len(trim(engine.synthesize(text), SAMPLE_RATE_HZ)) // 2
-            reference = espeak_cli_frames(text, engine.rate_wpm, tmp_path)
+            reference = espeak_cli_frames(text, engine.engine_rate, tmp_path)
             assert abs(frames - reference) / reference < 0.03, (engine.rate_wpm, frames, reference)
 
 

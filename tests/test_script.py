@@ -16,9 +16,13 @@ from voicecoach.program import (
     load_builtin,
     parse_program,
 )
+from voicecoach.phrases import number_words
 from voicecoach.script import (
     CUE_HOLD_END,
     CUE_HOLD_START,
+    CUE_TICK,
+    LEAD_IN_MS,
+    MAX_QUIET_MS,
     Estimate,
     OptionError,
     Options,
@@ -121,14 +125,17 @@ def test_holds_are_exactly_prescribed_whatever_the_pace(name, pace):
     assert [length for _, length in holds(script)] == expected
 
 
-def test_hold_cues_frame_nothing_but_reassurance():
+def hold_lines(quiet_holds: bool) -> list[tuple[int, str]]:
     exercise = make_exercise(movement=(Move("Lift.", 2), Hold(20.0), Move("Lower.", 2)), reps=1,
                              reminder="Keep breathing.")
-    script = compile_script(make_program(exercise), durations=FAKE)
+    script = compile_script(make_program(exercise), Options(quiet_holds=quiet_holds), durations=FAKE)
     ((start, length),) = holds(script)
-    inside = [(e.start_ms - start, e.text) for e in script.events
-              if e.kind == "speech" and start < e.start_ms < start + length]
-    assert inside == [
+    return [(e.start_ms - start, e.text) for e in script.events
+            if e.kind == "speech" and start < e.start_ms < start + length]
+
+
+def test_hold_cues_frame_nothing_but_reassurance():
+    assert hold_lines(quiet_holds=True) == [
         (200 + 250, "Keep breathing."),
         (10_000, "Halfway."),
         (15_000, "Five more seconds."),
@@ -136,6 +143,47 @@ def test_hold_cues_frame_nothing_but_reassurance():
         (18_000, "Two."),
         (19_000, "One."),
     ]
+
+
+def test_a_long_hold_says_the_time_left_so_it_is_never_quiet_for_long():
+    """Between the reminder (ending at 0.65 s) and "Halfway." at 10 s, "Fifteen more seconds."
+    on the 5-second step; with quiet holds, nothing."""
+    assert hold_lines(quiet_holds=False) == [
+        (200 + 250, "Keep breathing."),
+        (5_000, "Fifteen more seconds."),
+        (10_000, "Halfway."),
+        (15_000, "Five more seconds."),
+        (17_000, "Three."),
+        (18_000, "Two."),
+        (19_000, "One."),
+    ]
+
+
+def quiet_stretches(script: Script) -> list[int]:
+    sounds = [e for e in script.events if e.kind != "silence"]
+    return [after.start_ms - before.end_ms for before, after in zip(sounds, sounds[1:])]
+
+
+@pytest.mark.parametrize(("name", "pace"), ALL_SCRIPTS)
+def test_no_silence_is_longer_than_the_rule(name, pace):
+    script = compile_script(load_builtin(name), Options(pace=pace))
+    assert max(quiet_stretches(script)) <= MAX_QUIET_MS
+    assert script.events[0].kind == "silence" and script.events[0].duration_ms == LEAD_IN_MS
+
+
+def test_long_holds_and_rests_of_your_own_keep_the_rule():
+    """A minute-long hold and rest, slow movements at half pace: time left in holds and rests,
+    ticks in the movements where no words fit."""
+    exercise = make_exercise(movement=(Move("Slowly lift.", 9), Hold(60.0), Move("Lower.", 9)), reps=2,
+                             rest_after_s=60.0)
+    script = compile_script(make_program(exercise, make_exercise(name="B")), Options(pace=0.5), durations=FAKE)
+    assert max(quiet_stretches(script)) <= MAX_QUIET_MS
+    texts = [e.text for e in speech(script)]
+    assert "Fifty-five more seconds." in texts
+    assert "Rest for two minutes." in texts and "Next exercise in five seconds." in texts
+    assert any(e.cue == CUE_TICK for e in script.events)
+    quiet = compile_script(make_program(exercise), Options(pace=0.5, quiet_holds=True), durations=FAKE)
+    assert max(quiet_stretches(quiet)) > MAX_QUIET_MS
 
 
 def test_short_hold_gets_no_countdown():
@@ -182,7 +230,9 @@ def test_pace_scales_rest_between_exercises(pace):
     program = make_program(make_exercise(name="A"), make_exercise(name="B"))
     script = compile_script(program, Options(pace=pace), durations=FAKE)
     next_cue = [e for e in script.events if e.cue == "next-exercise"][1]
-    assert next_cue.start_ms - start_of(script, "Rest.") == round(15_000 / pace)
+    rest = next(e.text for e in script.events if e.text and e.text.startswith("Rest for"))
+    assert rest == f"Rest for {number_words(round(15 / pace))} seconds."
+    assert next_cue.start_ms - start_of(script, rest) == round(15_000 / pace)
 
 
 def test_speech_is_never_cut_by_a_fast_pace():
@@ -231,7 +281,7 @@ def test_session_order_intro_exercises_end():
     assert texts.index("Exercise one of two: A.") < texts.index("Next: B.") < texts.index("Exercise two of two: B.")
     assert texts[-1] == "That is the end of your session. Well done."
     assert script.events[-1].cue == "session-end"
-    assert texts.count("Rest.") == 1  # no rest after the last exercise
+    assert sum(text.startswith("Rest for") for text in texts) == 1  # no rest after the last exercise
 
 
 def test_exercise_intro_precedes_ready_begin():
@@ -254,7 +304,7 @@ def test_range_hold_frames_its_upper_bound_and_says_the_range():
     exercise = make_exercise(movement=(Hold(5.0, min_seconds=1.0),), reps=2)
     script = compile_script(make_program(exercise), durations=FAKE)
     assert [length for _, length in holds(script)] == [5000, 5000]
-    assert "Hold for one to five seconds each time." in [e.text for e in speech(script)]
+    assert "Hold for up to five seconds each time." in [e.text for e in speech(script)]
 
 
 def test_measured_durations_are_used_as_given():
@@ -350,7 +400,7 @@ def test_the_opening_is_the_same_in_the_whole_script():
             assert script.events[: len(head)] == head and head[-1].kind == "silence"
             assert [e.text for e in head if e.kind == "speech"] == head_lines(program)
             for count in range(1, len(head_lines(program)) + 1):
-                assert compile_head(program, Options(pace=pace), FAKE, count=count) == head[: 2 * count]
+                assert compile_head(program, Options(pace=pace), FAKE, count=count) == head[: 1 + 2 * count]
             assert script.events[len(head)].text.startswith("This session takes about")
 
 

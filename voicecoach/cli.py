@@ -86,6 +86,12 @@ pace_option = click.option(
 )
 
 
+quiet_holds_option = click.option(
+    "--quiet-holds", is_flag=True,
+    help="Keep holds quiet: no 'ten more seconds' inside them (by default no silence lasts over 6 "
+    "seconds, so you never wonder whether the player stopped).")
+
+
 engine_option = click.option(
     "--engine", metavar="NAME", default=None,
     help="Speech engine: piper (the natural voice, the default where installed) or espeak; "
@@ -147,10 +153,9 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-def _script(program_spec: str, pace: float, sound: SoundSettings, estimate: bool):
+def _script(program_spec: str, options: Options, sound: SoundSettings, estimate: bool):
     """The script with measured speech lengths, or estimated ones (saying so) without an engine."""
     program = resolve_program(program_spec)
-    options = Options(pace=pace)
     if not estimate:
         try:
             return prepare_session(program, options, make_speech(sound), sound.volume).script
@@ -196,16 +201,17 @@ def list_programs(engine: str | None, estimate: bool) -> None:
 @cli.command()
 @click.argument("program")
 @pace_option
+@quiet_holds_option
 @sound_options
 @estimate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (docs/script-json.md).")
-def show(program: str, pace: float, sound: SoundSettings, estimate: bool, as_json: bool) -> None:
+def show(program: str, pace: float, quiet_holds: bool, sound: SoundSettings, estimate: bool, as_json: bool) -> None:
     """Print the compiled session script of PROGRAM, one event a line, and its length.
 
     Speech lengths are measured by synthesizing each line (cached), so the times are exactly those
     of 'voicecoach export' and 'play' with the same options.
     """
-    script = _script(program, pace, sound, estimate)
+    script = _script(program, Options(pace=pace, quiet_holds=quiet_holds), sound, estimate)
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
@@ -229,9 +235,11 @@ def _stop_signals_interrupt() -> Iterator[None]:
 @click.option("-o", "--output", "output_name", required=True, metavar="FILE",
               help="The audio file to write: .wav, .mp3, .flac or .ogg.")
 @pace_option
+@quiet_holds_option
 @sound_options
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
-def export(program: str, output_name: str, pace: float, sound: SoundSettings, subtitles: bool) -> None:
+def export(program: str, output_name: str, pace: float, quiet_holds: bool, sound: SoundSettings,
+           subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
     if not output_name.strip():
         raise OptionError("-o needs a file name, such as session.mp3")
@@ -239,7 +247,8 @@ def export(program: str, output_name: str, pace: float, sound: SoundSettings, su
     format_for(output)
     check_target(output)
     speech = make_speech(sound)
-    session = prepare_session(resolve_program(program), Options(pace=pace), speech, sound.volume)
+    session = prepare_session(resolve_program(program), Options(pace=pace, quiet_holds=quiet_holds), speech,
+                              sound.volume)
     try:
         with _stop_signals_interrupt():
             result = _write(session, output, subtitles)
@@ -255,12 +264,13 @@ def export(program: str, output_name: str, pace: float, sound: SoundSettings, su
 @cli.command()
 @click.argument("program")
 @pace_option
+@quiet_holds_option
 @sound_options
 @click.option("--from", "start_at", metavar="EXERCISE", help="Start at this exercise (its name or number).")
 @click.option("--only", multiple=True, metavar="EXERCISE", help="Play only this exercise; repeat for more.")
 @click.option("--quiet", is_flag=True, help="No live display.")
-def play(program: str, pace: float, sound: SoundSettings, start_at: str | None, only: tuple[str, ...],
-         quiet: bool) -> None:
+def play(program: str, pace: float, quiet_holds: bool, sound: SoundSettings, start_at: str | None,
+         only: tuple[str, ...], quiet: bool) -> None:
     """Play the session of PROGRAM aloud.
 
     Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
@@ -270,7 +280,7 @@ def play(program: str, pace: float, sound: SoundSettings, start_at: str | None, 
     start_index = find_exercise(chosen, start_at) if start_at is not None else None
     out = SimpleaudioOut(export_hint=f"voicecoach export {shlex.quote(program)} -o session.mp3")
     # Synthesis runs ahead of the listener in the background; sound starts with the first line.
-    live = LiveSession(chosen, Options(pace=pace), make_speech(sound), sound.volume,
+    live = LiveSession(chosen, Options(pace=pace, quiet_holds=quiet_holds), make_speech(sound), sound.volume,
                        extra_lines=("Paused.", "Resuming."))
     try:
         with _stop_signals_interrupt():
@@ -291,6 +301,7 @@ def play(program: str, pace: float, sound: SoundSettings, start_at: str | None, 
         count = len(player.timeline.exercises)
         words = [f"voicecoach play {shlex.quote(program)}"]
         words += [f"--pace {pace:g}"] if pace != 1 else []
+        words += ["--quiet-holds"] if quiet_holds else []
         words += [f"--engine {shlex.quote(sound.engine)}"] if sound.engine else []
         words += [f"--voice {shlex.quote(sound.voice)}"] if sound.voice else []
         words += [f"--rate {sound.rate_wpm}"] if sound.rate_wpm != DEFAULT_RATE_WPM else []

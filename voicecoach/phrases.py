@@ -71,6 +71,7 @@ BEGIN = "Begin."
 HALFWAY = "Halfway."
 FIVE_MORE = "Five more seconds."
 REST = "Rest."
+NEXT_SOON = "Next exercise in five seconds."
 END_SESSION = "That is the end of your session. Well done."
 
 
@@ -78,9 +79,13 @@ def exercise_heading(number: int, total: int, name: str) -> str:
     return f"Exercise {number_words(number)} of {number_words(total)}: {name}."
 
 
+def times(n: int) -> str:
+    """'once', 'twice', 'three times'."""
+    return {1: "once", 2: "twice"}.get(n, f"{number_words(n)} times")
+
+
 def reps_summary(exercise: Exercise) -> str:
-    times = "once" if exercise.reps == 1 else f"{number_words(exercise.reps)} times"
-    return _sentence(f"{times} on each side" if exercise.each_side else times)
+    return _sentence(f"{times(exercise.reps)} on each side" if exercise.each_side else times(exercise.reps))
 
 
 def hold_summary(exercise: Exercise) -> str | None:
@@ -88,8 +93,8 @@ def hold_summary(exercise: Exercise) -> str | None:
     if not holds:
         return None
     hold = holds[0]
-    if hold.min_seconds is not None:
-        length = f"{seconds_words(hold.min_seconds).rsplit(' ', 1)[0]} to {seconds_words(hold.seconds)}"
+    if hold.min_seconds is not None:  # timed to the longest: stopping sooner is the listener's choice
+        length = f"up to {seconds_words(hold.seconds)}"
     else:
         length = seconds_words(hold.seconds)
     each = "each time" if exercise.reps > 1 else ""
@@ -118,3 +123,18 @@ def countdown(n: int) -> str:
 
 def next_up(exercise: Exercise) -> str:
     return f"Next: {exercise.name}."
+
+
+def rest_for(seconds: int) -> str:
+    """How a rest between exercises starts: its length, so a quiet minute is expected."""
+    minutes, rest = divmod(seconds, 60)
+    if minutes and rest == 0:
+        return _sentence(f"rest for {number_words(minutes)} minute{'' if minutes == 1 else 's'}")
+    if minutes and rest == 30:
+        return _sentence(f"rest for {number_words(minutes)} and a half minutes")
+    return _sentence(f"rest for {seconds_words(seconds)}")
+
+
+def time_left(seconds: int) -> str:
+    """Said inside a long hold or rest, so the listener never wonders whether the player stopped."""
+    return _sentence(f"{number_words(seconds)} more second{'' if seconds == 1 else 's'}")

@@ -23,12 +23,14 @@ CUE_HOLD_START = "hold-start"
 CUE_HOLD_END = "hold-end"
 CUE_NEXT_EXERCISE = "next-exercise"
 CUE_SESSION_END = "session-end"
+CUE_TICK = "countdown-tick"
 
 # Length of each cue sound in ms, used until the sound layer reports the real files' lengths.
-DEFAULT_CUE_MS = {CUE_HOLD_START: 300, CUE_HOLD_END: 300, CUE_NEXT_EXERCISE: 500, CUE_SESSION_END: 1200}
+DEFAULT_CUE_MS = {CUE_HOLD_START: 300, CUE_HOLD_END: 300, CUE_NEXT_EXERCISE: 500, CUE_SESSION_END: 1200,
+                  CUE_TICK: 60}
 
 # The speech rate the estimate assumes, in words per minute: calm, for someone lying down.
-DEFAULT_RATE_WPM = 160
+DEFAULT_RATE_WPM = 150
 
 MIN_PACE = 0.25
 MAX_PACE = 4.0
@@ -43,6 +45,17 @@ READY_MS = 1000  # between "Ready." and "Begin."
 # Holds at least this long get "halfway" and a spoken countdown (ms).
 LONG_HOLD_MS = 10_000
 FIVE_MORE_MIN_HOLD_MS = 15_000
+# Silence before the first sound: Bluetooth and phone outputs wake slowly and swallow it (ms).
+LEAD_IN_MS = 700
+# The longest the script leaves without a sound (ms; heard as at most 6 s, the faded edges of the
+# sounds around it counted): lying down, 10 s of nothing sounds like a
+# player that has stopped. Longer silences get the time left said (on these steps before the
+# end of a hold or rest), or a soft tick where no words fit.
+MAX_QUIET_MS = 5500
+HOLD_TIME_STEP_MS = 5000
+REST_TIME_STEP_MS = 10_000
+REST_ANNOUNCED_MIN_MS = 5000  # rests at least this long are announced with their length
+NEXT_SOON_MS = 5000  # "Next exercise in five seconds."
 
 
 class OptionError(VoicecoachError):
@@ -64,12 +77,16 @@ def check_pace(value: float) -> float:
 
 @dataclass(frozen=True)
 class Options:
-    """What the listener chose: pace multiplies movement tempo and rests, never holds."""
+    """What the listener chose: pace multiplies movement tempo and rests, never holds; quiet holds
+    keep holds free of the time-left lines that otherwise keep every silence under 6 seconds."""
 
     pace: float = 1.0
+    quiet_holds: bool = False
 
     def __post_init__(self) -> None:
         check_pace(self.pace)
+        if not isinstance(self.quiet_holds, bool):
+            raise OptionError(f"quiet holds must be true or false, not {self.quiet_holds!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +135,7 @@ class Script:
     title: str
     pace: float
     events: tuple[Event, ...]
+    quiet_holds: bool = False
 
     @property
     def duration_ms(self) -> int:
@@ -183,8 +201,9 @@ def compile_script(program: Program, options: Options = Options(), durations: Du
     timeline = _Timeline(durations, options.pace, start_ms=head_ms)
     timeline.lines([phrases.session_length(minutes)])
     timeline.body(program)
-    return Script(program=program.name, title=program.title, pace=options.pace,
-                  events=head + tuple(timeline.events))
+    body = _keep_sounding(timeline.events, timeline.periods, durations, options.quiet_holds)
+    return Script(program=program.name, title=program.title, pace=options.pace, events=head + tuple(body),
+                  quiet_holds=options.quiet_holds)
 
 
 def head_lines(program: Program) -> list[str]:
@@ -199,6 +218,7 @@ def compile_head(program: Program, options: Options = Options(), durations: Dura
     session's length and are the same in its compiled script, so a player can sound them while
     the rest of the session is still being synthesized."""
     timeline = _Timeline(durations, options.pace)
+    timeline.silence(LEAD_IN_MS)
     timeline.lines(head_lines(program)[:count])
     return tuple(timeline.events)
 
@@ -218,6 +238,7 @@ class _Timeline:
         self.exercise: str | None = None
         self.side: Side | None = None
         self.rep: int | None = None
+        self.periods: list[tuple[int, int, str]] = []  # holds and rests: (start, end, "hold" or "rest")
 
     # --- primitives ---
 
@@ -302,10 +323,22 @@ class _Timeline:
             self.rep = None
         self.side = None
         if following is not None:
-            start = self.now
-            self.lines([phrases.REST, phrases.next_up(following), following.position[0]])
-            self.until(max(start + self.scaled(exercise.rest_after_s * 1000), self.now))
+            self.rest(exercise.rest_after_s, following)
         self.exercise = None
+
+    def rest(self, seconds: float, following: Exercise) -> None:
+        """The rest between exercises: its length said, what comes next, and a warning before it."""
+        start = self.now
+        length_ms = self.scaled(seconds * 1000)
+        announced = length_ms >= REST_ANNOUNCED_MIN_MS
+        opening = phrases.rest_for(round(length_ms / 1000)) if announced else phrases.REST
+        self.lines([opening, phrases.next_up(following), following.position[0]])
+        soon = start + length_ms - NEXT_SOON_MS
+        if announced and soon >= self.now and soon + self.durations.speech_ms(phrases.NEXT_SOON) + MIN_GAP_MS <= start + length_ms:
+            self.until(soon)
+            self.say(phrases.NEXT_SOON)
+        self.until(max(start + length_ms, self.now))
+        self.periods.append((start, self.now, "rest"))
 
     def repetition(self, exercise: Exercise, last: bool) -> None:
         for phase in exercise.movement:
@@ -314,7 +347,9 @@ class _Timeline:
             else:
                 self.hold(phase, exercise.reminder)
         text = phrases.count(self.rep or 0, exercise.reps, with_total=bool(exercise.holds))
-        if last:
+        if exercise.reps == 1:  # nothing to count
+            self.silence(LINE_GAP_MS)
+        elif last:
             self.lines([text])
         else:
             self.slot(text, self.scaled(exercise.rest_between_reps_s * 1000))
@@ -342,6 +377,7 @@ class _Timeline:
             self.until(hold_start + offset_ms)
             self.say(text)
         self.until(hold_start + length_ms)
+        self.periods.append((hold_start, self.now, "hold"))
         self.cue(CUE_HOLD_END)
         self.silence(CUE_GAP_MS)
 
@@ -362,6 +398,70 @@ def _placed(anchors: list[tuple[int, str]], length_ms: int, free_from_ms: int,
     return placed
 
 
+def _keep_sounding(events: list[Event], periods: list[tuple[int, int, str]], durations: Durations,
+                   quiet_holds: bool) -> list[Event]:
+    """The events with every silence longer than MAX_QUIET_MS broken by a sound, the timing of
+    everything else untouched: inside a hold or rest, the time left ("Ten more seconds.") on a
+    whole step before its end; where no such line fits, a soft tick. Quiet holds stay quiet."""
+    sounds = [event for event in events if event.kind != "silence"]
+    insertions: list[tuple[int, int, str | None, str | None]] = []  # (start, length, text, cue)
+    for before, after in zip(sounds, sounds[1:]):
+        insertions += _fill(before.end_ms, after.start_ms, periods, durations, quiet_holds)
+    return _inserted(events, insertions) if insertions else events
+
+
+def _fill(free_ms: int, until_ms: int, periods: list[tuple[int, int, str]], durations: Durations,
+          quiet_holds: bool) -> list[tuple[int, int, str | None, str | None]]:
+    """What to sound in the silence from free_ms to until_ms so that no stretch is over MAX_QUIET_MS."""
+    out: list[tuple[int, int, str | None, str | None]] = []
+    period = next(((start, end, kind) for start, end, kind in periods if start <= free_ms and until_ms <= end), None)
+    if period is not None and period[2] == "hold" and quiet_holds:
+        return out
+    while until_ms - free_ms > MAX_QUIET_MS:
+        placed = None
+        if period is not None:
+            step = HOLD_TIME_STEP_MS if period[2] == "hold" else REST_TIME_STEP_MS
+            mark = period[1] - step
+            while mark >= free_ms + MIN_GAP_MS and placed is None:  # the latest mark that closes the gap
+                text = phrases.time_left((period[1] - mark) // 1000)
+                length = durations.speech_ms(text)
+                if mark - free_ms <= MAX_QUIET_MS and mark + length + MIN_GAP_MS <= until_ms:
+                    placed = (mark, length, text, None)
+                mark -= step
+        if placed is None:
+            length = durations.cue_ms(CUE_TICK)
+            placed = (free_ms + min(MAX_QUIET_MS, (until_ms - free_ms - length) // 2), length, None, CUE_TICK)
+        out.append(placed)
+        free_ms = placed[0] + placed[1]
+    return out
+
+
+def _inserted(events: list[Event], insertions: list[tuple[int, int, str | None, str | None]]) -> list[Event]:
+    """The events with each insertion (which lies in silence) cut into the silences it falls in."""
+    out: list[Event] = []
+    pending = sorted(insertions)
+    index = 0
+    cursor = events[0].start_ms if events else 0
+    for event in events:
+        if event.kind != "silence":
+            out.append(event)
+            cursor = event.end_ms
+            continue
+        stamps = {"exercise": event.exercise, "side": event.side, "rep": event.rep}
+        position = max(cursor, event.start_ms)
+        while index < len(pending) and pending[index][0] < event.end_ms:
+            start, length, text, cue = pending[index]
+            if start > position:
+                out.append(Event(position, start - position, "silence", **stamps))
+            out.append(Event(start, length, "speech" if text else "cue", text=text, cue=cue, **stamps))
+            position = start + length
+            index += 1
+        if event.end_ms > position:
+            out.append(Event(position, event.end_ms - position, "silence", **stamps))
+        cursor = max(position, event.end_ms)
+    return out
+
+
 # --- output formats ---------------------------------------------------------------------------
 
 JSON_FORMAT_VERSION = 1
@@ -374,6 +474,7 @@ def script_to_json(script: Script) -> str:
         "program": script.program,
         "title": script.title,
         "pace": script.pace,
+        "quiet_holds": script.quiet_holds,
         "duration": script.duration_s,
     }
     lines = ["{"]
@@ -402,7 +503,7 @@ def script_to_text(script: Script) -> str:
     """The script for reading: one event a line with its start time, and the total length."""
     exercises = len({e.exercise for e in script.events if e.exercise})
     heading = (f"{script.title} ({script.program}): {exercises} exercise{'' if exercises == 1 else 's'}, "
-               f"pace {script.pace:g}")
+               f"pace {script.pace:g}" + (", quiet holds" if script.quiet_holds else ""))
     out = [heading, ""]
     exercise: str | None = None
     side: str | None = None

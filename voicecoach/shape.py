@@ -10,12 +10,14 @@ the same out.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy is imported where it is used: a warm session never needs it
     import numpy as np
+
 # BS.1770 K-weighting, a high shelf (+4 dB above ~1.7 kHz) then a ~38 Hz high-pass, designed for
 # each sample rate from the analogue parameters that reproduce the standard's 48 kHz coefficients
 # (the way libebur128 and ffmpeg's ebur128 filter do, so the readings agree at every rate).
@@ -87,20 +89,28 @@ def _response(coefficients, z: np.ndarray) -> np.ndarray:
     return (b0 + b1 / z + b2 / z**2) / (a0 + a1 / z + a2 / z**2)
 
 
+@functools.lru_cache(maxsize=16)
+def _k_response(size: int, rate_hz: int) -> np.ndarray:
+    import numpy as np
+
+    z = np.exp(2j * np.pi * np.fft.rfftfreq(size))
+    shelf, highpass = _k_filters(rate_hz)
+    return _response(shelf, z) * _response(highpass, z)
+
+
 def k_weighted(samples: np.ndarray, rate_hz: int) -> np.ndarray:
     """The signal through the K-weighting filter (applied in the frequency domain, zero-padded
     so nothing wraps around)."""
     import numpy as np
+
     size = 1 << math.ceil(math.log2(len(samples) + rate_hz // 5 + 1))
-    spectrum = np.fft.rfft(samples, size)
-    z = np.exp(2j * np.pi * np.fft.rfftfreq(size))
-    shelf, highpass = _k_filters(rate_hz)
-    return np.fft.irfft(spectrum * _response(shelf, z) * _response(highpass, z), size)[: len(samples)]
+    return np.fft.irfft(np.fft.rfft(samples, size) * _k_response(size, rate_hz), size)[: len(samples)]
 
 
 def _block_powers(weighted: np.ndarray, rate_hz: int) -> np.ndarray:
     """Mean square of each 400 ms block, 100 ms apart; one block if the sound is shorter."""
     import numpy as np
+
     hop = rate_hz * HOP_MS // 1000
     per_block = BLOCK_MS // HOP_MS
     quarters = len(weighted) // hop
@@ -114,10 +124,13 @@ def _lufs(power: float) -> float:
     return -0.691 + 10 * math.log10(power) if power > 0 else -math.inf
 
 
-def loudness(samples: np.ndarray, rate_hz: int) -> float:
-    """Integrated loudness in LUFS (BS.1770 gating); -inf for silence."""
+def loudness(samples: np.ndarray, rate_hz: int, weighted: np.ndarray | None = None) -> float:
+    """Integrated loudness in LUFS (BS.1770 gating); -inf for silence. `weighted`: the samples
+    already K-weighted, if known."""
     import numpy as np
-    powers = _block_powers(k_weighted(samples, rate_hz), rate_hz)
+
+    weighted = k_weighted(samples, rate_hz) if weighted is None else weighted
+    powers = _block_powers(weighted, rate_hz)
     powers = powers[powers > 10 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10)]
     if not len(powers):
         return -math.inf
@@ -130,6 +143,7 @@ def oversampled_peaks(samples: np.ndarray, rate_hz: int) -> np.ndarray:
     """For each sample, the highest magnitude the waveform reaches around it (4x oversampled)."""
     import numpy as np
     import soxr
+
 
     upsampled = soxr.resample(samples, rate_hz, rate_hz * OVERSAMPLE, quality="HQ")
     count = min(len(samples), len(upsampled) // OVERSAMPLE)
@@ -147,6 +161,7 @@ def true_peak_dbtp(samples: np.ndarray, rate_hz: int) -> float:
 def _running_min(values: np.ndarray, before: int, after: int) -> np.ndarray:
     """out[i] = min(values[i - before : i + after + 1]), in O(n) (van Herk / Gil-Werman)."""
     import numpy as np
+
     width = before + after + 1
     padded = np.concatenate([np.ones(before), values, np.ones(after + width)])
     blocks = len(padded) // width
@@ -157,8 +172,9 @@ def _running_min(values: np.ndarray, before: int, after: int) -> np.ndarray:
     return np.minimum(backward[:count], forward[width - 1 : width - 1 + count])
 
 
-def limiter_gain(samples: np.ndarray, rate_hz: int, ceiling: float) -> np.ndarray:
-    """A gain per sample (at most 1) that keeps the oversampled peaks at or under `ceiling`.
+def limiter_gain(samples: np.ndarray, rate_hz: int, ceiling: float, peaks: np.ndarray | None = None) -> np.ndarray:
+    """A gain per sample (at most 1) that keeps the oversampled peaks at or under `ceiling`
+    (`peaks`: the samples' oversampled_peaks, if already known).
 
     The gain needed at each peak is held for HOLD_MS after it and reached ATTACK_MS before it
     (a running minimum), then smoothed with a moving average as long as the attack: every value
@@ -166,15 +182,18 @@ def limiter_gain(samples: np.ndarray, rate_hz: int, ceiling: float) -> np.ndarra
     peak through, and the gain moves in ramps, never in steps.
     """
     import numpy as np
-    need = np.minimum(1.0, ceiling / np.maximum(oversampled_peaks(samples, rate_hz), 1e-12))
+
+    if peaks is None:
+        peaks = oversampled_peaks(samples, rate_hz)
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
         return need
     attack = max(1, rate_hz * ATTACK_MS // 1000)
     half = attack // 2
     held = _running_min(need, before=rate_hz * HOLD_MS // 1000 + half, after=attack - half)
-    kernel = np.ones(attack) / attack
     padded = np.concatenate([np.full(half, held[0]), held, np.full(attack, held[-1])])
-    smoothed = np.convolve(padded, kernel, mode="valid")
+    sums = np.concatenate([[0.0], np.cumsum(padded)])
+    smoothed = (sums[attack:] - sums[:-attack]) / attack  # the moving average, window `attack`
     return np.minimum(smoothed[: len(samples)], 1.0)
 
 
@@ -182,6 +201,7 @@ def _fade(length: int) -> np.ndarray:
     """0 -> 1 over `length` samples: a raised cosine, cubed, so the first fifth stays under -60 dB
     and the rise is over in the last half (the onset is barely touched)."""
     import numpy as np
+
     ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(length) + 0.5) / length)
     return ramp**3
 
@@ -189,6 +209,7 @@ def _fade(length: int) -> np.ndarray:
 def edges(samples: np.ndarray, rate_hz: int, shaping: Shaping) -> tuple[int, int] | None:
     """Where the kept sound starts and ends (end exclusive); None if the phrase is silent."""
     import numpy as np
+
     threshold = 10 ** (TRIM_DBFS / 20)
     loud = np.flatnonzero(np.abs(samples) > threshold)
     if not len(loud):
@@ -202,34 +223,51 @@ def edges(samples: np.ndarray, rate_hz: int, shaping: Shaping) -> tuple[int, int
 def shape(samples: np.ndarray, rate_hz: int, volume: float = 1.0, shaping: Shaping = Shaping()) -> np.ndarray:
     """One phrase as it should sound: trimmed to its sound, at the phrase loudness, true peak under
     the ceiling, faded in and out, then scaled by `volume` (which only lowers it)."""
+    import numpy as np
+
     found = edges(samples, rate_hz, shaping)
     if found is None:
         return samples * volume
     start, end = found
     sound = samples[start:end]
-    measured = loudness(sound, rate_hz)
+    weighted = k_weighted(sound, rate_hz)
+    measured = loudness(sound, rate_hz, weighted)
     # A phrase with no loudness to speak of (a hum under the gate) is not blown up into noise.
     gain_db = min(MAX_GAIN_DB, shaping.phrase_lufs - measured) if math.isfinite(measured) else 0.0
     ceiling = 10 ** (shaping.ceiling_dbtp / 20)
-    out = sound
-    for _pass in range(6):  # limiting and fading lower the loudness a little: make it up, again
-        scaled = sound * 10 ** (gain_db / 20)
-        out = _faded(scaled * limiter_gain(scaled, rate_hz, ceiling), rate_hz, shaping.fade_ms)
-        shortfall = shaping.phrase_lufs - loudness(out, rate_hz)
+    peaks = oversampled_peaks(sound, rate_hz)  # scaled by the gain below, never measured again
+    silent = sound == 0
+
+    def envelope_for(gain_db: float) -> np.ndarray:
+        gain = 10 ** (gain_db / 20)
+        limited = gain * limiter_gain(sound * gain, rate_hz, ceiling, peaks * gain)
+        return _faded(limited, rate_hz, shaping.fade_ms, silent=silent)
+
+    envelope = envelope_for(gain_db)
+    for _pass in range(4):  # limiting and fading lower the loudness a little: make it up, again
+        # The envelope moves slowly next to most of the K-filter's response, so weighting nearly
+        # commutes with it: the passes skip filtering again, one exact reading settles it below.
+        shortfall = shaping.phrase_lufs - loudness(sound, rate_hz, weighted * envelope)
         if abs(shortfall) < 0.05:
             break
         gain_db = min(MAX_GAIN_DB, gain_db + shortfall)
-    return out * volume
+        envelope = envelope_for(gain_db)
+    shortfall = shaping.phrase_lufs - loudness(sound * envelope, rate_hz)
+    if abs(shortfall) > 0.1:  # heavy limiting: the estimate was off by up to 0.3 LU
+        envelope = envelope_for(min(MAX_GAIN_DB, gain_db + shortfall))
+    return sound * envelope * volume
 
 
-def _faded(sound: np.ndarray, rate_hz: int, fade_ms: int) -> np.ndarray:
+def _faded(sound: np.ndarray, rate_hz: int, fade_ms: int, silent: np.ndarray | None = None) -> np.ndarray:
     """Faded in at its start and out at its end, and around every pause of digital silence inside
-    it: engines stop words mid-waveform before a pause (eSpeak at most word ends, Piper between
-    sentences), which is a click, and start again the same way."""
+    it (`silent`: where the sound is digital silence, if not the sound's own zeros): engines stop
+    words mid-waveform before a pause (eSpeak at most word ends, Piper between sentences), which
+    is a click, and start again the same way."""
     import numpy as np
 
     fade = fade_ms * rate_hz // 1000
-    silent = np.concatenate([[False], np.abs(sound) < 0.5 / 32768, [False]])
+    silent = np.abs(sound) < 0.5 / 32768 if silent is None else silent
+    silent = np.concatenate([[False], silent, [False]])
     changes = np.flatnonzero(np.diff(silent.astype(np.int8)))
     runs = [(start, end) for start, end in zip(changes[0::2], changes[1::2]) if end - start >= rate_hz * PAUSE_MS // 1000]
     stops = [start for start, _ in runs if start > 0] + [len(sound)]
@@ -247,6 +285,7 @@ def _faded(sound: np.ndarray, rate_hz: int, fade_ms: int) -> np.ndarray:
 def shape_pcm(pcm: bytes, rate_hz: int, volume: float = 1.0, shaping: Shaping = Shaping()) -> bytes:
     """shape() on native-endian int16 PCM."""
     import numpy as np
+
     samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float64) / 32768
     shaped = shape(samples, rate_hz, volume, shaping)
     return np.clip(np.round(shaped * 32768), -32768, 32767).astype(np.int16).tobytes()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import math
 import os
 import threading
 from dataclasses import dataclass
@@ -23,12 +24,25 @@ from voicecoach.engines import Voice, file_digest, unknown_voice
 from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, shown
 
 INSTALL_PIPER = "pip install 'voicecoach[piper]' into voicecoach's environment (bash scripts/setup.sh does)"
-# --rate asks for words a minute; Piper takes a length_scale. Measured with en_US-joe-medium over
-# the 121 distinct lines of the built-in programs (650 words; each line's sounding span, first to
-# last loud sample), length_scale 0.8, 1.0, 1.2, 1.5 gave 222, 194, 176 and 141 words a minute:
-# not proportional (pauses and edges scale less), but close to a power law, fitted here.
-NATURAL_WPM = 194
-RATE_EXPONENT = 1.38  # length_scale = (NATURAL_WPM / rate) ** RATE_EXPONENT
+# --rate asks for words a minute as heard; Piper takes a length_scale. Measured with
+# en_US-joe-medium over every line of the built-in programs, shaped as played (python
+# scripts/calibrate_rate.py --engine piper): length_scale -> words a minute heard. Not
+# proportional (pauses and edges scale less), so read between the points on a log-log scale.
+RATE_CALIBRATION = ((0.6, 280.1), (0.8, 214.7), (1.0, 189.0), (1.25, 165.9), (1.6, 131.3), (2.0, 109.6))
+
+
+def length_scale(rate_wpm: int) -> float:
+    """The length_scale heard as rate_wpm words a minute: RATE_CALIBRATION read backwards, as a
+    power law between its two nearest points (and beyond its ends, the nearest two)."""
+    points = RATE_CALIBRATION
+    pairs = list(zip(points, points[1:]))
+    for (fast, fast_heard), (slow, slow_heard) in pairs:
+        if rate_wpm >= slow_heard or (slow, slow_heard) == points[-1]:
+            break
+    exponent = math.log(slow / fast) / math.log(slow_heard / fast_heard)
+    return round(fast * (rate_wpm / fast_heard) ** exponent, 4)
+
+
 OPTIMIZATION = "ort-disable-all"  # onnxruntime's graph optimization level (see _load)
 
 
@@ -131,7 +145,7 @@ class PiperEngine:
         self.rate_wpm = rate_wpm
         self.volume = volume
         self.sample_rate_hz = self.voice_file.sample_rate_hz
-        self.length_scale = round((NATURAL_WPM / rate_wpm) ** RATE_EXPONENT, 4)
+        self.length_scale = length_scale(rate_wpm)
         self.concurrency = max(1, min(4, os.cpu_count() or 1))
         self._voice = None
         self._config = None
