@@ -37,9 +37,12 @@ from xml.sax.saxutils import escape
 PROGRAMS = ("beginning", "intermediate", "advanced")
 
 WORKER = textwrap.dedent("""
-    import json, sys, time
+    import json, os, sys, time
     from pathlib import Path
     start = time.perf_counter()
+    import voicecoach.export
+    if "BENCH_MP3_QUALITY" in os.environ:
+        voicecoach.export.MP3_QUALITY = int(os.environ["BENCH_MP3_QUALITY"])
     from voicecoach.export import export_session
     from voicecoach.program import resolve_program
     from voicecoach.script import Options
@@ -55,9 +58,9 @@ WORKER = textwrap.dedent("""
 
 
 def run_worker(programs: list[str], ext: str, cache: Path, out_dir: Path,
-               engine: str) -> tuple[float, float, int, int]:
+               engine: str, extra_env: dict | None = None) -> tuple[float, float, int, int]:
     """(seconds inside, wall seconds, phrases synthesized, peak RSS in KiB) of one export process."""
-    env = {**os.environ, "VOICECOACH_CACHE_DIR": str(cache)}
+    env = {**os.environ, "VOICECOACH_CACHE_DIR": str(cache), **(extra_env or {})}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     wall = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", WORKER, json.dumps(programs), str(out_dir), ext, engine],
@@ -102,9 +105,15 @@ def anchor_ssml(program: str, cache: Path) -> str:
 def time_anchor(ssml_files: list[Path], out_dir: Path) -> float:
     start = time.perf_counter()
     for ssml in ssml_files:
-        subprocess.run(["espeak-ng", "-m", "-s", "160", "-w", str(out_dir / f"{ssml.stem}.anchor.wav"),
+        subprocess.run(["espeak-ng", "-m", "-s", str(espeak_setting()), "-w", str(out_dir / f"{ssml.stem}.anchor.wav"),
                         "-f", str(ssml)], check=True, capture_output=True)
     return time.perf_counter() - start
+
+
+def espeak_setting() -> int:
+    from voicecoach.engines.espeak import EspeakEngine
+
+    return EspeakEngine().engine_rate  # eSpeak's own rate for the default words a minute
 
 
 def piper_lines(program: str, cache: Path) -> str:
@@ -152,15 +161,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engine", action="append", help="engines to measure (default: piper and espeak)")
+    parser.add_argument("--only-listening", action="store_true",
+                        help="only what the listener hears (loudness, silences, edges, rate) and the MP3 figures")
     args = parser.parse_args()
     engines = args.engine or ["piper", "espeak"]
     if "espeak" in engines and shutil.which("espeak-ng") is None:
         raise SystemExit("bench.py needs espeak-ng (bash scripts/setup.sh installs it)")
     work = Path(tempfile.mkdtemp(prefix="voicecoach-bench-"))
     try:
-        for engine in engines:
-            export_table(engine, args.repeat, work)
-        memory(engines, args.repeat, work)
+        if not args.only_listening:
+            for engine in engines:
+                export_table(engine, args.repeat, work)
+            memory(engines, args.repeat, work)
+        listening_table(engines, work)
+        mp3_table(engines[0], args.repeat, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -233,6 +247,98 @@ def memory(engines: list[str], repeat: int, work: Path) -> None:
             length = json.loads(shown.stdout)["duration"] / 60
             print(f"  espeak, warm cache, {ext}  {minutes:>2}-minute program ({length:.1f} min): {peaks[minutes] / 1024:.1f} MiB")
         print(f"  espeak, warm cache, {ext}  60-minute / 10-minute: {peaks[60] / peaks[10]:.3f}")
+
+
+def listening_table(engines: list[str], work: Path) -> None:
+    """What the listener gets, read back from each export by tests/listening.py's independent readers."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests import listening
+
+    print("What the listener hears (WAV exports; ffmpeg ebur128, decoded samples, show --json)")
+    header = ("engine", "program", "pace", "LUFS", "dBTP", "longest quiet s", "lead-in s",
+              "loud edges", "hard cuts", "words/min")
+    rows = []
+    for engine in engines:
+        cache = Path(tempfile.mkdtemp(dir=work))
+        env = {**os.environ, "VOICECOACH_CACHE_DIR": str(cache)}
+        for name in PROGRAMS:
+            for pace in ("0.5", "1", "2"):
+                out = work / f"{name}-{engine}-{pace}.wav"
+                args = [name, "--engine", engine, "--pace", pace]
+                subprocess.run([sys.executable, "-m", "voicecoach", "export", *args, "-o", str(out)],
+                               check=True, capture_output=True, env=env)
+                shown = subprocess.run([sys.executable, "-m", "voicecoach", "show", *args, "--json"],
+                                       check=True, capture_output=True, text=True, env=env)
+                events = json.loads(shown.stdout)["events"]
+                loudness, peak = listening.ebur128(out)
+                samples, rate = listening.decode(out)
+                edges = listening.edges(samples, rate, events)
+                rows.append((engine, name, pace, f"{loudness:.1f}", f"{peak:.1f}",
+                             f"{listening.longest_quiet_s(samples, rate):.2f}", f"{listening.lead_in_s(samples, rate):.2f}",
+                             f"{len(edges.loud_starts) + len(edges.loud_ends)} of {2 * edges.phrases}",
+                             f"{edges.hard_cuts + edges.hard_starts} of {2 * edges.sounds}",
+                             f"{listening.words_per_minute(events):.0f}"))
+                out.unlink()
+    _print_rows(header, rows)
+
+
+def mp3_table(engine: str, repeat: int, work: Path) -> None:
+    """Warm export of all three programs: WAV, MP3 at voicecoach's LAME quality and at quality 2
+    (before); and how far each MP3 decodes from the WAV."""
+    import numpy as np
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests import listening
+    from voicecoach.export import MP3_QUALITY
+
+    cache = Path(tempfile.mkdtemp(dir=work))
+    run_worker(list(PROGRAMS), "wav", cache, work, engine)  # fill the cache
+    print(f"\n{engine}: warm export of all three programs, median of {repeat} (whole command in brackets)")
+    rows = []
+    decoded = {}
+    for label, ext, quality in (("WAV", "wav", None), (f"MP3, LAME quality {MP3_QUALITY}", "mp3", MP3_QUALITY),
+                                ("MP3, LAME quality 2 (before)", "mp3", 2)):
+        extra = {"BENCH_MP3_QUALITY": str(quality)} if quality is not None else {}
+        inside, wall = median_of(repeat, lambda: run_worker(list(PROGRAMS), ext, cache, work, engine, extra)[:2])
+        decoded[label] = listening.decode(work / f"intermediate.{ext}")[0]
+        rows.append((label, f"{inside:.2f} ({wall:.2f})"))
+    _print_rows(("format", "seconds"), rows)
+    wav = decoded["WAV"]
+    print("  MP3 against the WAV (intermediate): signal-to-error ratio, and the mean difference of the "
+          "long-term spectrum in 1/3-octave bands 100 Hz to 8 kHz")
+    for label, samples in decoded.items():
+        if label == "WAV":
+            continue
+        error = samples[: len(wav)] - wav
+        snr = 10 * np.log10(np.sum(wav**2) / np.sum(error**2))
+        print(f"    {label}: {snr:.1f} dB; spectrum within {_band_difference(wav, samples[: len(wav)]):.2f} dB")
+
+
+def _band_difference(reference, other, rate: int = 22050) -> float:
+    """Mean absolute level difference (dB) of 1/3-octave bands, Welch-averaged spectra."""
+    import numpy as np
+
+    def spectrum(x):
+        size = 4096
+        frames = len(x) // size
+        windowed = x[: frames * size].reshape(frames, size) * np.hanning(size)
+        return np.mean(np.abs(np.fft.rfft(windowed, axis=1)) ** 2, axis=0)
+
+    freqs = np.fft.rfftfreq(4096, 1 / rate)
+    a, b = spectrum(reference), spectrum(other)
+    centres = 100 * 2 ** (np.arange(0, 19) / 3)
+    diffs = []
+    for centre in centres:
+        band = (freqs >= centre / 2 ** (1 / 6)) & (freqs < centre * 2 ** (1 / 6))
+        if band.any():
+            diffs.append(abs(10 * np.log10(b[band].sum() / a[band].sum())))
+    return float(np.mean(diffs))
+
+
+def _print_rows(header: tuple, rows: list[tuple]) -> None:
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    for row in [header] + rows:
+        print("  " + "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
 
 
 if __name__ == "__main__":
