@@ -23,6 +23,7 @@ SILENT_DBFS = -60.0  # quieter than this, for a whole 10 ms window, is no sound 
 WINDOW_MS = 10
 EDGE_MS = 5
 HARD_CUT_DBFS = -45.0  # the issue's measure: a phrase ending louder than this, then digital zero
+STEP_MS = 0.25  # a sound that rises from digital zero past HARD_CUT_DBFS this fast is a click
 ZERO_RUN_MS = 10  # digital zero this long counts as "then digital zero"
 
 
@@ -87,7 +88,7 @@ class Edges:
     loud_starts: list[str]  # phrase spans whose first 5 ms are louder than -60 dBFS (peak)
     loud_ends: list[str]  # ... whose last 5 ms are
     hard_cuts: int  # sounds that stop louder than HARD_CUT_DBFS, then digital zero
-    hard_starts: int  # sounds that start from digital zero louder than HARD_CUT_DBFS
+    hard_starts: int  # sounds that jump from digital zero past HARD_CUT_DBFS within STEP_MS (a click)
     sounds: int  # stretches of spoken sound that end in digital zero
 
 
@@ -101,8 +102,9 @@ def _zero_runs(samples: np.ndarray, rate: int) -> list[tuple[int, int]]:
 
 
 def edges(samples: np.ndarray, rate: int, events: list[dict]) -> Edges:
-    """Every spoken line's first and last 5 ms, where the script puts it; and every sound that
-    starts or stops at digital zero, wherever it is."""
+    """Every spoken line's first and last 5 ms, where the script puts it; and every spoken sound
+    that stops at digital zero (its last 5 ms, RMS) or starts from it (its first 0.25 ms, peak),
+    wherever it is."""
     edge = rate * EDGE_MS // 1000
     loud_starts, loud_ends = [], []
     speech = [e for e in events if e["kind"] == "speech"]
@@ -123,7 +125,8 @@ def edges(samples: np.ndarray, rate: int, events: list[dict]) -> Edges:
     cuts = [start for start, _ in runs if start >= edge and spoken(start - 1)]
     starts = [end for _, end in runs if end + edge <= len(samples) and spoken(end)]
     hard_cuts = sum(1 for start in cuts if dbfs(samples[start - edge : start]) > HARD_CUT_DBFS)
-    hard_starts = sum(1 for end in starts if dbfs(samples[end : end + edge]) > HARD_CUT_DBFS)
+    step = max(1, round(rate * STEP_MS / 1000))
+    hard_starts = sum(1 for end in starts if peak_dbfs(samples[end : end + step]) > HARD_CUT_DBFS)
     return Edges(len(speech), loud_starts, loud_ends, hard_cuts, hard_starts, len(cuts))
 
 

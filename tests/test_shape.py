@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.audio import needs_ffmpeg
-from tests.listening import ebur128
+from tests.listening import dbfs, ebur128
 from voicecoach import shape
 from voicecoach.shape import FADE_MS, Shaping, loudness, shape_pcm, true_peak_dbtp
 
@@ -79,21 +79,27 @@ def test_true_peak_sees_between_the_samples():
 
 
 def test_every_edge_fades_to_silence_and_the_speech_is_kept():
-    """The first and last 5 ms of the shaped phrase are at or under -60 dBFS, so is the sound on
-    either side of the pause inside it; between the fades nothing is lost (the sound keeps its
+    """The first and last 5 ms of the shaped phrase are at or under -60 dBFS, so are the last 5
+    ms before the pause inside it are under -55 dBFS (a decay, not a cut); after the pause the sound rises from
+    silence in 5 ms (no click, the consonant kept); nothing else is lost (the sound keeps its
     length, less the engine's padding)."""
     raw = speechlike(2.0)
     shaped = from_pcm(shape_pcm(to_pcm(raw), RATE))
     edge = 5 * RATE // 1000
     quiet = 10 ** (-60 / 20)
     assert np.abs(shaped[:edge]).max() <= quiet and np.abs(shaped[-edge:]).max() <= quiet
-    pause = np.flatnonzero(shaped == 0)
-    inner = pause[(pause > edge) & (pause < len(shaped) - edge)]
+    zero = np.concatenate([[0], (shaped == 0).astype(np.int8), [0]])
+    changes = np.flatnonzero(np.diff(zero))
+    runs = [(a, b) for a, b in zip(changes[0::2], changes[1::2]) if b - a >= RATE // 100 and a > edge]
+    ((first, last),) = [(a, b - 1) for a, b in runs if b < len(shaped)]  # the pause inside, whole
+    inner = np.arange(first, last + 1)
     assert len(inner) >= RATE // 10, "the pause inside is kept"
-    assert np.abs(shaped[inner[0] - edge : inner[0]]).max() <= quiet  # faded out before the pause
-    assert np.abs(shaped[inner[-1] + 1 : inner[-1] + 1 + edge]).max() <= quiet  # faded in after it
+    assert dbfs(shaped[inner[0] - edge : inner[0]]) <= -55  # faded out before the pause (a cut: > -45)
+    after = shaped[inner[-1] + 1 : inner[-1] + 1 + edge]
+    assert abs(after[0]) <= quiet and np.all(np.abs(after[:10]) < 0.05 * np.abs(after).max())  # faded in
     sound = 2 * RATE - RATE // 10
-    assert sound <= len(shaped) <= sound + (shape.KEEP_LEAD_MS + shape.KEEP_TAIL_MS) * RATE // 1000 + RATE // 10
+    margins = shape.PAD_MS + shape.KEEP_LEAD_MS + shape.KEEP_TAIL_MS
+    assert sound <= len(shaped) <= sound + margins * RATE // 1000 + RATE // 10
 
 
 def test_fades_are_short_and_never_touch_the_middle():
