@@ -419,18 +419,22 @@ def _fill(free_ms: int, until_ms: int, periods: list[tuple[int, int, str]], dura
         return out
     while until_ms - free_ms > MAX_QUIET_MS:
         placed = None
+        horizon = until_ms  # the next sound: a tick goes halfway there
         if period is not None:
             step = HOLD_TIME_STEP_MS if period[2] == "hold" else REST_TIME_STEP_MS
             mark = period[1] - step
             while mark >= free_ms + MIN_GAP_MS and placed is None:  # the latest mark that closes the gap
                 text = phrases.time_left((period[1] - mark) // 1000)
                 length = durations.speech_ms(text)
-                if mark - free_ms <= MAX_QUIET_MS and mark + length + MIN_GAP_MS <= until_ms:
-                    placed = (mark, length, text, None)
+                if mark + length + MIN_GAP_MS <= until_ms:
+                    if mark - free_ms <= MAX_QUIET_MS:
+                        placed = (mark, length, text, None)
+                    else:
+                        horizon = mark
                 mark -= step
         if placed is None:
             length = durations.cue_ms(CUE_TICK)
-            placed = (free_ms + min(MAX_QUIET_MS, (until_ms - free_ms - length) // 2), length, None, CUE_TICK)
+            placed = (free_ms + min(MAX_QUIET_MS, (horizon - free_ms - length) // 2), length, None, CUE_TICK)
         out.append(placed)
         free_ms = placed[0] + placed[1]
     return out
