@@ -329,3 +329,15 @@ def test_show_without_an_engine_estimates_and_says_so(monkeypatch):
     one_line_error(exported, 3, "eSpeak NG is not installed; install it with: sudo apt-get install espeak-ng")
     assert not Path("/tmp/never-written.wav").exists()
     assert issubclass(ExportError, VoicecoachError)
+
+
+def test_an_mp3_the_info_tag_cannot_describe_is_one_line_and_no_file(tmp_path, monkeypatch):
+    """If a lameenc release ever frames its output otherwise, the user gets one line, not a
+    traceback, and no file."""
+    from voicecoach import mp3
+
+    monkeypatch.setattr(mp3, "ENCODER_DELAY", 99_999)  # no padding can reconcile the frames then
+    target = tmp_path / "b.mp3"
+    result = run("export", "beginning", "-o", str(target))
+    one_line_error(result, 1, "could not finish the MP3")
+    assert list(tmp_path.iterdir()) == []

@@ -189,13 +189,27 @@ class _Mp3Encoder(_Encoder):
     def __init__(self, path: Path, sample_rate_hz: int):
         from voicecoach.mp3 import Mp3Writer
 
+        self._path = path
         self._writer = Mp3Writer(path, sample_rate_hz, MP3_BITRATE_KBPS, MP3_QUALITY)
 
     def write(self, pcm: bytes) -> None:
-        self._writer.write(pcm)
+        try:
+            self._writer.write(pcm)
+        except ValueError as error:  # the encoder's frames are not what the Info tag expects
+            raise self._failed(error) from None
 
     def close(self) -> None:
-        self._writer.close()
+        try:
+            self._writer.close()
+        except ValueError as error:
+            raise self._failed(error) from None
+
+    def _failed(self, error: ValueError) -> ExportError:
+        import lameenc
+
+        version = getattr(lameenc, "__version__", "unknown")
+        return ExportError(f"could not finish the MP3 (lameenc {version}: {error}); "
+                           "export to .wav, .flac or .ogg meanwhile")
 
     def abandon(self) -> None:
         self._writer.abandon()
