@@ -10,7 +10,6 @@ scripts/bench.py prints these figures; the tests hold them to the targets.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import subprocess
@@ -135,9 +134,3 @@ def words_per_minute(events: list[dict]) -> float:
     speech = [e for e in events if e["kind"] == "speech"]
     words = sum(len(re.findall(r"[\w'-]+", e["text"])) for e in speech)
     return words / (sum(e["duration"] for e in speech) / 60)
-
-
-def script_json(args: list[str], env: dict | None = None, python: str = "python") -> dict:
-    out = subprocess.run([python, "-m", "voicecoach", "show", "--json", *args], capture_output=True, text=True,
-                         check=True, env=env).stdout
-    return json.loads(out)

@@ -362,7 +362,7 @@ class _Timeline:
         if length_ms >= LONG_HOLD_MS:
             anchors.append((length_ms // 2, phrases.HALFWAY))
             if length_ms >= FIVE_MORE_MIN_HOLD_MS:
-                anchors.append((length_ms - 5000, phrases.FIVE_MORE))
+                anchors.append((length_ms - 5000, phrases.time_left(5)))
             anchors += [(length_ms - n * 1000, phrases.countdown(n)) for n in (3, 2, 1)]
         if reminder is not None:
             first = start_cue_ms + CUE_GAP_MS
