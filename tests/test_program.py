@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import MINIMAL_PROGRAM
+from tests.test_mistakes import JARGON
 from voicecoach.errors import ProgramError
 from voicecoach.program import (
     BUILTIN_NAMES,
@@ -97,26 +98,26 @@ BAD_FILES = [
     ("empty", "", "the file is empty", None),
     ("whitespace", "  \n\n", "the file is empty", None),
     ("comments only", "# nothing\n", "only comments", None),
-    ("a list", "- a\n- b\n", "expected a program (a mapping with 'title' and 'exercises'), found a list", 1),
+    ("a list", "- a\n- b\n", "a program starts with 'title:' and 'exercises:' lines; found a list", 1),
     ("a scalar", "hello\n", "found the text 'hello'", 1),
-    ("broken yaml", "title: x\nexercises: [\n  - a\n", "not valid YAML", 3),
-    ("tab indent", "title: x\n\tfoo: 1\n", "not valid YAML", 2),
-    ("two documents", "title: a\n---\ntitle: b\n", "not valid YAML", 2),
+    ("broken yaml", "title: x\nexercises: [\n  - a\n", "does not fit the layout of a program", 3),
+    ("tab indent", "title: x\n\tfoo: 1\n", "indented with a tab; indent with spaces", 2),
+    ("two documents", "title: a\n---\ntitle: b\n", "'---' starts a second program", 2),
     ("binary", b"\x7fELF\x02\x01\x01\x00\x00\x00", "binary file", None),
     ("not utf-8", b"title: caf\xe9\n", "not UTF-8 text", 1),
     ("huge", b"# " + b"x" * MAX_FILE_BYTES, "too large", None),
     ("alias", "a: &x [1]\nb: *x\n", "anchors and aliases", 2),
-    ("duplicate key", "title: a\ntitle: b\nexercises: []\n", "'title' appears twice", 2),
+    ("duplicate key", "title: a\ntitle: b\nexercises: []\n", "'title' is given twice (lines 1 and 2); keep one", 2),
     ("title typo", MINIMAL_PROGRAM.replace("title:", "titel:"), "unknown key 'titel'; did you mean 'title'?", 1),
-    ("unknown top key", "colour: red\n" + MINIMAL_PROGRAM, "unknown key 'colour'; expected one of: title", 1),
+    ("unknown top key", "colour: red\n" + MINIMAL_PROGRAM, "unknown key 'colour'; expected one of: intro, safety", 1),
     ("missing title", MINIMAL_PROGRAM.replace("title: Knee routine\n", ""), "missing 'title'", 1),
     ("title not text", MINIMAL_PROGRAM.replace("Knee routine", "42"), "'title' must be text, found the number 42 (put it in quotes)", 1),
     ("empty title", MINIMAL_PROGRAM.replace("Knee routine", "''"), "'title' is empty", 1),
     ("control char", MINIMAL_PROGRAM.replace("Knee routine", '"Knee\\x07 routine"'), "control character", 1),
     ("text too long", MINIMAL_PROGRAM.replace("Knee routine", "word " * 100), "too long", 1),
-    ("exercises not list", "title: x\nexercises: {a: 1}\n", "'exercises' must be a list of exercises, found a mapping", 2),
+    ("exercises not list", "title: x\nexercises: {a: 1}\n", "'exercises' must be a list of exercises (each starting with '- '), found a group of", 2),
     ("no exercises", "title: x\nexercises: []\n", "'exercises' is empty", 2),
-    ("exercise not mapping", "title: x\nexercises:\n  - just a line\n", "exercise 1 must be a mapping", 3),
+    ("exercise not mapping", "title: x\nexercises:\n  - just a line\n", "exercise 1 must be a group of 'key: value' lines", 3),
     ("reps typo", _exercise(reps=None, rep="3"), "exercise 1 (Knee bends): unknown key 'rep'; did you mean 'reps'?", 6),
     ("missing reps", _exercise(reps=None), "exercise 1 (Knee bends): missing 'reps'", 3),
     ("reps zero", _exercise(reps="0"), "'reps' must be from 1 to 100, found 0", 5),
@@ -131,7 +132,7 @@ BAD_FILES = [
     ("position item not text", _exercise(position="[Sit., 3]"), "'position', line 2 of the list, must be text", 4),
     ("movement empty", _exercise(movement="[]"), "'movement' is empty", 6),
     ("movement not list", _exercise(movement="Bend."), "'movement' must be a list of steps", 6),
-    ("step not mapping", _exercise(movement="[Bend.]"), "movement step 1: expected {say: ..., seconds: ...} or {hold: seconds}", 6),
+    ("step not mapping", _exercise(movement="[Bend.]"), "movement step 1: expected 'say: ...' with 'seconds: ...', or 'hold: seconds'", 6),
     ("step key typo", _exercise(movement="[{sya: Bend., seconds: 2}]"), "movement step 1: unknown key 'sya'; did you mean 'say'?", 6),
     ("step missing seconds", _exercise(movement="[{say: Bend.}]"), "movement step 1: missing 'seconds'", 6),
     ("seconds zero", _exercise(movement="[{say: Bend., seconds: 0}]"), "'seconds' must be from 0.1 to 60 seconds, found 0", 6),
@@ -143,7 +144,7 @@ BAD_FILES = [
     ("hold infinite", _exercise(movement="[{hold: .inf}]"), "found inf", 6),
     ("hold range backwards", _exercise(movement="[{hold: [5, 1]}]"), "range must go from shorter to longer", 6),
     ("hold range three", _exercise(movement="[{hold: [1, 2, 3]}]"), "range must be two numbers", 6),
-    ("hold with say", _exercise(movement="[{hold: 5, say: Hold.}]"), "unknown key 'say'", 6),
+    ("hold with say", _exercise(movement="[{hold: 5, say: Hold.}]"), "'say' and 'hold' are in one step", 6),
     ("rest negative", _exercise(rest_after="-1"), "'rest_after' must be from 0 to 600 seconds, found -1", 7),
     ("rest between huge", _exercise(rest_between_reps="99999"), "'rest_between_reps' must be from 0 to 300", 7),
     ("duplicate exercise", "title: x\nexercises:\n"
@@ -161,6 +162,7 @@ def test_bad_file_gets_one_clear_line(write_program, content, message, line):
         load_program(path)
     error = caught.value
     assert message in error.message
+    assert not JARGON.search(error.message), error.message
     assert error.source == str(path)
     assert error.line == line
     text = str(error)
@@ -206,8 +208,8 @@ def test_billion_laughs_is_refused_in_bounded_memory(write_program):
               "from voicecoach.cli import main; sys.argv = ['voicecoach', 'show', '--estimate', sys.argv[1]]; main()")
     done = subprocess.run([sys.executable, "-c", capped, str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
-    assert done.stderr == (f"Error: {path}, line 2: not valid YAML: anchors and aliases (*name) are not supported "
-                           "in program files\n")
+    assert done.stderr == (f"Error: {path}, line 2: anchors and aliases (&name, *name) are not supported "
+                           "in program files; text that starts with '*' or '&' must be in quotes\n")
 
 
 def test_missing_file(tmp_path):

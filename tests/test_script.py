@@ -127,7 +127,7 @@ def test_holds_are_exactly_prescribed_whatever_the_pace(name, pace):
 
 def hold_lines(quiet_holds: bool) -> list[tuple[int, str]]:
     exercise = make_exercise(movement=(Move("Lift.", 2), Hold(20.0), Move("Lower.", 2)), reps=1,
-                             reminder="Keep breathing.")
+                             reminder="Keep breathing.", reminder_said="each repetition")
     script = compile_script(make_program(exercise), Options(quiet_holds=quiet_holds), durations=FAKE)
     ((start, length),) = holds(script)
     return [(e.start_ms - start, e.text) for e in script.events
@@ -185,7 +185,7 @@ def test_short_hold_gets_no_countdown():
 
 def test_reminder_too_long_for_the_hold_is_said_before_it():
     reminder = "Remember to keep breathing slowly and evenly through the whole hold please."
-    exercise = make_exercise(movement=(Hold(1.0),), reps=2, reminder=reminder)
+    exercise = make_exercise(movement=(Hold(1.0),), reps=2, reminder=reminder, reminder_said="each repetition")
     script = compile_script(make_program(exercise), durations=FAKE)
     for start, length in holds(script):
         assert not [e for e in script.events if e.kind == "speech" and start < e.start_ms < start + length]

@@ -1,23 +1,28 @@
 """Exercise programs: the data model, and loading and validating it from YAML.
 
-The YAML format is documented in docs/program-format.md. Every error names the file, the line
-(where YAML has one) and the problem, as a single ProgramError.
+The YAML format is documented in docs/program-format.md. The rules of the format are data (RULES
+below): the loader checks a file against them, and `voicecoach.schema` turns the same rules into a
+JSON Schema for editors, so the two never disagree. Every error names the file, the line where the
+mistake is and what to change, in plain words, as a single ProgramError.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import math
 import os
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 import yaml
 
 from voicecoach.errors import ProgramError, shown
+from voicecoach.mistakes import explain
 
 # The built-in programs, in the order they are listed; each is programs/<name>.yaml.
 BUILTIN_NAMES = ("beginning", "intermediate", "advanced")
@@ -34,19 +39,53 @@ MAX_HOLD_S = 300.0
 MIN_HOLD_S = 1.0
 MAX_REST_BETWEEN_REPS_S = 300.0
 MAX_REST_AFTER_S = 600.0
+MAX_SETUP_S = 120.0
 # Whole-session bounds, so that no file can make the compiler or the audio unbounded.
 MAX_STEPS = 10_000  # repetitions x sides x movement steps, over all exercises
 MAX_SESSION_S = 6 * 3600  # the least the session could last at pace 1
 DEFAULT_REST_BETWEEN_REPS_S = 2.0
 DEFAULT_REST_AFTER_S = 15.0
+# Quiet time to get into position after "Get into position.", at pace 1; after a side switch
+# (changing hands on a chair, turning over) this much more by default.
+DEFAULT_SETUP_S = 5.0
+SWITCH_EXTRA_S = 3.0
+
+Side = Literal["left", "right"]
+SIDES = ("left", "right")
+# How often a reminder is said: with the exercise's introduction only; also once on the second
+# side; also at every repetition (at the start of its hold).
+REMINDER_ONCE = "once"
+REMINDER_EACH_SIDE = "each side"
+REMINDER_EACH_REP = "each repetition"
+REMINDER_CHOICES = (REMINDER_ONCE, REMINDER_EACH_SIDE, REMINDER_EACH_REP)
+DEFAULT_REMINDER_SAID = REMINDER_EACH_SIDE
+
+
+@dataclass(frozen=True)
+class Sided:
+    """A line said differently on each side ("Tilt your head to the left." / "... right.")."""
+
+    left: str
+    right: str
+
+
+Text = Union[str, Sided]
+
+
+def said(text: Text, side: Side | None) -> str:
+    """The words of a line as heard on a side (the left words before the sides are named)."""
+    if isinstance(text, str):
+        return text
+    return text.right if side == "right" else text.left
 
 
 @dataclass(frozen=True)
 class Move:
     """One movement phase of a repetition: a spoken cue and the time the movement takes at pace 1."""
 
-    say: str
+    say: Text
     seconds: float
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -55,6 +94,7 @@ class Hold:
 
     seconds: float
     min_seconds: float | None = None
+    line: int = field(default=0, compare=False)
 
 
 Phase = Union[Move, Hold]
@@ -65,18 +105,29 @@ class Exercise:
     """One exercise: how to get into position, what one repetition is, and how many."""
 
     name: str
-    position: tuple[str, ...]
-    instructions: tuple[str, ...]
+    position: tuple[Text, ...]
+    instructions: tuple[Text, ...]
     reps: int
     each_side: bool
     movement: tuple[Phase, ...]
-    reminder: str | None
+    reminder: Text | None
     rest_between_reps_s: float
     rest_after_s: float
+    setup_s: float = DEFAULT_SETUP_S
+    switch_setup_s: float = DEFAULT_SETUP_S + SWITCH_EXTRA_S
+    reminder_said: str = DEFAULT_REMINDER_SAID
+    line: int = field(default=0, compare=False)
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # key -> line
 
     @property
     def holds(self) -> tuple[Hold, ...]:
         return tuple(p for p in self.movement if isinstance(p, Hold))
+
+    @property
+    def set_up_by_side(self) -> bool:
+        """Whether the position or instructions differ by side: then they are said once each side
+        is named, instead of once before."""
+        return any(isinstance(text, Sided) for text in self.position + self.instructions)
 
 
 @dataclass(frozen=True)
@@ -90,14 +141,114 @@ class Program:
     exercises: tuple[Exercise, ...]
 
 
+# --- the rules of the format ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One key of the format: what its value must be. `kind` is one of
+    text        one line of text
+    lines       a line, or a list of lines
+    sided text  a line, or {left: line, right: line}; may use {side} and {other_side}
+    sided lines a list of sided texts, or one
+    seconds     a number from low to high
+    whole       a whole number from low to high
+    choice      one of `choices`
+    hold        seconds, or [shortest, longest]
+    exercises   the list of exercises
+    movement    the list of movement steps
+    """
+
+    key: str
+    kind: str
+    help: str
+    required: bool = False
+    low: float = 0.0
+    high: float = 0.0
+    choices: tuple[str, ...] = ()
+    default: Any = None
+
+
+PROGRAM_RULES = (
+    Rule("title", "text", "The program's name, spoken first.", required=True),
+    Rule("intro", "lines", "A line, or a list of lines, spoken after the title."),
+    Rule("safety", "lines", "A line, or a list of lines, spoken before the first exercise."),
+    Rule("rest_after", "seconds", "Seconds of rest after each exercise; scaled by --pace.",
+         low=0, high=MAX_REST_AFTER_S, default=DEFAULT_REST_AFTER_S),
+    Rule("setup", "seconds", "Seconds to get into position after 'Get into position.', for every exercise; "
+         "scaled by --pace.", low=0, high=MAX_SETUP_S, default=DEFAULT_SETUP_S),
+    Rule("switch_setup", "seconds", "Seconds to get into position after switching sides, for every exercise "
+         f"(default: setup + {SWITCH_EXTRA_S:g}); scaled by --pace.", low=0, high=MAX_SETUP_S),
+    Rule("exercises", "exercises", "The exercises, in order.", required=True, low=1, high=MAX_EXERCISES),
+)
+
+EXERCISE_RULES = (
+    Rule("name", "text", "Spoken as 'Exercise 2 of 6: NAME.'; unique in the program.", required=True),
+    Rule("position", "sided lines", "The starting position: a line or a list of lines.", required=True),
+    Rule("instructions", "sided lines", "What to do, said once before you start."),
+    Rule("reps", "whole", "How many repetitions (on each side, with sides: each).", required=True,
+         low=1, high=MAX_REPS),
+    Rule("sides", "choice", "'one', or 'each': all repetitions on the left, then on the right.",
+         choices=("one", "each"), default="one"),
+    Rule("reminder", "sided text", "One line, such as 'Keep breathing.', said with the introduction and "
+         "as often as reminder_said says."),
+    Rule("reminder_said", "choice", "How often the reminder is said: once (with the introduction), each side "
+         "(also at the first hold of the second side), each repetition (also at every hold).",
+         choices=REMINDER_CHOICES, default=DEFAULT_REMINDER_SAID),
+    Rule("setup", "seconds", "Seconds to get into position after 'Get into position.'; scaled by --pace.",
+         low=0, high=MAX_SETUP_S, default=DEFAULT_SETUP_S),
+    Rule("switch_setup", "seconds", "Seconds to get into position after switching sides "
+         f"(default: setup + {SWITCH_EXTRA_S:g}); scaled by --pace.", low=0, high=MAX_SETUP_S),
+    Rule("rest_between_reps", "seconds", "Seconds between repetitions; scaled by --pace.",
+         low=0, high=MAX_REST_BETWEEN_REPS_S, default=DEFAULT_REST_BETWEEN_REPS_S),
+    Rule("rest_after", "seconds", "Seconds of rest after this exercise; overrides the program's.",
+         low=0, high=MAX_REST_AFTER_S),
+    Rule("movement", "movement", "The steps of one repetition, in order.", required=True,
+         low=1, high=MAX_PHASES),
+)
+
+MOVE_RULES = (
+    Rule("say", "sided text", "Spoken as the movement starts.", required=True),
+    Rule("seconds", "seconds", "How long the movement takes at pace 1; scaled by --pace.", required=True,
+         low=MIN_MOVE_S, high=MAX_MOVE_S),
+)
+
+HOLD_RULES = (
+    Rule("hold", "hold", "Seconds to hold, or [shortest, longest] (timed to the longest). --pace never "
+         "changes it.", required=True, low=MIN_HOLD_S, high=MAX_HOLD_S),
+)
+
+SIDED_KEYS = SIDES
+PLACEHOLDERS = {"side": 0, "other_side": 1}  # {side} is the side being worked, {other_side} the other
+
+# Keys people write that mean one of ours: suggested by meaning, where spelling would not find them.
+SYNONYMS = {
+    "program": {"name": ("title",), "rest": ("rest_after",), "set_up": ("setup",), "exercise": ("exercises",)},
+    "exercise": {
+        "repetitions": ("reps",), "repeats": ("reps",), "repeat": ("reps",), "times": ("reps",),
+        "count": ("reps",), "sets": ("reps",), "rest": ("rest_between_reps", "rest_after"),
+        "pause": ("rest_between_reps", "rest_after"), "side": ("sides",), "steps": ("movement",),
+        "movements": ("movement",), "start": ("position",), "starting_position": ("position",),
+        "description": ("instructions",), "how": ("instructions",), "title": ("name",),
+        "hold": ("movement",), "set_up": ("setup",), "preparation": ("setup",), "get_ready": ("setup",),
+        "remind": ("reminder",), "note": ("reminder",), "reminder_every": ("reminder_said",),
+        "reminder_frequency": ("reminder_said",), "duration": ("movement",), "seconds": ("movement",),
+    },
+    "step": {"duration": ("seconds",), "time": ("seconds",), "length": ("seconds",), "secs": ("seconds",),
+             "text": ("say",), "cue": ("say",), "speak": ("say",), "words": ("say",), "move": ("say",),
+             "holds": ("hold",), "hold_for": ("hold",), "reps": ("say",)},
+}
+
+
 # --- YAML with line numbers -------------------------------------------------------------------
 
 
 class _Map(dict):
-    """A YAML mapping that remembers its line and the line of each key."""
+    """A YAML mapping that remembers its line, the line of each key, and keys given twice."""
 
     line: int
     key_lines: dict[Any, int]
+    twice: list[tuple[Any, int, int]]  # (key, first line, second line)
 
 
 class _Seq(list):
@@ -107,15 +258,20 @@ class _Seq(list):
     item_lines: list[int]
 
 
+class _OwnError(yaml.MarkedYAMLError):
+    """A problem the loader itself finds while reading YAML: its words are already plain."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that records line numbers, refuses duplicate keys and refuses aliases."""
+    """SafeLoader that records line numbers and refuses aliases."""
 
     def compose_node(self, parent, index):  # type: ignore[override]
         # Aliases make "billion laughs" bombs cheap; no program needs them.
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                problem="anchors and aliases (*name) are not supported in program files",
+            raise _OwnError(
+                problem="anchors and aliases (&name, *name) are not supported in program files; "
+                "text that starts with '*' or '&' must be in quotes",
                 problem_mark=event.start_mark,
             )
         return super().compose_node(parent, index)
@@ -129,14 +285,14 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
     result = _Map()
     result.line = _line(node)
     result.key_lines = {}
+    result.twice = []
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise yaml.MarkedYAMLError(problem="a key must be a word", problem_mark=key_node.start_mark)
-        if key in result:
-            raise yaml.MarkedYAMLError(
-                problem=f"'{shown(str(key))}' appears twice in the same place", problem_mark=key_node.start_mark
-            )
+            raise _OwnError(problem="a key must be a word, such as 'reps'", problem_mark=key_node.start_mark)
+        if key in result:  # reported by the reader, which knows what the mapping is
+            result.twice.append((key, result.key_lines[key], _line(key_node)))
+            continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = _line(key_node)
     return result
@@ -220,43 +376,61 @@ def load_program(path: str | os.PathLike[str]) -> Program:
     return parse_program(data, name=target.stem, source=source)
 
 
+_UTF16_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+               (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """The text of a program file: UTF-8 (with or without a byte-order mark), or UTF-16/32 with
+    one (what Windows Notepad saves as "Unicode"). Anything else gets a line saying how to fix it."""
+    for bom, encoding in _UTF16_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as error:
+                raise ProgramError(f"the file says it is {encoding.upper()} text but is not "
+                                   f"(a broken character at byte {error.start})", source) from None
+    if b"\x00" in data:
+        raise ProgramError("this is a binary file, not a YAML program", source)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        bad = data[error.start : error.end]
+        guess = bad.decode("cp1252", errors="replace")
+        looks = f" ('{shown(guess)}' saved in another encoding, probably Windows-1252)" if guess.isprintable() else ""
+        raise ProgramError(f"the file is not UTF-8 text{looks}; open it in your text editor, choose "
+                           "'Save As' and the encoding 'UTF-8'", source, line) from None
+
+
 def parse_program(data: bytes, name: str, source: str) -> Program:
     """Validate the bytes of a YAML program file and build the Program."""
     if len(data) > MAX_FILE_BYTES:
         raise ProgramError(f"the file is too large for a program (over {MAX_FILE_BYTES // 1024} KiB)", source)
-    if b"\x00" in data:
-        raise ProgramError("this is a binary file, not a YAML program", source)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ProgramError("the file is not UTF-8 text", source, line) from None
+    text = decode_text(data, source)
     if not text.strip():
         raise ProgramError("the file is empty", source)
     try:
         document = yaml.load(text, Loader=_Loader)
+    except _OwnError as error:
+        mark = error.problem_mark
+        raise ProgramError(error.problem or "not a program", source, mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "not valid YAML"
-        raise ProgramError(f"not valid YAML: {problem}", source, line) from None
-    except yaml.YAMLError as error:
-        raise ProgramError(f"not valid YAML: {_one_line(str(error))}", source) from None
+        line, message = explain(text, error)
+        raise ProgramError(message, source, line) from None
+    except yaml.YAMLError:
+        raise ProgramError("this is not a program file: it does not have the layout of YAML", source) from None
     except RecursionError:
-        raise ProgramError("not a program: the YAML is nested far too deeply", source) from None
+        raise ProgramError("not a program: it is nested far too deeply", source) from None
     if document is None:
         raise ProgramError("the file is empty (only comments)", source)
     if not isinstance(document, _Map):
         raise ProgramError(
-            f"expected a program (a mapping with 'title' and 'exercises'), found {_kind(document)}",
+            f"a program starts with 'title:' and 'exercises:' lines; found {_kind(document)}",
             source,
             getattr(document, "line", 1),
         )
     return _Reader(source).program(document, name)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _kind(value: Any) -> str:
@@ -271,25 +445,27 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
-        return "a mapping"
+        return "a group of 'key: value' lines"
     return f"a {type(value).__name__}"
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
 
 
 # --- validation -------------------------------------------------------------------------------
 
-_PROGRAM_KEYS = ("title", "intro", "safety", "rest_after", "exercises")
-_EXERCISE_KEYS = (
-    "name",
-    "position",
-    "instructions",
-    "reps",
-    "sides",
-    "movement",
-    "reminder",
-    "rest_between_reps",
-    "rest_after",
-)
-_SIDES = ("one", "each")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _by_key(rules: tuple[Rule, ...]) -> dict[str, Rule]:
+    return {rule.key: rule for rule in rules}
+
+
+_PROGRAM = _by_key(PROGRAM_RULES)
+_EXERCISE = _by_key(EXERCISE_RULES)
+_MOVE = _by_key(MOVE_RULES)
+_HOLD = _by_key(HOLD_RULES)
 
 
 class _Reader:
@@ -301,20 +477,55 @@ class _Reader:
     def fail(self, message: str, line: int | None) -> ProgramError:
         return ProgramError(message, self.source, line)
 
-    def keys(self, mapping: _Map, allowed: tuple[str, ...], required: tuple[str, ...], where: str):
+    def keys(self, mapping: _Map, rules: tuple[Rule, ...], where: str, level: str, what: str) -> None:
+        """Keys given twice, unknown keys (suggested by meaning and spelling) and missing ones."""
+        for key, first, second in mapping.twice:
+            if isinstance(key, str) and key in ITEM_STARTS.get(level, ()):
+                raise self.fail(f"{where}'{shown(key)}' is given twice (lines {first} and {second}); if a new "
+                                f"{what} starts on line {second}, put '- ' before '{shown(key)}'", second)
+            raise self.fail(f"{where}'{shown(str(key))}' is given twice (lines {first} and {second}); keep one",
+                            second)
+        allowed = tuple(rule.key for rule in rules)
         for key in mapping:
             line = mapping.key_lines[key]
             if not isinstance(key, str):
                 raise self.fail(f"{where}unexpected key {_kind(key)}", line)
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(allowed)
-                raise self.fail(f"{where}unknown key '{shown(key)}'; {hint}", line)
-        for key in required:
-            if key not in mapping:
-                raise self.fail(f"{where}missing '{key}'", mapping.line)
+                raise self.fail(f"{where}{self.unknown(key, mapping, allowed, level)}", line)
+        for rule in rules:
+            if rule.required and rule.key not in mapping:
+                raise self.fail(f"{where}missing '{rule.key}'", mapping.line)
+
+    def unknown(self, key: str, mapping: _Map, allowed: tuple[str, ...], level: str) -> str:
+        if " " in key.strip() and mapping[key] is None:  # "{say: Tilt, your head., seconds: 3}"
+            return (f"'{shown(key)}' is not a key: text with a comma in the short {{say: ..., seconds: ...}} "
+                    "form must be in quotes")
+        free = [k for k in allowed if k not in mapping]
+        folded = key.strip().lower().replace(" ", "_").replace("-", "_")
+        meant = SYNONYMS.get(level, {}).get(folded, ())
+        if folded in allowed:
+            meant = (folded,)
+        if meant:
+            open_ = [k for k in meant if k in free]
+            if open_:
+                choices = " or ".join(f"'{k}'" for k in open_)
+                return f"unknown key '{shown(key)}'; did you mean {choices}?"
+            given = meant[0]
+            return (f"unknown key '{shown(key)}'; '{given}' (line {mapping.key_lines[given]}) already says it: "
+                    "remove this line")
+        close = difflib.get_close_matches(key, free, n=1, cutoff=0.6)
+        if close:
+            return f"unknown key '{shown(key)}'; did you mean '{close[0]}'?"
+        return f"unknown key '{shown(key)}'; expected one of: " + ", ".join(free or allowed)
+
+    # --- values ---
 
     def text(self, value: Any, what: str, line: int) -> str:
+        if isinstance(value, _Map) and len(value) == 1 and next(iter(value.values())) is None:
+            word = next(iter(value))
+            if isinstance(word, str) and word.strip().lower() in PLACEHOLDERS:
+                raise self.fail(f"{what}: text that starts with '{{' must be in quotes, "
+                                f"such as \"{{{word}}} ...\"", line)
         if not isinstance(value, str):
             hint = " (put it in quotes)" if isinstance(value, (bool, int, float)) else ""
             raise self.fail(f"{what} must be text, found {_kind(value)}{hint}", line)
@@ -332,40 +543,113 @@ class _Reader:
                 raise self.fail(f"{what} contains an invisible control character {shown(char)}", line)
         return cleaned
 
-    def texts(self, value: Any, what: str, line: int) -> tuple[str, ...]:
+    def plain(self, value: Any, what: str, line: int) -> str:
+        """Text that is not said by side: a {side} in it is a mistake."""
+        text = self.text(value, what, line)
+        for match in _PLACEHOLDER.finditer(text):
+            word = match.group(1).strip().lower()
+            if word in PLACEHOLDERS:
+                raise self.fail(f"{what} uses {{{match.group(1)}}}, which only works in the spoken lines of an "
+                                "exercise with 'sides: each'", line)
+        return text
+
+    def lines(self, value: Any, what: str, line: int) -> tuple[str, ...]:
         """A single line of text, or a list of lines."""
+        return tuple(self.plain(item, item_what, item_line)
+                     for item, item_what, item_line in self.items(value, what, line))
+
+    def items(self, value: Any, what: str, line: int) -> list[tuple[Any, str, int]]:
         if isinstance(value, _Seq):
             if not value:
                 raise self.fail(f"{what} is an empty list", line)
             if len(value) > MAX_LINES:
                 raise self.fail(f"{what} has {len(value)} lines; at most {MAX_LINES}", line)
-            return tuple(
-                self.text(item, f"{what}, line {i + 1} of the list,", item_line)
-                for i, (item, item_line) in enumerate(zip(value, value.item_lines))
-            )
-        return (self.text(value, what, line),)
+            return [(item, f"{what}, line {i + 1} of the list,", item_line)
+                    for i, (item, item_line) in enumerate(zip(value, value.item_lines))]
+        return [(value, what, line)]
 
-    def number(self, value: Any, what: str, line: int, low: float, high: float, unit: str) -> float:
+    def sided(self, value: Any, what: str, line: int, each_side: bool) -> Text:
+        """A line that may differ by side: {left: ..., right: ...}, or text with {side} in it."""
+        if isinstance(value, _Map) and any(isinstance(k, str) and k.strip().lower() in SIDES for k in value):
+            if not each_side:
+                raise self.fail(f"{what} has left and right wording, which needs 'sides: each' in the exercise",
+                                line)
+            self.keys(value, (Rule("left", "text", "", required=True), Rule("right", "text", "", required=True)),
+                      f"{what}: ", "sided", "")
+            return Sided(left=self.plain(value["left"], f"{what} 'left'", value.key_lines["left"]),
+                         right=self.plain(value["right"], f"{what} 'right'", value.key_lines["right"]))
+        text = self.text(value, what, line)
+        found = list(_PLACEHOLDER.finditer(text))
+        if not found:
+            return text
+        for match in found:
+            word = match.group(1).strip().lower()
+            if word not in PLACEHOLDERS:
+                close = difflib.get_close_matches(word, list(PLACEHOLDERS), n=1, cutoff=0.5)
+                hint = f"did you mean {{{close[0]}}}?" if close else "the ones there are: {side}, {other_side}"
+                raise self.fail(f"{what} has an unknown placeholder {{{shown(match.group(1))}}}; {hint}", line)
+        if not each_side:
+            raise self.fail(f"{what} uses {{{found[0].group(1)}}}, which needs 'sides: each' in the exercise", line)
+        return Sided(left=_fill(text, 0), right=_fill(text, 1))
+
+    def sided_lines(self, value: Any, what: str, line: int, each_side: bool) -> tuple[Text, ...]:
+        return tuple(self.sided(item, item_what, item_line, each_side)
+                     for item, item_what, item_line in self.items(value, what, line))
+
+    def number(self, value: Any, rule: Rule, what: str, line: int) -> float:
+        unit = "seconds"
+        if isinstance(value, str) and _is_number(value):
+            raise self.fail(f"{what} must be a number of {unit}, found the text '{shown(value)}': remove the "
+                            f"quotes ({rule.key}: {value.strip()})", line)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(f"{what} must be a number of {unit}, found {_kind(value)}", line)
-        if not math.isfinite(value) or not low <= value <= high:
-            raise self.fail(f"{what} must be from {_num(low)} to {_num(high)} {unit}, found {value}", line)
+        if not math.isfinite(value) or not rule.low <= value <= rule.high:
+            raise self.fail(f"{what} must be from {_num(rule.low)} to {_num(rule.high)} {unit}, found {value}", line)
         return float(value)
 
+    def whole(self, value: Any, rule: Rule, what: str, line: int) -> int:
+        if isinstance(value, str) and _is_number(value):
+            raise self.fail(f"{what} must be a whole number, found the text '{shown(value)}': remove the quotes "
+                            f"({rule.key}: {value.strip()})", line)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(f"{what} must be a whole number, found {_kind(value)}", line)
+        if not rule.low <= value <= rule.high:
+            raise self.fail(f"{what} must be from {_num(rule.low)} to {_num(rule.high)}, found {value}", line)
+        return value
+
+    def choice(self, value: Any, rule: Rule, what: str, line: int) -> str:
+        if isinstance(value, str) and " ".join(value.lower().split()) in rule.choices:
+            return " ".join(value.lower().split())
+        names = " or ".join(f"'{c}'" for c in rule.choices)
+        raise self.fail(f"{what} must be {names}, found {_kind(value)}", line)
+
+    def setting(self, mapping: _Map, rules: dict[str, Rule], key: str, where: str, default: Any = None) -> Any:
+        """The value of a number or choice key, checked against its rule, or the default."""
+        if key not in mapping:
+            return rules[key].default if default is None else default
+        rule, value, line = rules[key], mapping[key], mapping.key_lines[key]
+        what = f"{where}'{key}'"
+        if rule.kind == "seconds":
+            return self.number(value, rule, what, line)
+        if rule.kind == "whole":
+            return self.whole(value, rule, what, line)
+        return self.choice(value, rule, what, line)
+
+    # --- the document ---
+
     def program(self, doc: _Map, name: str) -> Program:
-        self.keys(doc, _PROGRAM_KEYS, ("title", "exercises"), "")
-        title = self.text(doc["title"], "'title'", doc.key_lines["title"])
-        intro = self.texts(doc["intro"], "'intro'", doc.key_lines["intro"]) if "intro" in doc else ()
-        safety = self.texts(doc["safety"], "'safety'", doc.key_lines["safety"]) if "safety" in doc else ()
-        rest_after = DEFAULT_REST_AFTER_S
-        if "rest_after" in doc:
-            rest_after = self.number(
-                doc["rest_after"], "'rest_after'", doc.key_lines["rest_after"], 0, MAX_REST_AFTER_S, "seconds"
-            )
+        self.keys(doc, PROGRAM_RULES, "", "program", "")
+        title = self.plain(doc["title"], "'title'", doc.key_lines["title"])
+        intro = self.lines(doc["intro"], "'intro'", doc.key_lines["intro"]) if "intro" in doc else ()
+        safety = self.lines(doc["safety"], "'safety'", doc.key_lines["safety"]) if "safety" in doc else ()
+        defaults = {key: self.setting(doc, _PROGRAM, key, "") for key in ("rest_after", "setup")}
+        if "switch_setup" in doc:
+            defaults["switch_setup"] = self.setting(doc, _PROGRAM, "switch_setup", "")
         items = doc["exercises"]
         line = doc.key_lines["exercises"]
         if not isinstance(items, _Seq):
-            raise self.fail(f"'exercises' must be a list of exercises, found {_kind(items)}", line)
+            raise self.fail(f"'exercises' must be a list of exercises (each starting with '- '), found {_kind(items)}",
+                            line)
         if not items:
             raise self.fail("'exercises' is empty; a program needs at least one exercise", line)
         if len(items) > MAX_EXERCISES:
@@ -373,7 +657,7 @@ class _Reader:
         exercises: list[Exercise] = []
         seen: dict[str, int] = {}
         for number, (item, item_line) in enumerate(zip(items, items.item_lines), start=1):
-            exercise = self.exercise(item, number, item_line, rest_after)
+            exercise = self.exercise(item, number, item_line, defaults)
             key = exercise.name.casefold()
             if key in seen:
                 raise self.fail(
@@ -399,93 +683,116 @@ class _Reader:
             raise self.fail(f"the program would last at least {least_s / 3600:.1f} hours; "
                             f"a session can be at most {MAX_SESSION_S // 3600} hours", line)
 
-    def exercise(self, item: Any, number: int, line: int, default_rest_after: float) -> Exercise:
+    def exercise(self, item: Any, number: int, line: int, defaults: dict[str, Any]) -> Exercise:
         if not isinstance(item, _Map):
-            raise self.fail(f"exercise {number} must be a mapping with 'name', 'position', 'reps' and "
-                            f"'movement', found {_kind(item)}", line)
+            raise self.fail(f"exercise {number} must be a group of 'key: value' lines with 'name', 'position', "
+                            f"'reps' and 'movement', found {_kind(item)}", line)
         label = f"exercise {number}"
         if isinstance(item.get("name"), str) and item["name"].strip():
             label += f" ({shown(item['name'])})"
         where = f"{label}: "
-        self.keys(item, _EXERCISE_KEYS, ("name", "position", "reps", "movement"), where)
+        self.keys(item, EXERCISE_RULES, where, "exercise", "exercise")
         lines = item.key_lines
-        name = self.text(item["name"], f"{where}'name'", lines["name"])
-        position = self.texts(item["position"], f"{where}'position'", lines["position"])
-        instructions = ()
+        each_side = self.setting(item, _EXERCISE, "sides", where) == "each"
+        name = self.plain(item["name"], f"{where}'name'", lines["name"])
+        position = self.sided_lines(item["position"], f"{where}'position'", lines["position"], each_side)
+        instructions: tuple[Text, ...] = ()
         if "instructions" in item:
-            instructions = self.texts(item["instructions"], f"{where}'instructions'", lines["instructions"])
-        reps_value = item["reps"]
-        if isinstance(reps_value, bool) or not isinstance(reps_value, int):
-            raise self.fail(f"{where}'reps' must be a whole number, found {_kind(reps_value)}", lines["reps"])
-        if not 1 <= reps_value <= MAX_REPS:
-            raise self.fail(f"{where}'reps' must be from 1 to {MAX_REPS}, found {reps_value}", lines["reps"])
-        sides = item.get("sides", "one")
-        if sides not in _SIDES:
-            raise self.fail(
-                f"{where}'sides' must be 'one' or 'each', found {_kind(sides)}", lines.get("sides", line)
-            )
-        movement = self.movement(item["movement"], where, lines["movement"])
+            instructions = self.sided_lines(item["instructions"], f"{where}'instructions'", lines["instructions"],
+                                            each_side)
+        reps = self.setting(item, _EXERCISE, "reps", where)
+        movement = self.movement(item["movement"], where, lines["movement"], each_side)
         reminder = None
         if "reminder" in item:
-            reminder = self.text(item["reminder"], f"{where}'reminder'", lines["reminder"])
-        rest_between = DEFAULT_REST_BETWEEN_REPS_S
-        if "rest_between_reps" in item:
-            rest_between = self.number(item["rest_between_reps"], f"{where}'rest_between_reps'",
-                                       lines["rest_between_reps"], 0, MAX_REST_BETWEEN_REPS_S, "seconds")
-        rest_after = default_rest_after
-        if "rest_after" in item:
-            rest_after = self.number(item["rest_after"], f"{where}'rest_after'", lines["rest_after"],
-                                     0, MAX_REST_AFTER_S, "seconds")
+            reminder = self.sided(item["reminder"], f"{where}'reminder'", lines["reminder"], each_side)
+        reminder_said = self.setting(item, _EXERCISE, "reminder_said", where)
+        setup = self.setting(item, _EXERCISE, "setup", where, defaults["setup"])
+        switch_default = defaults.get("switch_setup", min(setup + SWITCH_EXTRA_S, MAX_SETUP_S))
+        if "setup" in item and "switch_setup" not in defaults:
+            switch_default = min(setup + SWITCH_EXTRA_S, MAX_SETUP_S)
+        switch_setup = self.setting(item, _EXERCISE, "switch_setup", where, switch_default)
         return Exercise(
             name=name,
             position=position,
             instructions=instructions,
-            reps=reps_value,
-            each_side=sides == "each",
+            reps=reps,
+            each_side=each_side,
             movement=movement,
             reminder=reminder,
-            rest_between_reps_s=rest_between,
-            rest_after_s=rest_after,
+            rest_between_reps_s=self.setting(item, _EXERCISE, "rest_between_reps", where),
+            rest_after_s=self.setting(item, _EXERCISE, "rest_after", where, defaults["rest_after"]),
+            setup_s=setup,
+            switch_setup_s=switch_setup,
+            reminder_said=reminder_said,
+            line=line,
+            lines={str(key): value for key, value in lines.items()},
         )
 
-    def movement(self, value: Any, where: str, line: int) -> tuple[Phase, ...]:
+    def movement(self, value: Any, where: str, line: int, each_side: bool) -> tuple[Phase, ...]:
         if not isinstance(value, _Seq):
-            raise self.fail(f"{where}'movement' must be a list of steps, found {_kind(value)}", line)
+            raise self.fail(f"{where}'movement' must be a list of steps (each starting with '- '), "
+                            f"found {_kind(value)}", line)
         if not value:
             raise self.fail(f"{where}'movement' is empty; give at least one step", line)
         if len(value) > MAX_PHASES:
             raise self.fail(f"{where}'movement' has {len(value)} steps; at most {MAX_PHASES}", line)
-        phases: list[Phase] = []
-        for number, (step, step_line) in enumerate(zip(value, value.item_lines), start=1):
-            phases.append(self.phase(step, f"{where}movement step {number}: ", step_line))
-        return tuple(phases)
+        return tuple(self.phase(step, f"{where}movement step {number}: ", step_line, each_side)
+                     for number, (step, step_line) in enumerate(zip(value, value.item_lines), start=1))
 
-    def phase(self, step: Any, where: str, line: int) -> Phase:
+    def phase(self, step: Any, where: str, line: int, each_side: bool) -> Phase:
         if not isinstance(step, _Map):
-            raise self.fail(f"{where}expected {{say: ..., seconds: ...}} or {{hold: seconds}}, "
+            raise self.fail(f"{where}expected 'say: ...' with 'seconds: ...', or 'hold: seconds'; "
                             f"found {_kind(step)}", line)
         if "hold" in step:
-            self.keys(step, ("hold",), ("hold",), where)
+            moving = [k for k in ("say", "seconds") if k in step]
+            if moving:  # a dash lost between two steps
+                order = sorted(["hold", *moving], key=lambda k: step.key_lines[k])
+                first_kind = order[0] == "hold"
+                later = next(k for k in order if (k == "hold") != first_kind)  # where the other step begins
+                at = step.key_lines[later]
+                raise self.fail(f"{where}'{moving[0]}' and 'hold' are in one step; a step is a movement or a hold: "
+                                f"put '- ' before '{later}' on line {at} to start a new step", at)
+            self.keys(step, HOLD_RULES, where, "step", "step")
             return self.hold(step["hold"], where, step.key_lines["hold"])
-        self.keys(step, ("say", "seconds", "hold"), ("say", "seconds"), where)
-        say = self.text(step["say"], f"{where}'say'", step.key_lines["say"])
-        seconds = self.number(step["seconds"], f"{where}'seconds'", step.key_lines["seconds"],
-                              MIN_MOVE_S, MAX_MOVE_S, "seconds")
-        return Move(say=say, seconds=seconds)
+        self.keys(step, MOVE_RULES, where, "step", "step")
+        say = self.sided(step["say"], f"{where}'say'", step.key_lines["say"], each_side)
+        seconds = self.setting(step, _MOVE, "seconds", where)
+        return Move(say=say, seconds=seconds, line=step.key_lines["say"])
 
     def hold(self, value: Any, where: str, line: int) -> Hold:
         what = f"{where}'hold'"
+        rule = _HOLD["hold"]
         if isinstance(value, _Seq):
             if len(value) != 2:
                 raise self.fail(f"{what} range must be two numbers, [shortest, longest]", line)
-            low = self.number(value[0], f"{what} shortest", line, MIN_HOLD_S, MAX_HOLD_S, "seconds")
-            high = self.number(value[1], f"{what} longest", line, MIN_HOLD_S, MAX_HOLD_S, "seconds")
+            low = self.number(value[0], rule, f"{what} shortest", line)
+            high = self.number(value[1], rule, f"{what} longest", line)
             if low >= high:
                 raise self.fail(f"{what} range must go from shorter to longer, found [{_num(low)}, {_num(high)}]",
                                 line)
-            return Hold(seconds=high, min_seconds=low)
-        return Hold(seconds=self.number(value, what, line, MIN_HOLD_S, MAX_HOLD_S, "seconds"))
+            return Hold(seconds=high, min_seconds=low, line=line)
+        return Hold(seconds=self.number(value, rule, what, line), line=line)
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+# Keys that begin a list item, by the level of the mapping: given twice, a '- ' was probably lost.
+ITEM_STARTS = {"exercise": ("name",), "step": ("say", "hold")}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _fill(text: str, side_index: int) -> str:
+    """Text with {side} and {other_side} filled in for one side, capitalised at a sentence start."""
+
+    def word(match: re.Match) -> str:
+        offset = PLACEHOLDERS[match.group(1).strip().lower()]
+        value = SIDES[(side_index + offset) % 2]
+        before = text[: match.start()].rstrip()
+        return value.capitalize() if not before or before.endswith((".", "!", "?")) else value
+
+    return _PLACEHOLDER.sub(word, text)

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from voicecoach import phrases
 from voicecoach.errors import VoicecoachError
-from voicecoach.program import Exercise, Hold, Move, Program
+from voicecoach.program import REMINDER_EACH_REP, REMINDER_EACH_SIDE, Exercise, Hold, Move, Program, said
 
 Kind = Literal["speech", "cue", "silence"]
 Side = Literal["left", "right"]
@@ -40,7 +40,6 @@ LINE_GAP_MS = 500  # between two spoken lines
 MIN_GAP_MS = 250  # at least this after a spoken cue inside a timed movement or rest
 CUE_GAP_MS = 250  # after a cue sound, before the next speech
 # Tempo silences, in ms at pace 1.0, scaled by pace.
-GET_READY_MS = 3000  # after "Get into position."
 READY_MS = 1000  # between "Ready." and "Begin."
 # Holds at least this long get "halfway" and a spoken countdown (ms).
 LONG_HOLD_MS = 10_000
@@ -305,21 +304,34 @@ class _Timeline:
         self.cue(CUE_NEXT_EXERCISE)
         self.silence(CUE_GAP_MS)
         self.lines([phrases.exercise_heading(number, total, exercise.name)])
-        self.lines(exercise.position)
-        self.lines(exercise.instructions)
-        summary = [phrases.reps_summary(exercise), phrases.hold_summary(exercise), exercise.reminder]
+        by_side = exercise.set_up_by_side  # what differs by side is said once the side is named
+        if not by_side:
+            self.lines(exercise.position)
+            self.lines(exercise.instructions)
+        reminder = exercise.reminder
+        summary = [phrases.reps_summary(exercise), phrases.hold_summary(exercise),
+                   reminder if isinstance(reminder, str) else None]
         self.lines([line for line in summary if line])
         sides: tuple[Side | None, ...] = ("left", "right") if exercise.each_side else (None,)
         for index, side in enumerate(sides):
             self.side = side
             if side is not None:
                 self.lines([phrases.first_side(side) if index == 0 else phrases.switch_side(side)])
-            self.slot(phrases.GET_READY, self.scaled(GET_READY_MS))
+            if by_side:
+                self.lines([said(text, side) for text in exercise.position + exercise.instructions])
+            if reminder is not None and not isinstance(reminder, str) and index == 0:
+                self.lines([said(reminder, side)])  # worded by side: introduced once the side is named
+            self.say(phrases.GET_READY)
+            setup_s = exercise.setup_s if index == 0 else exercise.switch_setup_s
+            self.silence(max(MIN_GAP_MS, self.scaled(setup_s * 1000)))
             self.slot(phrases.READY, self.scaled(READY_MS))
             self.lines([phrases.BEGIN])
             for rep in range(1, exercise.reps + 1):
                 self.rep = rep
-                self.repetition(exercise, last=rep == exercise.reps)
+                remind = exercise.reminder_said == REMINDER_EACH_REP or (
+                    exercise.reminder_said == REMINDER_EACH_SIDE and index > 0 and rep == 1)
+                self.repetition(exercise, last=rep == exercise.reps,
+                                reminder=said(reminder, side) if reminder is not None and remind else None)
             self.rep = None
         self.side = None
         if following is not None:
@@ -332,7 +344,8 @@ class _Timeline:
         length_ms = self.scaled(seconds * 1000)
         announced = length_ms >= REST_ANNOUNCED_MIN_MS
         opening = phrases.rest_for(round(length_ms / 1000)) if announced else phrases.REST
-        self.lines([opening, phrases.next_up(following), following.position[0]])
+        first_side = "left" if following.each_side else None
+        self.lines([opening, phrases.next_up(following), said(following.position[0], first_side)])
         soon = start + length_ms - NEXT_SOON_MS
         if announced and soon >= self.now and soon + self.durations.speech_ms(phrases.NEXT_SOON) + MIN_GAP_MS <= start + length_ms:
             self.until(soon)
@@ -340,12 +353,18 @@ class _Timeline:
         self.until(max(start + length_ms, self.now))
         self.periods.append((start, self.now, "rest"))
 
-    def repetition(self, exercise: Exercise, last: bool) -> None:
+    def repetition(self, exercise: Exercise, last: bool, reminder: str | None = None) -> None:
+        """One repetition; the reminder, if it is due, at the start of its first hold (or, in an
+        exercise without holds, before it)."""
+        if reminder is not None and not exercise.holds:
+            self.lines([reminder])
+            reminder = None
         for phase in exercise.movement:
             if isinstance(phase, Move):
-                self.slot(phase.say, self.scaled(phase.seconds * 1000))
+                self.slot(said(phase.say, self.side), self.scaled(phase.seconds * 1000))
             else:
-                self.hold(phase, exercise.reminder)
+                self.hold(phase, reminder)
+                reminder = None
         text = phrases.count(self.rep or 0, exercise.reps, with_total=bool(exercise.holds))
         if exercise.reps == 1:  # nothing to count
             self.silence(LINE_GAP_MS)

@@ -1,0 +1,141 @@
+"""The mistakes people make writing a program get one line they can act on: the line where the
+mistake really is, what to change, in plain words (no parser vocabulary), and exit code 2."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_cli import assert_one_line_error, run
+from voicecoach.errors import ProgramError
+from voicecoach.program import parse_program
+
+NECK = """\
+title: Neck program
+exercises:
+  - name: Chin tucks
+    position: Sit up straight.
+    reps: 10
+    movement:
+      - say: Tuck your chin.
+        seconds: 2
+      - hold: 5
+      - say: And relax.
+        seconds: 2
+
+  - name: Side bends
+    position: Sit up straight.
+    reps: 5
+    sides: each
+    movement:
+      - {say: Tilt your head., seconds: 3}
+      - hold: 20
+"""
+
+# Words of the parser that a non-programmer cannot act on.
+JARGON = re.compile(r"mapping|block end|token|scalar|<|>|not valid YAML|stream|node|document|alias event",
+                    re.IGNORECASE)
+
+
+def edit(old: str, new: str, text: str = NECK) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+# (id, the file, the line of the mistake, what the message must say)
+MISTAKES = [
+    ("tab indenting", edit("    reps: 10", "\treps: 10"), 5, "indented with a tab; indent with spaces"),
+    ("tab before a step", edit("      - hold: 5", "\t  - hold: 5"), 9, "indented with a tab"),
+    ("no space after the colon", edit("reps: 10", "reps:10"), 5, "put a space after the colon: 'reps: 10'"),
+    ("indented too far", edit("    reps: 10", "      reps: 10"), 5,
+     "'reps' starts 2 spaces further right than 'position' on line 4"),
+    ("indented too little", edit("    reps: 10", "   reps: 10"), 5,
+     "'reps' starts 1 space further left than 'position' on line 4"),
+    ("step indented too far", edit("      - hold: 5", "        - hold: 5"), 9,
+     "'- hold' starts 2 spaces further right than '- say' on line 7"),
+    ("dash missing before a hold", edit("      - hold: 5", "        hold: 5"), 9,
+     "'say' and 'hold' are in one step; a step is a movement or a hold: put '- ' before 'hold' on line 9"),
+    ("dash missing before a movement", edit("      - say: And relax.", "        say: And relax."), 10,
+     "put '- ' before 'say' on line 10"),
+    ("dash missing before an exercise", edit("  - name: Side bends", "    name: Side bends"), 13,
+     "'name' is given twice (lines 3 and 13); if a new exercise starts on line 13, put '- ' before 'name'"),
+    ("dash and indent missing before an exercise", edit("  - name: Side bends", "  name: Side bends"), 13,
+     "a new exercise needs '- ' before 'name'"),
+    ("colon in text", edit("say: Tuck your chin.", "say: Tuck your chin: gently."), 7,
+     "text containing ': ' must be in quotes: say: \"Tuck your chin: gently.\""),
+    ("colon in short-form text", edit("say: Tilt your head.,", "say: Tilt your head: gently.,"), 18,
+     "text containing ': ' must be in quotes: say: \"Tilt your head: gently.\""),
+    ("comma in short-form text", edit("say: Tilt your head.,", "say: Tilt, your head.,"), 18,
+     "text with a comma in the short {say: ..., seconds: ...} form must be in quotes"),
+    ("quote never closed", edit("say: Tuck your chin.", 'say: "Tuck your chin.'), 7,
+     'the quote mark " opened on this line is never closed'),
+    ("apostrophe in single quotes", edit("say: Tuck your chin.", "say: 'Don't move.'"), 7,
+     "text with an apostrophe must be in double quotes: say: \"Don't move.\""),
+    ("text starting with *", edit("say: Tuck your chin.", "say: *slowly* tuck."), 7,
+     "text cannot start with '*' unless it is in quotes"),
+    ("{side} starting a line", edit("say: Tilt your head.,", "say: {side} ear down.,"), 18,
+     "must be in quotes: say: \"{side} ear down.\""),
+    ("quoted number", edit("hold: 5", "hold: '5'"), 9, "found the text '5': remove the quotes (hold: 5)"),
+    ("quoted whole number", edit("reps: 10", 'reps: "10"'), 5, "found the text '10': remove the quotes (reps: 10)"),
+    ("repetitions", edit("reps: 10", "repetitions: 10"), 5, "unknown key 'repetitions'; did you mean 'reps'?"),
+    ("times", edit("reps: 10", "times: 10"), 5, "unknown key 'times'; did you mean 'reps'?"),
+    ("count beside reps", edit("reps: 10", "reps: 10\n    count: 10"), 6,
+     "unknown key 'count'; 'reps' (line 5) already says it: remove this line"),
+    ("rest", edit("reps: 10", "reps: 10\n    rest: 5"), 6,
+     "unknown key 'rest'; did you mean 'rest_between_reps' or 'rest_after'?"),
+    ("duration", edit("seconds: 2\n      - hold", "duration: 2\n      - hold"), 8,
+     "unknown key 'duration'; did you mean 'seconds'?"),
+    ("a key's colon missing", "title\nexercises:\n", 1, "put ':' after 'title'"),
+    ("a line that is not key: value",
+     edit("    position: Sit up straight.\n    reps: 10", "    position: Sit up straight.\n    Keep your back tall.\n    reps: 10"),
+     5, "'Keep your back tall.' is not a 'key: value' line"),
+    ("{side} without sides: each", edit("say: Tuck your chin.", "say: Tuck your chin to the {side}."), 7,
+     "'say' uses {side}, which needs 'sides: each' in the exercise"),
+    ("a misspelt placeholder", edit("say: Tilt your head.,", "say: 'Tilt to the {sied}.',"), 18,
+     "unknown placeholder {sied}; did you mean {side}?"),
+    ("left and right without sides: each",
+     edit("      - say: Tuck your chin.", "      - say: {left: Tuck left., right: Tuck right.}"), 7,
+     "has left and right wording, which needs 'sides: each'"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [case[1:] for case in MISTAKES], ids=[c[0] for c in MISTAKES])
+def test_each_mistake_gets_the_right_line_and_what_to_change(text, line, message):
+    with pytest.raises(ProgramError) as caught:
+        parse_program(text.encode(), "neck", "neck.yaml")
+    error = caught.value
+    assert (error.line, message in error.message) == (line, True), str(error)
+    assert not JARGON.search(error.message), error.message
+    assert "\n" not in str(error)
+
+
+def test_the_example_is_itself_a_valid_program():
+    program = parse_program(NECK.encode(), "neck", "neck.yaml")
+    assert [e.name for e in program.exercises] == ["Chin tucks", "Side bends"]
+
+
+def test_windows_1252_says_how_to_save_as_utf_8():
+    data = NECK.replace("Neck program", "Nackenübungen").encode("cp1252")
+    with pytest.raises(ProgramError) as caught:
+        parse_program(data, "neck", "neck.yaml")
+    assert caught.value.line == 1
+    assert "'ü' saved in another encoding, probably Windows-1252" in caught.value.message
+    assert "choose 'Save As' and the encoding 'UTF-8'" in caught.value.message
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_utf_16_file_with_a_byte_order_mark_is_read(encoding):
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark: read it, do not call it binary."""
+    text = NECK.replace("Neck program", "Nackenübungen")
+    data = text.encode(encoding)
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = ("\ufeff" + text).encode(encoding)
+    program = parse_program(data, "neck", "neck.yaml")
+    assert program.title == "Nackenübungen"
+
+
+def test_the_command_line_says_it_in_one_line_with_exit_code_2(tmp_path):
+    path = tmp_path / "neck.yaml"
+    path.write_text(edit("reps: 10", "reps:10"), encoding="utf-8")
+    assert_one_line_error(run("show", str(path), "--estimate"), 2, f"{path}, line 5: put a space after the colon")
