@@ -25,10 +25,12 @@ from voicecoach.player import (
     run,
     select_exercises,
 )
-from voicecoach.program import builtin_names, resolve_program
+from voicecoach.errors import ProgramError
+from voicecoach.program import builtin_names, program_specs, resolve_program
 from voicecoach.render import render_span
 from voicecoach.script import (
     DEFAULT_RATE_WPM,
+    ESTIMATE,
     MAX_PACE,
     MIN_PACE,
     Estimate,
@@ -168,11 +170,29 @@ estimate_option = click.option("--estimate", is_flag=True,
                                help="Estimate speech lengths from the text instead of synthesizing it.")
 
 
+def _programs(specs: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+    """(spec, program) for each program a command was given (folders stand for their program
+    files), or (spec, error) for one that cannot be loaded: the command reports it and goes on."""
+    for spec in specs:
+        try:
+            items = program_specs(spec)
+        except ProgramError as error:
+            yield spec, error
+            continue
+        for item in items:
+            try:
+                yield item, resolve_program(item)
+            except VoicecoachError as error:
+                yield item, error
+
+
 @cli.command("list")
+@click.argument("paths", nargs=-1, metavar="[FILE|FOLDER]...")
 @engine_option
 @estimate_option
-def list_programs(engine: str | None, estimate: bool) -> None:
-    """List the built-in programs with their exercises and length at the normal pace.
+def list_programs(paths: tuple[str, ...], engine: str | None, estimate: bool) -> None:
+    """List programs with their exercises and length at the normal pace: the built-in ones, or
+    the program files and folders of programs given.
 
     A length is measured where the program's speech is cached (it has been played, shown or
     exported), else estimated, marked ~: listing never waits for synthesis.
@@ -181,21 +201,69 @@ def list_programs(engine: str | None, estimate: bool) -> None:
     if not estimate:
         with contextlib.suppress(EngineMissing):
             speech = make_speech(SoundSettings(engine=engine))
-    rows = []
-    for name in builtin_names():
-        program, options = resolve_program(name), Options()
+    rows, failed = [], 0
+    for spec, program in _programs(paths or builtin_names()):
+        if isinstance(program, VoicecoachError):
+            click.echo(f"Error: {program}", err=True)
+            failed += 1
+            continue
+        options = Options()
         if speech is not None and all(speech.ready(line) for line in spoken_lines(program, options)):
             script, about = prepare_session(program, options, speech).script, ""
         else:
             script, about = compile_script(program, options, Estimate()), "~"
         count = len(script.exercise_starts())
-        rows.append((name, script.title, f"{count} exercise{'' if count == 1 else 's'}",
+        rows.append((spec, script.title, f"{count} exercise{'' if count == 1 else 's'}",
                      about + format_length(script.duration_ms)))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(4)]
     for row in rows:
         click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}")
     if any(row[3].startswith("~") for row in rows):
         click.echo("(~ estimated: a program's length is measured once it has been played or shown)", err=True)
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE|FOLDER...")
+def check(files: tuple[str, ...]) -> None:
+    """Check program files without making a sound: for each, a summary (exercises, repetitions,
+    holds, sides, set-up, length at pace 1) and warnings about things that are allowed but
+    probably not meant. A folder stands for the program files in it.
+
+    Exit code 0 when every program is valid, 2 when one is not (each problem is one line on
+    stderr). Warnings do not change the exit code.
+    """
+    from voicecoach.check import summary, warnings
+
+    failed = 0
+    for spec, program in _programs(files):
+        if isinstance(program, VoicecoachError):
+            click.echo(f"Error: {program}", err=True)
+            failed += 1
+            continue
+        head, rows = summary(program, ESTIMATE)
+        click.echo(f"{spec}: valid. {head}")
+        for row in rows:
+            click.echo(f"  {row}")
+        for finding in warnings(program, ESTIMATE):
+            where = spec if finding.line is None else f"{spec}, line {finding.line}"
+            click.echo(f"  warning: {where}: {finding.text}")
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the program format, for editors.
+
+    Save it beside your programs (voicecoach schema > program.schema.json) and put this first line
+    in a program file: "# yaml-language-server: $schema=program.schema.json". An editor with YAML
+    support (VS Code with the YAML extension, for one) then underlines mistakes and completes keys.
+    """
+    from voicecoach.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
 
 
 @cli.command()

@@ -339,6 +339,22 @@ def resolve_program(spec: str) -> Program:
     raise ProgramError(_unknown_name_message(spec))
 
 
+def program_specs(spec: str) -> list[str]:
+    """What a command given `spec` should load: a folder's program files (*.yaml, *.yml, in name
+    order), or spec itself (a built-in name or a file)."""
+    folder = Path(spec)
+    if not folder.is_dir():
+        return [spec]
+    try:
+        found = sorted(str(path) for path in folder.iterdir()
+                       if path.suffix.lower() in (".yaml", ".yml") and not path.is_dir())
+    except OSError as error:
+        raise ProgramError(f"cannot read this folder: {error.strerror or error}", spec) from None
+    if not found:
+        raise ProgramError("no program files (.yaml) in this folder", spec)
+    return found
+
+
 def _looks_like_path(spec: str) -> bool:
     separators = [s for s in (os.sep, os.altsep) if s]
     return any(s in spec for s in separators) or spec.lower().endswith((".yaml", ".yml"))
