@@ -76,6 +76,10 @@ MISTAKES = [
      "text cannot start with '*' unless it is in quotes"),
     ("{side} starting a line", edit("say: Tilt your head.,", "say: {side} ear down.,"), 18,
      "must be in quotes: say: \"{side} ear down.\""),
+    ("{side} starting a line in the long form", edit("say: Tuck your chin.", "say: {side} ear down."), 7,
+     "text that starts with '{' must be in quotes: say: \"{side} ear down.\""),
+    ("{side} inside short-form text", edit("say: Tilt your head.,", "say: Tilt your {side} ear down.,"), 18,
+     "text with '{' or '[' in it must be in quotes: say: \"Tilt your {side} ear down.\""),
     ("quoted number", edit("hold: 5", "hold: '5'"), 9, "found the text '5': remove the quotes (hold: 5)"),
     ("quoted whole number", edit("reps: 10", 'reps: "10"'), 5, "found the text '10': remove the quotes (reps: 10)"),
     ("repetitions", edit("reps: 10", "repetitions: 10"), 5, "unknown key 'repetitions'; did you mean 'reps'?"),
@@ -115,10 +119,12 @@ def test_the_example_is_itself_a_valid_program():
     assert [e.name for e in program.exercises] == ["Chin tucks", "Side bends"]
 
 
+WINDOWS_1252 = NECK.replace("Neck program", "Nackenübungen").encode("cp1252")
+
+
 def test_windows_1252_says_how_to_save_as_utf_8():
-    data = NECK.replace("Neck program", "Nackenübungen").encode("cp1252")
     with pytest.raises(ProgramError) as caught:
-        parse_program(data, "neck", "neck.yaml")
+        parse_program(WINDOWS_1252, "neck", "neck.yaml")
     assert caught.value.line == 1
     assert "'ü' saved in another encoding, probably Windows-1252" in caught.value.message
     assert "choose 'Save As' and the encoding 'UTF-8'" in caught.value.message

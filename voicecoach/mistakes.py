@@ -48,21 +48,21 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int | None, str]:
     if "could not find expected ':'" in problem and context_at is not None:
         return context_at + 1, _missing_colon(lines[context_at])
 
-    if problem_at is not None and problem_at < len(lines):
-        line = lines[problem_at]
-        quoting = _needs_quotes(line, error.problem_mark.column)
-        if quoting:
-            return problem_at + 1, quoting
+    in_line = problem_at is not None and problem_at < len(lines)
+    quoting = _needs_quotes(lines[problem_at], error.problem_mark.column) if in_line else None
+    if quoting:
+        return problem_at + 1, quoting
+    if "expected ',' or" in problem and (context_at is not None or problem_at is not None):
+        opener = context_at if context_at is not None else problem_at
+        bracket = "[ ]" if "]" in problem else "{ }"
+        return opener + 1, (f"the {bracket} that opens on this line is not closed, or text in it "
+                            "contains ':' or ','; close it, or put the text in quotes")
+    if in_line:
         if "mapping values are not allowed" in problem:
             before = _content(lines, problem_at)
             if before and _parts(before[0][1])[3] is None and not _parts(before[0][1])[1]:
                 return before[0][0] + 1, _missing_colon(before[0][1])
             return problem_at + 1, _indentation(lines, problem_at) or _colon_in_text_hint()
-        if "expected ',' or" in problem:
-            opener = context_at if context_at is not None else problem_at
-            bracket = "[ ]" if "]" in problem else "{ }"
-            return opener + 1, (f"the {bracket} that opens on this line is not closed, or text in it "
-                                "contains ':' or ','; close it, or put the text in quotes")
         if "block end" in problem or "block" in context:
             advice = _indentation(lines, problem_at)
             if advice:
