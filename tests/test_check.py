@@ -132,10 +132,10 @@ def test_list_without_files_lists_the_built_ins():
 # --- the schema ---
 
 
-def validator() -> jsonschema.Draft202012Validator:
+def validator() -> jsonschema.Draft7Validator:
     schema = program_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
 
 
 def test_the_shipped_schemas_are_what_the_rules_make():
@@ -183,3 +183,12 @@ def test_the_other_mistakes_are_not_yaml_or_need_the_loader(text):
     loader_only = ("{side}" in text or "{sied}" in text or "left:" in text or text.count("name: Side bends") == 1)
     assert loader_only
     assert document is not None
+
+
+def test_a_hold_range_is_two_numbers_in_the_schema():
+    """Draft-07 tuple form, which yaml-language-server reads (it mis-reads 2020-12's prefixItems)."""
+    def errors(hold: str) -> list:
+        return list(validator().iter_errors(yaml.safe_load(NECK.replace("hold: 20", f"hold: {hold}"))))
+
+    assert errors("[20, 30]") == [] and errors("25") == []
+    assert errors("[20, 30, 40]") and errors("[20, '30']") and errors("[]") and errors("0")

@@ -46,7 +46,7 @@ def test_every_yaml_example_in_the_format_docs_is_a_valid_program():
     for example in examples:
         program = parse_program(example.encode(), "example", "docs/program-format.md")
         assert program.exercises
-        assert list(jsonschema.Draft202012Validator(program_schema()).iter_errors(yaml.safe_load(example))) == []
+        assert list(jsonschema.Draft7Validator(program_schema()).iter_errors(yaml.safe_load(example))) == []
 
 
 def test_the_complete_example_uses_sides_set_up_and_reminder_frequency():

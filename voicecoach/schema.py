@@ -3,6 +3,9 @@ editor that reads it (through yaml-language-server) underlines what voicecoach w
 completes keys as people type. The shipped copies (voicecoach/program.schema.json and
 docs/program.schema.json) are this function's output; a test keeps them equal.
 
+It is draft-07 JSON Schema: the draft yaml-language-server (and so VS Code's YAML extension)
+fully supports; it mis-reads 2020-12's tuple form, prefixItems (redhat-developer/vscode-yaml#1175).
+
 Some rules a schema cannot state are checked only by the loader: text length after folding
 spaces, a range's shortest below its longest, {side} only with 'sides: each', unique names, and
 the whole session's bounds.
@@ -29,7 +32,7 @@ _TEXT = {"type": "string", "pattern": r"\S", "description": f"Spoken text, at mo
 _SIDED = {
     "type": "object",
     "description": "The words for each side, in an exercise with 'sides: each'.",
-    "properties": {"left": {"$ref": "#/$defs/text"}, "right": {"$ref": "#/$defs/text"}},
+    "properties": {"left": {"$ref": "#/definitions/text"}, "right": {"$ref": "#/definitions/text"}},
     "required": ["left", "right"],
     "additionalProperties": False,
 }
@@ -40,8 +43,8 @@ def _many(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _value(rule: Rule) -> dict[str, Any]:
-    text = {"$ref": "#/$defs/text"}
-    sided = {"anyOf": [text, {"$ref": "#/$defs/sided"}]}
+    text = {"$ref": "#/definitions/text"}
+    sided = {"anyOf": [text, {"$ref": "#/definitions/sided"}]}
     number = {"type": "number", "minimum": rule.low, "maximum": rule.high}
     kinds: dict[str, dict[str, Any]] = {
         "text": text,
@@ -51,11 +54,11 @@ def _value(rule: Rule) -> dict[str, Any]:
         "seconds": number,
         "whole": {"type": "integer", "minimum": int(rule.low), "maximum": int(rule.high)},
         "choice": {"enum": list(rule.choices)},
-        "hold": {"anyOf": [number, {"type": "array", "prefixItems": [number, number], "items": False,
+        "hold": {"anyOf": [number, {"type": "array", "items": [number, number], "additionalItems": False,
                                     "minItems": 2}]},
-        "exercises": {"type": "array", "items": {"$ref": "#/$defs/exercise"},
+        "exercises": {"type": "array", "items": {"$ref": "#/definitions/exercise"},
                       "minItems": int(rule.low), "maxItems": int(rule.high)},
-        "movement": {"type": "array", "items": {"anyOf": [{"$ref": "#/$defs/move"}, {"$ref": "#/$defs/hold"}]},
+        "movement": {"type": "array", "items": {"anyOf": [{"$ref": "#/definitions/move"}, {"$ref": "#/definitions/hold"}]},
                      "minItems": int(rule.low), "maxItems": int(rule.high)},
     }
     schema = dict(kinds[rule.kind])
@@ -79,10 +82,10 @@ def program_schema() -> dict[str, Any]:
     """The JSON Schema of a program file."""
     schema = _object(PROGRAM_RULES, "A voicecoach exercise program (docs/program-format.md).")
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "voicecoach program",
         **schema,
-        "$defs": {
+        "definitions": {
             "text": _TEXT,
             "sided": _SIDED,
             "exercise": _object(EXERCISE_RULES, "One exercise."),
