@@ -96,6 +96,8 @@ MISTAKES = [
      5, "'Keep your back tall.' is not a 'key: value' line"),
     ("{side} without sides: each", edit("say: Tuck your chin.", "say: Tuck your chin to the {side}."), 7,
      "'say' uses {side}, which needs 'sides: each' in the exercise"),
+    ("{side} in a title", edit("title: Neck program", "title: Neck program, {side}"), 1,
+     "'title' uses {side}, which only works in the spoken lines of an exercise with 'sides: each'"),
     ("a misspelt placeholder", edit("say: Tilt your head.,", "say: 'Tilt to the {sied}.',"), 18,
      "unknown placeholder {sied}; did you mean {side}?"),
     ("left and right without sides: each",
