@@ -206,6 +206,52 @@ def test_plays_the_whole_session_as_one_buffer(rig):
     assert not player.poll() and player.ended and len(audio.played) == 1
 
 
+class LingeringPlayback:
+    """Like simpleaudio's: after stop() its thread still runs (and takes the GIL once more) for a
+    few polls before is_playing() turns false."""
+
+    def __init__(self) -> None:
+        self.stopped, self.polls_after_stop = False, 0
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def is_playing(self) -> bool:
+        if self.stopped:
+            self.polls_after_stop += 1
+        return not self.stopped or self.polls_after_stop < 5
+
+
+class LingeringAudio:
+    def __init__(self) -> None:
+        self.played: list[LingeringPlayback] = []
+
+    def play(self, pcm: bytes, sample_rate_hz: int) -> LingeringPlayback:
+        self.played.append(LingeringPlayback())
+        return self.played[-1]
+
+
+def test_stopping_waits_until_the_sound_thread_has_let_go():
+    """The process may exit right after stop(); simpleaudio's thread must be done with Python by
+    then, or the exit crashes (SIGSEGV in PyGILState_Ensure, 5 exits in 40 of `doctor` on a busy
+    machine before this)."""
+    script = two_exercise_script()
+    audio = LingeringAudio()
+    player = Player(script, render=lambda a, b: render_span(script, fake_speech, FAKE_CUES, RATE, a, b),
+                    speak=fake_speech, audio=audio, sample_rate_hz=RATE, clock=Clock())
+    player.start(0)
+    player.stop()
+    assert audio.played and not any(playback.is_playing() for playback in audio.played)
+
+
+def test_doctor_waits_for_its_test_sound_to_let_go():
+    from voicecoach.doctor import check_output
+
+    audio = LingeringAudio()
+    assert check_output(lambda: audio).ok
+    assert len(audio.played) == 1 and not audio.played[0].is_playing()
+
+
 def test_pause_in_silence_resumes_exactly_there_after_a_notice(rig):
     script, clock, audio, player = rig
     timeline = player.timeline

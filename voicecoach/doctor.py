@@ -48,12 +48,13 @@ def check_engines() -> list[Check]:
 
 
 def check_output(output_factory: Callable[[], object] | None = None) -> Check:
-    from voicecoach.player import DeviceError, SimpleaudioOut
+    from voicecoach.player import DeviceError, SimpleaudioOut, wait_stopped
 
     try:
         output = (output_factory or SimpleaudioOut)()
         playback = output.play(bytes(2 * (OUTPUT_CHECK_RATE_HZ // 100)), OUTPUT_CHECK_RATE_HZ)  # 10 ms of silence
         playback.stop()
+        wait_stopped(playback)  # before the process exits: see wait_stopped
     except DeviceError as error:
         return Check("audio output", False, str(error).split(";")[0], error.fix)
     return Check("audio output", True, "the default ALSA device opened")

@@ -101,6 +101,19 @@ def _silence_alsa() -> None:
     library.snd_lib_error_set_handler(_ALSA_HANDLER)
 
 
+STOP_WAIT_S = 1.0
+
+
+def wait_stopped(playback: Playback, timeout_s: float = STOP_WAIT_S) -> None:
+    """Wait until a stopped playback's thread has let go of Python. simpleaudio's thread takes the
+    GIL once more after stop() to release the buffer; if the process is exiting by then, it
+    crashes (SIGSEGV in PyGILState_Ensure, seen about 1 exit in 10 with Piper loaded, whose
+    teardown is slow). Its is_playing() turns false only after that."""
+    deadline = time.monotonic() + timeout_s
+    while playback.is_playing() and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
 class SimpleaudioOut:
     """The default output: simpleaudio, one play_buffer per continuous stretch of the session."""
 
@@ -497,16 +510,18 @@ class Player:
         if index is not None:
             self.visited.add(self.timeline.exercises[index][0])
 
-    def _stop_sound(self) -> None:
-        for handle in (self._playback, self._notice):
-            if handle is not None:
-                handle.stop()
+    def _stop_sound(self) -> list[Playback]:
+        stopped = [handle for handle in (self._playback, self._notice) if handle is not None]
+        for handle in stopped:
+            handle.stop()
         self._playback = self._notice = None
+        return stopped
 
     def stop(self) -> None:
         if not self.paused and not self.ended:
             self._paused_at_ms = self.position_ms()
-        self._stop_sound()
+        for handle in self._stop_sound():
+            wait_stopped(handle)
         self.ended = True
 
     # -- controls --
