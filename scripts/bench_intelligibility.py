@@ -1,6 +1,11 @@
 """How well a listener's ears would catch every line: word error rate of an offline recognizer.
 
     .venv/bin/python scripts/bench_intelligibility.py [--engine piper --engine espeak] [--program NAME]
+        [--language TAG]
+
+Programs are spoken, and heard, in their own language (`language:` in the file), or in the one
+--language gives: for example --program docs/examples/nacken.yaml (German) or
+--program docs/examples/cuello.yaml (Spanish). The Whisper base model is multilingual.
 
 Each built-in session is exported (WAV) with each engine; every spoken line is cut out of the audio
 at its script times, padded with 0.3 s of silence, and transcribed by an independent offline
@@ -47,11 +52,11 @@ WORKER = textwrap.dedent("""
     from faster_whisper import WhisperModel
     from num2words import num2words
 
-    def normalize(text):
+    def normalize(text, language):
         text = text.lower().replace("-", " ")
-        text = re.sub(r"\\d+", lambda m: " " + num2words(int(m.group())) + " ", text)
+        text = re.sub(r"\\d+", lambda m: " " + num2words(int(m.group()), lang=language) + " ", text)
         text = text.replace("-", " ").replace(",", " ")
-        return " ".join(re.sub(r"[^a-z' ]", " ", text).split())
+        return " ".join(re.sub(r"[^\\w' ]|[\\d_]", " ", text).split())
 
     model = WhisperModel(sys.argv[1], device="cpu", compute_type="int8", cpu_threads=2)
     for line in sys.stdin:
@@ -66,10 +71,11 @@ WORKER = textwrap.dedent("""
             clip = np.concatenate([pad, piece, pad])
             if rate != 16000:  # Whisper listens at 16 kHz
                 clip = np.interp(np.arange(0, len(clip), rate / 16000), np.arange(len(clip)), clip).astype(np.float32)
-            segments, _ = model.transcribe(clip, language="en", beam_size=5, vad_filter=False,
+            segments, _ = model.transcribe(clip, language=job["language"], beam_size=5, vad_filter=False,
                                            condition_on_previous_text=False)
-            out.append(normalize(" ".join(segment.text for segment in segments)))
-        print(json.dumps({"reference": [normalize(text) for text in job["texts"]], "heard": out}), flush=True)
+            out.append(normalize(" ".join(segment.text for segment in segments), job["language"]))
+        print(json.dumps({"reference": [normalize(text, job["language"]) for text in job["texts"]], "heard": out}),
+              flush=True)
 """)
 
 
@@ -122,6 +128,7 @@ def main() -> None:
     parser.add_argument("--engine", action="append", help="engines to measure (default: piper and espeak)")
     parser.add_argument("--program", action="append", help="programs (default: the three built-ins)")
     parser.add_argument("--worst", type=int, default=8, help="how many of the worst lines to list per engine")
+    parser.add_argument("--language", help="speak (and hear) every program in this language instead of its own")
     args = parser.parse_args()
     python = ensure_recognizer()
     engines, programs = args.engine or ["piper", "espeak"], args.program or list(PROGRAMS)
@@ -130,23 +137,26 @@ def main() -> None:
     jobs, keys = [], []
     for engine in engines:
         for program in programs:
-            wav = work / f"{engine}-{program}.wav"
-            voicecoach("export", program, "--engine", engine, "-o", str(wav), cache=cache)
-            events = json.loads(voicecoach("show", program, "--json", "--engine", engine, cache=cache))["events"]
+            wav = work / f"{engine}-{Path(program).stem}.wav"
+            language = ["--language", args.language] if args.language else []
+            voicecoach("export", program, "--engine", engine, "-o", str(wav), *language, cache=cache)
+            shown = json.loads(voicecoach("show", program, "--json", "--engine", engine, *language, cache=cache))
+            events = shown["events"]
             spoken = [e for e in events if e["kind"] == "speech"]
             counts = Counter(e["text"] for e in spoken)
             first = {}
             for event in spoken:
                 first.setdefault(event["text"], (event["start"], event["duration"]))
-            jobs.append({"wav": str(wav), "pad": PAD_S, "texts": list(first), "spans": list(first.values())})
-            keys.append((engine, program, counts))
+            jobs.append({"wav": str(wav), "pad": PAD_S, "texts": list(first), "spans": list(first.values()),
+                         "language": shown.get("language", "en").split("-")[0]})
+            keys.append((engine, f"{Path(program).stem} ({shown.get('language', 'en')})", counts))
     worker = subprocess.run([str(python), "-c", WORKER, str(MODEL)], input="".join(json.dumps(j) + "\n" for j in jobs),
                             capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     if worker.returncode != 0:
         raise SystemExit(f"the recognizer failed: {worker.stderr[-2000:]}")
     results = [json.loads(line) for line in worker.stdout.splitlines() if line.startswith("{")]
     print(f"Word error rate of every spoken line (faster-whisper base, int8, beam 5; {PAD_S} s padding)")
-    print(f"  {'engine':<7} {'program':<13} {'words':>6} {'errors':>7} {'WER':>7}")
+    print(f"  {'engine':<7} {'program':<20} {'words':>6} {'errors':>7} {'WER':>7}")
     worst: dict[str, list[tuple[int, str, str, int]]] = {}
     for (engine, program, counts), job, result in zip(keys, jobs, results):
         words = errors = 0
@@ -156,7 +166,7 @@ def main() -> None:
             errors += wrong * counts[text]
             if wrong:
                 worst.setdefault(engine, []).append((wrong * counts[text], text, heard, counts[text]))
-        print(f"  {engine:<7} {program:<13} {words:>6} {errors:>7} {100 * errors / words:>6.1f}%")
+        print(f"  {engine:<7} {program:<20} {words:>6} {errors:>7} {100 * errors / words:>6.1f}%")
     for engine, lines in worst.items():
         print(f"\nWorst lines with {engine} (errors counted over the session, line, what was heard, times said)")
         merged: dict[str, tuple[int, str, int]] = {}

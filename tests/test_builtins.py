@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from voicecoach.phrases import number_words
+from voicecoach.phrasebook import ENGLISH
 from voicecoach.program import BUILTIN_NAMES, load_builtin
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, compile_script
 
@@ -78,7 +78,7 @@ def spoken(name: str, exercise: str) -> str:
 
 
 def word_forms(number: str) -> set[str]:
-    return {number, number_words(int(number))}
+    return {number, ENGLISH.number(int(number))}
 
 
 @pytest.mark.parametrize(("name", "index"), CASES)
@@ -117,7 +117,7 @@ def test_holds(name, index):
     assert len(starts) == exercise.reps * (2 if exercise.each_side else 1)
     assert {end - start for start, end in zip(starts, ends)} == {int(expected[0] * 1000)}
     if ranged:
-        high = number_words(int(ranged.group(2)))  # timed to the longest; stopping sooner is the listener's choice
+        high = ENGLISH.number(int(ranged.group(2)))  # timed to the longest; stopping sooner is the listener's choice
         assert f"hold for up to {high} seconds" in spoken(name, exercise.name)
 
 

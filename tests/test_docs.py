@@ -78,3 +78,19 @@ def test_what_the_docs_say_voicecoach_says_about_mistakes_is_what_it_says():
             messages.append(error.message)
     unheard = [message for message in quoted if not any(message in real for real in messages)]
     assert unheard == []
+
+
+def test_every_example_program_in_docs_examples_is_valid():
+    import jsonschema
+    import yaml
+
+    from voicecoach.program import load_program
+    from voicecoach.schema import program_schema
+
+    examples = sorted((ROOT / "docs" / "examples").glob("*.yaml"))
+    assert {path.stem for path in examples} >= {"nacken", "cuello"}
+    for path in examples:
+        program = load_program(path)
+        assert program.language != "en"
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert list(jsonschema.Draft7Validator(program_schema()).iter_errors(document)) == []

@@ -125,6 +125,7 @@ def test_mp3_tags_and_chapters(exported):
     tags = ID3(str(files["mp3"]))
     assert str(tags["TIT2"]) == "Beginning back exercise program"
     assert str(tags["TALB"]) == "Beginning back exercise program" and str(tags["TPE1"]) == "voicecoach"
+    assert str(tags["TLAN"]) == "eng"
     (toc,) = tags.getall("CTOC")
     chapters = {frame.element_id: frame for frame in tags.getall("CHAP")}
     ordered = [chapters[element_id] for element_id in toc.child_element_ids]
@@ -150,7 +151,7 @@ def test_vorbis_tags_and_chapters(exported, ext):
 
     data, files = exported
     tags = mutagen.File(str(files[ext]))
-    assert tags["title"] == ["Beginning back exercise program"]
+    assert tags["title"] == ["Beginning back exercise program"] and tags["language"] == ["en"]
     assert tags["CHAPTER001NAME"] == ["Introduction"] and tags["CHAPTER001"] == ["00:00:00.000"]
     assert tags["CHAPTER002NAME"] == ["1. Ankle pumps"]
     first = next(e["start"] for e in data["events"] if e["exercise"] == "Ankle pumps")
@@ -160,7 +161,7 @@ def test_vorbis_tags_and_chapters(exported, ext):
 def test_subtitles_parse_and_match_the_script(exported):
     data, files = exported
     text = files["mp3"].with_suffix(".vtt").read_text(encoding="utf-8")
-    assert text.startswith("WEBVTT\n\n")
+    assert text.startswith("WEBVTT\nKind: subtitles\nLanguage: en\n\n")
     blocks = [block.splitlines() for block in text.strip().split("\n\n")[1:]]
     speech = [e for e in data["events"] if e["kind"] == "speech"]
     assert len(blocks) == len(speech)

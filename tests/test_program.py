@@ -109,7 +109,7 @@ BAD_FILES = [
     ("alias", "a: &x [1]\nb: *x\n", "anchors and aliases", 2),
     ("duplicate key", "title: a\ntitle: b\nexercises: []\n", "'title' is given twice (lines 1 and 2); keep one", 2),
     ("title typo", MINIMAL_PROGRAM.replace("title:", "titel:"), "unknown key 'titel'; did you mean 'title'?", 1),
-    ("unknown top key", "colour: red\n" + MINIMAL_PROGRAM, "unknown key 'colour'; expected one of: intro, safety", 1),
+    ("unknown top key", "colour: red\n" + MINIMAL_PROGRAM, "unknown key 'colour'; expected one of: language, intro, safety", 1),
     ("missing title", MINIMAL_PROGRAM.replace("title: Knee routine\n", ""), "missing 'title'", 1),
     ("title not text", MINIMAL_PROGRAM.replace("Knee routine", "42"), "'title' must be text, found the number 42 (put it in quotes)", 1),
     ("empty title", MINIMAL_PROGRAM.replace("Knee routine", "''"), "'title' is empty", 1),

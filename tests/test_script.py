@@ -16,7 +16,9 @@ from voicecoach.program import (
     load_builtin,
     parse_program,
 )
-from voicecoach.phrases import number_words
+from voicecoach.phrasebook import ENGLISH
+
+number_words = ENGLISH.number
 from voicecoach.script import (
     CUE_HOLD_END,
     CUE_HOLD_START,
@@ -373,10 +375,8 @@ def test_text_lists_every_event_and_the_length():
     (359, "This session takes about six hours."),
 ])
 def test_session_length(minutes, expected):
-    from voicecoach.phrases import exercise_count, session_length
-
-    assert session_length(minutes) == expected
-    assert (exercise_count(1), exercise_count(2)) == ("One exercise.", "Two exercises.")
+    assert ENGLISH.session_length(minutes) == expected
+    assert (ENGLISH.exercise_count(1), ENGLISH.exercise_count(2)) == ("One exercise.", "Two exercises.")
 
 
 def test_the_opening_is_the_same_in_the_whole_script():
@@ -394,8 +394,6 @@ def test_the_opening_is_the_same_in_the_whole_script():
 
 
 def test_number_words():
-    from voicecoach.phrases import number_words
-
     assert [number_words(n) for n in (0, 7, 13, 20, 45, 100, 101, 999, 1000)] == [
         "zero", "seven", "thirteen", "twenty", "forty-five", "one hundred", "one hundred and one",
         "nine hundred and ninety-nine", "1000"]
@@ -418,8 +416,7 @@ def test_a_summary_that_never_settles_still_compiles():
                 return 25_000 if "under" in text else 100
             return 100
 
-    from voicecoach.phrases import session_length
-
+    session_length = ENGLISH.session_length
     script = compile_script(make_program(make_exercise(reps=1)), durations=Oscillating())
     without_line = script.duration_ms - Oscillating().speech_ms(
         next(e.text for e in script.events if e.text and e.text.startswith("This session")))

@@ -88,6 +88,39 @@ pace_option = click.option(
 )
 
 
+language_option = click.option(
+    "--language", metavar="TAG", default=None,
+    help="The language voicecoach speaks in (en, de, es, fr, or any with a phrasebook): by default the "
+    "program's own. It also picks the voice, unless --voice does.")
+
+
+def _options(program, pace: float, quiet_holds: bool, language: str | None) -> Options:
+    """The listener's choices for a program, with the phrasebook of the session's language (the
+    package's, overridden by the user's own; a broken one is one line and exit 2)."""
+    from voicecoach.phrasebook import check_language, find_phrasebook
+
+    if language is not None:
+        try:
+            language = check_language(language)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--language'") from None
+    tag = language or program.language
+    return Options(pace=pace, quiet_holds=quiet_holds, language=tag, phrasebook=find_phrasebook(tag))
+
+
+def _speech(sound: SoundSettings, language: str):
+    """Speech in the session's language: the voice the user chose, or one that speaks the language
+    (said on stderr when it is another engine's)."""
+    from dataclasses import replace
+
+    from voicecoach.engines import choose_voice
+
+    engine, voice, note = choose_voice(sound.engine, sound.voice, language)
+    if note:
+        click.echo(f"Note: {note}.", err=True)
+    return make_speech(replace(sound, engine=engine, voice=voice))
+
+
 quiet_holds_option = click.option(
     "--quiet-holds", is_flag=True,
     help="Keep holds quiet: no 'ten more seconds' inside them (by default no silence lasts over 6 "
@@ -155,12 +188,14 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-def _script(program_spec: str, options: Options, sound: SoundSettings, estimate: bool):
+def _script(program_spec: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
+            estimate: bool):
     """The script with measured speech lengths, or estimated ones (saying so) without an engine."""
     program = resolve_program(program_spec)
+    options = _options(program, pace, quiet_holds, language)
     if not estimate:
         try:
-            return prepare_session(program, options, make_speech(sound), sound.volume).script
+            return prepare_session(program, options, _speech(sound, options.language), sound.volume).script
         except EngineMissing as missing:
             click.echo(f"Note: speech lengths are estimated, not measured ({missing}).", err=True)
     return compile_script(program, options, Estimate(rate_wpm=sound.rate_wpm))
@@ -270,16 +305,18 @@ def schema() -> None:
 @click.argument("program")
 @pace_option
 @quiet_holds_option
+@language_option
 @sound_options
 @estimate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (docs/script-json.md).")
-def show(program: str, pace: float, quiet_holds: bool, sound: SoundSettings, estimate: bool, as_json: bool) -> None:
+def show(program: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings, estimate: bool,
+         as_json: bool) -> None:
     """Print the compiled session script of PROGRAM, one event a line, and its length.
 
     Speech lengths are measured by synthesizing each line (cached), so the times are exactly those
     of 'voicecoach export' and 'play' with the same options.
     """
-    script = _script(program, Options(pace=pace, quiet_holds=quiet_holds), sound, estimate)
+    script = _script(program, pace, quiet_holds, language, sound, estimate)
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
@@ -304,19 +341,21 @@ def _stop_signals_interrupt() -> Iterator[None]:
               help="The audio file to write: .wav, .mp3, .flac or .ogg.")
 @pace_option
 @quiet_holds_option
+@language_option
 @sound_options
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
-def export(program: str, output_name: str, pace: float, quiet_holds: bool, sound: SoundSettings,
-           subtitles: bool) -> None:
+def export(program: str, output_name: str, pace: float, quiet_holds: bool, language: str | None,
+           sound: SoundSettings, subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
     if not output_name.strip():
         raise OptionError("-o needs a file name, such as session.mp3")
     output = Path(output_name)  # checked by check_target, not click.Path (its os.stat fails on NUL)
     format_for(output)
     check_target(output)
-    speech = make_speech(sound)
-    session = prepare_session(resolve_program(program), Options(pace=pace, quiet_holds=quiet_holds), speech,
-                              sound.volume)
+    chosen = resolve_program(program)
+    options = _options(chosen, pace, quiet_holds, language)
+    speech = _speech(sound, options.language)
+    session = prepare_session(chosen, options, speech, sound.volume)
     try:
         with _stop_signals_interrupt():
             result = _write(session, output, subtitles)
@@ -333,12 +372,13 @@ def export(program: str, output_name: str, pace: float, quiet_holds: bool, sound
 @click.argument("program")
 @pace_option
 @quiet_holds_option
+@language_option
 @sound_options
 @click.option("--from", "start_at", metavar="EXERCISE", help="Start at this exercise (its name or number).")
 @click.option("--only", multiple=True, metavar="EXERCISE", help="Play only this exercise; repeat for more.")
 @click.option("--quiet", is_flag=True, help="No live display.")
-def play(program: str, pace: float, quiet_holds: bool, sound: SoundSettings, start_at: str | None,
-         only: tuple[str, ...], quiet: bool) -> None:
+def play(program: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
+         start_at: str | None, only: tuple[str, ...], quiet: bool) -> None:
     """Play the session of PROGRAM aloud.
 
     Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
@@ -348,8 +388,9 @@ def play(program: str, pace: float, quiet_holds: bool, sound: SoundSettings, sta
     start_index = find_exercise(chosen, start_at) if start_at is not None else None
     out = SimpleaudioOut(export_hint=f"voicecoach export {shlex.quote(program)} -o session.mp3")
     # Synthesis runs ahead of the listener in the background; sound starts with the first line.
-    live = LiveSession(chosen, Options(pace=pace, quiet_holds=quiet_holds), make_speech(sound), sound.volume,
-                       extra_lines=("Paused.", "Resuming."))
+    options = _options(chosen, pace, quiet_holds, language)
+    notices = (options.phrasebook.line("paused"), options.phrasebook.line("resuming"))
+    live = LiveSession(chosen, options, _speech(sound, options.language), sound.volume, extra_lines=notices)
     try:
         with _stop_signals_interrupt():
             known, complete = live.wait() if start_index is None else (live.result(), True)
@@ -360,7 +401,8 @@ def play(program: str, pace: float, quiet_holds: bool, sound: SoundSettings, sta
     player = Player(known,
                     render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
                                                           live.sample_rate_hz, start, end),
-                    speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, **growing)
+                    speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, notices=notices,
+                    **growing)
     start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
 
     def resume_hint() -> str:
@@ -370,6 +412,7 @@ def play(program: str, pace: float, quiet_holds: bool, sound: SoundSettings, sta
         words = [f"voicecoach play {shlex.quote(program)}"]
         words += [f"--pace {pace:g}"] if pace != 1 else []
         words += ["--quiet-holds"] if quiet_holds else []
+        words += [f"--language {shlex.quote(language)}"] if language else []
         words += [f"--engine {shlex.quote(sound.engine)}"] if sound.engine else []
         words += [f"--voice {shlex.quote(sound.voice)}"] if sound.voice else []
         words += [f"--rate {sound.rate_wpm}"] if sound.rate_wpm != DEFAULT_RATE_WPM else []
@@ -442,16 +485,20 @@ def doctor() -> None:
 
 @cli.command()
 @engine_option
-def voices(engine: str | None) -> None:
-    """List every installed engine's voices (an ID goes to --voice); * marks the one sessions use."""
-    from voicecoach.engines import default_engine_name, engine_type, installed_engines
+@click.option("--language", metavar="TAG", default=None, help="Only the voices that speak this language (de, es-MX).")
+def voices(engine: str | None, language: str | None) -> None:
+    """List every installed engine's voices (an ID goes to --voice); * marks the one sessions use.
+
+    A language instead of an ID (--voice de) picks the best voice for it.
+    """
+    from voicecoach.engines import default_engine_name, engine_type, installed_engines, voices_for
 
     default = default_engine_name()
     names = [engine_type(engine).name] if engine is not None else sorted(
         installed_engines(), key=lambda name: (name != default, name))
     for name in names:
         kind = engine_type(name)
-        found, used = kind.voices(), kind.default_voice()
+        found, used = (kind.voices() if language is None else voices_for(kind, language)), kind.default_voice()
         click.echo(f"{name}{' (the default engine)' if name == default else ''}: {len(found)} voice{'' if len(found) == 1 else 's'}")
         width = max((len(v.id) for v in found), default=2)
         for voice in found:

@@ -39,17 +39,32 @@ class Chapter:
     end_ms: int
 
 
+# ISO 639-1 -> ISO 639-2 (the bibliographic codes ID3's TLAN uses), for the languages people are
+# likeliest to write programs in; any other gets "und" (undetermined), as the ID3 spec allows.
+_ISO_639_2 = dict(pair.split(":") for pair in (
+    "ar:ara bg:bul ca:cat cs:cze cy:wel da:dan de:ger el:gre en:eng es:spa et:est eu:baq fa:per fi:fin "
+    "fr:fre ga:gle he:heb hi:hin hr:hrv hu:hun id:ind is:ice it:ita ja:jpn ko:kor lt:lit lv:lav nb:nob "
+    "nl:dut nn:nno no:nor pl:pol pt:por ro:rum ru:rus sk:slo sl:slv sr:srp sv:swe sw:swa ta:tam th:tha "
+    "tr:tur uk:ukr ur:urd vi:vie zh:chi").split())
+
+
+def iso_639_2(language: str) -> str:
+    """The three-letter code of an IETF tag's language ('pt-BR' -> 'por'), or 'und'."""
+    return _ISO_639_2.get(language.split("-")[0].lower(), "und")
+
+
 @dataclass(frozen=True)
 class Tags:
     title: str
     album: str
     artist: str = "voicecoach"
+    language: str = "en"
 
     @classmethod
     def of(cls, script: Script) -> Tags:
         """Album: the program; title: the program, with the pace when it is not the normal one."""
         title = script.title if script.pace == 1 else f"{script.title} (pace {script.pace:g})"
-        return cls(title=title, album=script.title)
+        return cls(title=title, album=script.title, language=script.language)
 
 
 @dataclass(frozen=True)
@@ -244,12 +259,13 @@ def _encoder(path: Path, fmt: str, sample_rate_hz: int) -> _Encoder:
 
 
 def _tag_mp3(path: Path, tags: Tags, chapters: tuple[Chapter, ...]) -> None:
-    from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TPE1, CTOCFlags
+    from mutagen.id3 import CHAP, CTOC, ID3, TALB, TIT2, TLAN, TPE1, CTOCFlags
 
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=tags.title))
     id3.add(TALB(encoding=3, text=tags.album))
     id3.add(TPE1(encoding=3, text=tags.artist))
+    id3.add(TLAN(encoding=3, text=iso_639_2(tags.language)))
     ids = [f"chp{i}" for i in range(len(chapters))]
     id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
                  sub_frames=[TIT2(encoding=3, text="Chapters")]))
@@ -268,6 +284,7 @@ def _tag_vorbis(path: Path, fmt: str, tags: Tags, chapters: tuple[Chapter, ...])
     audio["title"] = tags.title
     audio["album"] = tags.album
     audio["artist"] = tags.artist
+    audio["language"] = tags.language
     for number, chapter in enumerate(chapters, start=1):
         audio[f"CHAPTER{number:03d}"] = vtt_time(chapter.start_ms)
         audio[f"CHAPTER{number:03d}NAME"] = chapter.title
@@ -285,8 +302,8 @@ def vtt_time(ms: int) -> str:
 
 
 def vtt_text(script: Script) -> str:
-    """WebVTT: every spoken line, from its start to its end."""
-    lines = ["WEBVTT", ""]
+    """WebVTT: every spoken line, from its start to its end; the header says the language."""
+    lines = ["WEBVTT", "Kind: subtitles", f"Language: {script.language}", ""]
     for event in script.events:
         if event.kind == "speech" and event.text:
             lines += [f"{vtt_time(event.start_ms)} --> {vtt_time(event.end_ms)}",

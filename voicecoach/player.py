@@ -309,6 +309,7 @@ class Player:
     # growing_bound_ms is how long it may turn out to be (a generous estimate), the buffer's length.
     grow: Callable[[], tuple[Script, bool]] | None = None
     growing_bound_ms: int = SEGMENT_MAX_MS
+    notices: tuple[str, str] = ("Paused.", "Resuming.")  # said on pause and resume, in the session's language
     timeline: Timeline = field(init=False)
     paused: bool = field(default=False, init=False)
     ended: bool = field(default=False, init=False)
@@ -530,12 +531,12 @@ class Player:
         if self.ended:
             return
         if self.paused:
-            self.start(self.timeline.resume_point(self._paused_at_ms), lead=self.speak("Resuming."))
+            self.start(self.timeline.resume_point(self._paused_at_ms), lead=self.speak(self.notices[1]))
         else:
             self._paused_at_ms = self.position_ms()
             self._stop_sound()
             self.paused = True
-            self._notice = self.audio.play(self.speak("Paused."), self.sample_rate_hz)
+            self._notice = self.audio.play(self.speak(self.notices[0]), self.sample_rate_hz)
 
     def _when_complete(self, action: str) -> bool:
         """Exercises are known once the whole script is: until then, a control waits for it."""

@@ -72,11 +72,16 @@ class Sided:
 Text = Union[str, Sided]
 
 
-def said(text: Text, side: Side | None) -> str:
-    """The words of a line as heard on a side (the left words before the sides are named)."""
+ENGLISH_SIDES = {"left": "left", "right": "right"}
+
+
+def said(text: Text, side: Side | None, side_words: dict[str, str] = ENGLISH_SIDES) -> str:
+    """The words of a line as heard on a side (the left words before the sides are named), with
+    {side} and {other_side} filled in with the session language's words for the sides."""
     if isinstance(text, str):
         return text
-    return text.right if side == "right" else text.left
+    chosen = text.right if side == "right" else text.left
+    return _fill(chosen, 1 if side == "right" else 0, side_words) if "{" in chosen else chosen
 
 
 @dataclass(frozen=True)
@@ -132,13 +137,14 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Program:
-    """A whole program: what is said at the start, and the exercises in order."""
+    """A whole program: what is said at the start, and the exercises in order, in its language."""
 
     name: str
     title: str
     intro: tuple[str, ...]
     safety: tuple[str, ...]
     exercises: tuple[Exercise, ...]
+    language: str = "en"
 
 
 # --- the rules of the format ------------------------------------------------------------------
@@ -155,6 +161,7 @@ class Rule:
     whole       a whole number from low to high
     choice      one of `choices`
     hold        seconds, or [shortest, longest]
+    language    an IETF language tag
     exercises   the list of exercises
     movement    the list of movement steps
     """
@@ -171,6 +178,8 @@ class Rule:
 
 PROGRAM_RULES = (
     Rule("title", "text", "The program's name, spoken first.", required=True),
+    Rule("language", "language", "The language the program is written in, an IETF tag such as en, de, es, fr "
+         "or pt-BR: every line voicecoach adds is said in it, by a voice that speaks it.", default="en"),
     Rule("intro", "lines", "A line, or a list of lines, spoken after the title."),
     Rule("safety", "lines", "A line, or a list of lines, spoken before the first exercise."),
     Rule("rest_after", "seconds", "Seconds of rest after each exercise; scaled by --pace.",
@@ -606,11 +615,19 @@ class _Reader:
                 raise self.fail(f"{what} has an unknown placeholder {{{shown(match.group(1))}}}; {hint}", line)
         if not each_side:
             raise self.fail(f"{what} uses {{{found[0].group(1)}}}, which needs 'sides: each' in the exercise", line)
-        return Sided(left=_fill(text, 0), right=_fill(text, 1))
+        return Sided(left=text, right=text)  # filled in when said, in the session's language
 
     def sided_lines(self, value: Any, what: str, line: int, each_side: bool) -> tuple[Text, ...]:
         return tuple(self.sided(item, item_what, item_line, each_side)
                      for item, item_what, item_line in self.items(value, what, line))
+
+    def language(self, value: Any, what: str, line: int) -> str:
+        from voicecoach.phrasebook import check_language
+
+        try:
+            return check_language(value)
+        except ValueError as error:
+            raise self.fail(f"{what}: {error}", line) from None
 
     def number(self, value: Any, rule: Rule, what: str, line: int) -> float:
         unit = "seconds"
@@ -656,6 +673,9 @@ class _Reader:
     def program(self, doc: _Map, name: str) -> Program:
         self.keys(doc, PROGRAM_RULES, "", "program", "")
         title = self.plain(doc["title"], "'title'", doc.key_lines["title"])
+        language = "en"
+        if "language" in doc:
+            language = self.language(doc["language"], "'language'", doc.key_lines["language"])
         intro = self.lines(doc["intro"], "'intro'", doc.key_lines["intro"]) if "intro" in doc else ()
         safety = self.lines(doc["safety"], "'safety'", doc.key_lines["safety"]) if "safety" in doc else ()
         defaults = {key: self.setting(doc, _PROGRAM, key, "") for key in ("rest_after", "setup")}
@@ -683,7 +703,8 @@ class _Reader:
             seen[key] = number
             exercises.append(exercise)
         self.session_bounds(exercises, line)
-        return Program(name=name, title=title, intro=intro, safety=safety, exercises=tuple(exercises))
+        return Program(name=name, title=title, intro=intro, safety=safety, exercises=tuple(exercises),
+                       language=language)
 
     def session_bounds(self, exercises: list[Exercise], line: int) -> None:
         steps = sum(e.reps * (2 if e.each_side else 1) * len(e.movement) for e in exercises)
@@ -802,12 +823,12 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _fill(text: str, side_index: int) -> str:
+def _fill(text: str, side_index: int, side_words: dict[str, str]) -> str:
     """Text with {side} and {other_side} filled in for one side, capitalised at a sentence start."""
 
     def word(match: re.Match) -> str:
         offset = PLACEHOLDERS[match.group(1).strip().lower()]
-        value = SIDES[(side_index + offset) % 2]
+        value = side_words[SIDES[(side_index + offset) % 2]]
         before = text[: match.start()].rstrip()
         return value.capitalize() if not before or before.endswith((".", "!", "?")) else value
 

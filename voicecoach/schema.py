@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from voicecoach.phrasebook import LANGUAGE_PATTERN
 from voicecoach.program import (
     EXERCISE_RULES,
     HOLD_RULES,
@@ -54,6 +55,7 @@ def _value(rule: Rule) -> dict[str, Any]:
         "seconds": number,
         "whole": {"type": "integer", "minimum": int(rule.low), "maximum": int(rule.high)},
         "choice": {"enum": list(rule.choices)},
+        "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
         "hold": {"anyOf": [number, {"type": "array", "items": [number, number], "additionalItems": False,
                                     "minItems": 2}]},
         "exercises": {"type": "array", "items": {"$ref": "#/definitions/exercise"},

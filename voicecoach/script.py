@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from voicecoach import phrases
 from voicecoach.errors import VoicecoachError
+from voicecoach.phrasebook import ENGLISH, Phrasebook, builtin_phrasebook, check_language
 from voicecoach.program import REMINDER_EACH_REP, REMINDER_EACH_SIDE, Exercise, Hold, Move, Program, said
 
 Kind = Literal["speech", "cue", "silence"]
@@ -81,11 +81,28 @@ class Options:
 
     pace: float = 1.0
     quiet_holds: bool = False
+    language: str | None = None  # overrides the program's
+    phrasebook: Phrasebook | None = None  # the language's phrasebook as the user has it; None: the package's
 
     def __post_init__(self) -> None:
         check_pace(self.pace)
         if not isinstance(self.quiet_holds, bool):
             raise OptionError(f"quiet holds must be true or false, not {self.quiet_holds!r}")
+        if self.language is not None:
+            try:
+                object.__setattr__(self, "language", check_language(self.language))
+            except ValueError as error:
+                raise OptionError(str(error)) from None
+
+    def phrases(self, program: Program) -> Phrasebook:
+        """The phrasebook the session speaks: the chosen one, or the package's for the language."""
+        if self.phrasebook is not None:
+            return self.phrasebook
+        language = self.language or program.language
+        book = builtin_phrasebook(language)
+        if book is None:
+            raise OptionError(f"voicecoach has no phrasebook for the language '{language}'")
+        return book
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +152,7 @@ class Script:
     pace: float
     events: tuple[Event, ...]
     quiet_holds: bool = False
+    language: str = "en"
 
     @property
     def duration_ms(self) -> int:
@@ -183,32 +201,33 @@ ESTIMATE = Estimate()
 
 def compile_script(program: Program, options: Options = Options(), durations: Durations = ESTIMATE) -> Script:
     """Compile a program into its session script. Pure: no I/O, no clock."""
+    book = options.phrases(program)
     head = compile_head(program, options, durations)
     head_ms = head[-1].end_ms
     # The length line says "about N minutes", and saying it changes the length a little: settle N.
     # Everything after it starts at head + line + gap, so one pass measures the rest.
-    rest = _Timeline(durations, options.pace)
+    rest = _Timeline(durations, options.pace, book)
     rest.body(program)
     fixed_ms = head_ms + LINE_GAP_MS + rest.now
     del rest  # before the final pass, so two timelines never sit in memory at once
     minutes = _round_minutes(fixed_ms)
     for _attempt in range(3):  # settled, or oscillating: keep the last
-        settled = _round_minutes(fixed_ms + durations.speech_ms(phrases.session_length(minutes)))
+        settled = _round_minutes(fixed_ms + durations.speech_ms(book.session_length(minutes)))
         if settled == minutes:
             break
         minutes = settled
-    timeline = _Timeline(durations, options.pace, start_ms=head_ms)
-    timeline.lines([phrases.session_length(minutes)])
+    timeline = _Timeline(durations, options.pace, book, start_ms=head_ms)
+    timeline.lines([book.session_length(minutes)])
     timeline.body(program)
-    body = _keep_sounding(timeline.events, timeline.periods, durations, options.quiet_holds)
+    body = _keep_sounding(timeline.events, timeline.periods, durations, options.quiet_holds, book)
     return Script(program=program.name, title=program.title, pace=options.pace, events=head + tuple(body),
-                  quiet_holds=options.quiet_holds)
+                  quiet_holds=options.quiet_holds, language=book.language)
 
 
-def head_lines(program: Program) -> list[str]:
+def head_lines(program: Program, book: Phrasebook = ENGLISH) -> list[str]:
     """The lines of the session's opening: title, number of exercises, intro, safety advice."""
-    return [phrases.session_title(program.title), phrases.exercise_count(len(program.exercises)),
-            *program.intro, *program.safety]
+    title = program.title if program.title.endswith((".", "!", "?")) else program.title + "."
+    return [title, book.exercise_count(len(program.exercises)), *program.intro, *program.safety]
 
 
 def compile_head(program: Program, options: Options = Options(), durations: Durations = ESTIMATE,
@@ -216,9 +235,10 @@ def compile_head(program: Program, options: Options = Options(), durations: Dura
     """The session's opening (its first `count` lines, or all): events that do not depend on the
     session's length and are the same in its compiled script, so a player can sound them while
     the rest of the session is still being synthesized."""
-    timeline = _Timeline(durations, options.pace)
+    book = options.phrases(program)
+    timeline = _Timeline(durations, options.pace, book)
     timeline.silence(LEAD_IN_MS)
-    timeline.lines(head_lines(program)[:count])
+    timeline.lines(head_lines(program, book)[:count])
     return tuple(timeline.events)
 
 
@@ -229,9 +249,11 @@ def _round_minutes(ms: int) -> int:
 class _Timeline:
     """Appends events at a cursor, stamping each with the current exercise, side and rep."""
 
-    def __init__(self, durations: Durations, pace: float, start_ms: int = 0):
+    def __init__(self, durations: Durations, pace: float, book: Phrasebook, start_ms: int = 0):
         self.durations = durations
         self.pace = pace
+        self.book = book
+        self.sides = {side: book.side_word(side) for side in ("left", "right")}
         self.events: list[Event] = []
         self.now = start_ms
         self.exercise: str | None = None
@@ -289,13 +311,13 @@ class _Timeline:
     def body(self, program: Program) -> list[Event]:
         """Everything after the length line: how holds sound, the exercises, the end."""
         if any(exercise.holds for exercise in program.exercises):
-            self.lines([phrases.HOLD_TONES])
-        self.lines([phrases.BEGIN_SESSION])
+            self.lines([self.book.line("hold_tones")])
+        self.lines([self.book.line("begin_session")])
         total = len(program.exercises)
         for number, exercise in enumerate(program.exercises, start=1):
             following = program.exercises[number] if number < total else None
             self.exercise_block(exercise, number, total, following)
-        self.lines([phrases.END_SESSION])
+        self.lines([self.book.line("end_session")])
         self.cue(CUE_SESSION_END)
         return self.events
 
@@ -303,53 +325,61 @@ class _Timeline:
         self.exercise = exercise.name
         self.cue(CUE_NEXT_EXERCISE)
         self.silence(CUE_GAP_MS)
-        self.lines([phrases.exercise_heading(number, total, exercise.name)])
+        self.lines([self.book.exercise_heading(number, total, exercise.name)])
         by_side = exercise.set_up_by_side  # what differs by side is said once the side is named
         if not by_side:
             self.lines(exercise.position)
             self.lines(exercise.instructions)
         reminder = exercise.reminder
-        summary = [phrases.reps_summary(exercise), phrases.hold_summary(exercise),
+        summary = [self.book.reps_summary(exercise.reps, exercise.each_side), self.hold_summary(exercise),
                    reminder if isinstance(reminder, str) else None]
         self.lines([line for line in summary if line])
         sides: tuple[Side | None, ...] = ("left", "right") if exercise.each_side else (None,)
         for index, side in enumerate(sides):
             self.side = side
             if side is not None:
-                self.lines([phrases.first_side(side) if index == 0 else phrases.switch_side(side)])
+                self.lines([self.book.first_side(side) if index == 0 else self.book.switch_side(side)])
             if by_side:
-                self.lines([said(text, side) for text in exercise.position + exercise.instructions])
+                self.lines([said(text, side, self.sides) for text in exercise.position + exercise.instructions])
             if reminder is not None and not isinstance(reminder, str) and index == 0:
-                self.lines([said(reminder, side)])  # worded by side: introduced once the side is named
-            self.say(phrases.GET_READY)
+                self.lines([said(reminder, side, self.sides)])  # worded by side: introduced once the side is named
+            self.say(self.book.line("get_ready"))
             setup_s = exercise.setup_s if index == 0 else exercise.switch_setup_s
             self.silence(max(MIN_GAP_MS, self.scaled(setup_s * 1000)))
-            self.slot(phrases.READY, self.scaled(READY_MS))
-            self.lines([phrases.BEGIN])
+            self.slot(self.book.line("ready"), self.scaled(READY_MS))
+            self.lines([self.book.line("begin")])
             for rep in range(1, exercise.reps + 1):
                 self.rep = rep
                 remind = exercise.reminder_said == REMINDER_EACH_REP or (
                     exercise.reminder_said == REMINDER_EACH_SIDE and index > 0 and rep == 1)
                 self.repetition(exercise, last=rep == exercise.reps,
-                                reminder=said(reminder, side) if reminder is not None and remind else None)
+                                reminder=said(reminder, side, self.sides) if reminder is not None and remind else None)
             self.rep = None
         self.side = None
         if following is not None:
             self.rest(exercise.rest_after_s, following)
         self.exercise = None
 
+    def hold_summary(self, exercise: Exercise) -> str | None:
+        """How long to hold, said once before the exercise; a range is timed to its longest."""
+        if not exercise.holds:
+            return None
+        hold = exercise.holds[0]
+        return self.book.hold_summary(hold.seconds, hold.min_seconds is not None, exercise.reps > 1)
+
     def rest(self, seconds: float, following: Exercise) -> None:
         """The rest between exercises: its length said, what comes next, and a warning before it."""
         start = self.now
         length_ms = self.scaled(seconds * 1000)
         announced = length_ms >= REST_ANNOUNCED_MIN_MS
-        opening = phrases.rest_for(round(length_ms / 1000)) if announced else phrases.REST
+        opening = self.book.rest_for(round(length_ms / 1000)) if announced else self.book.line("rest")
         first_side = "left" if following.each_side else None
-        self.lines([opening, phrases.next_up(following), said(following.position[0], first_side)])
+        self.lines([opening, self.book.next_up(following.name), said(following.position[0], first_side, self.sides)])
         soon = start + length_ms - NEXT_SOON_MS
-        if announced and soon >= self.now and soon + self.durations.speech_ms(phrases.NEXT_SOON) + MIN_GAP_MS <= start + length_ms:
+        next_soon = self.book.line("next_soon")
+        if announced and soon >= self.now and soon + self.durations.speech_ms(next_soon) + MIN_GAP_MS <= start + length_ms:
             self.until(soon)
-            self.say(phrases.NEXT_SOON)
+            self.say(next_soon)
         self.until(max(start + length_ms, self.now))
         self.periods.append((start, self.now, "rest"))
 
@@ -361,11 +391,11 @@ class _Timeline:
             reminder = None
         for phase in exercise.movement:
             if isinstance(phase, Move):
-                self.slot(said(phase.say, self.side), self.scaled(phase.seconds * 1000))
+                self.slot(said(phase.say, self.side, self.sides), self.scaled(phase.seconds * 1000))
             else:
                 self.hold(phase, reminder)
                 reminder = None
-        text = phrases.count(self.rep or 0, exercise.reps, with_total=bool(exercise.holds))
+        text = self.book.count(self.rep or 0, exercise.reps, with_total=bool(exercise.holds))
         if exercise.reps == 1:  # nothing to count
             self.silence(LINE_GAP_MS)
         elif last:
@@ -379,10 +409,10 @@ class _Timeline:
         start_cue_ms = self.durations.cue_ms(CUE_HOLD_START)
         anchors: list[tuple[int, str]] = []
         if length_ms >= LONG_HOLD_MS:
-            anchors.append((length_ms // 2, phrases.HALFWAY))
+            anchors.append((length_ms // 2, self.book.line("halfway")))
             if length_ms >= FIVE_MORE_MIN_HOLD_MS:
-                anchors.append((length_ms - 5000, phrases.time_left(5)))
-            anchors += [(length_ms - n * 1000, phrases.countdown(n)) for n in (3, 2, 1)]
+                anchors.append((length_ms - 5000, self.book.time_left(5)))
+            anchors += [(length_ms - n * 1000, self.book.countdown(n)) for n in (3, 2, 1)]
         if reminder is not None:
             first = start_cue_ms + CUE_GAP_MS
             with_reminder = [(first, reminder)] + anchors
@@ -418,19 +448,19 @@ def _placed(anchors: list[tuple[int, str]], length_ms: int, free_from_ms: int,
 
 
 def _keep_sounding(events: list[Event], periods: list[tuple[int, int, str]], durations: Durations,
-                   quiet_holds: bool) -> list[Event]:
+                   quiet_holds: bool, book: Phrasebook = ENGLISH) -> list[Event]:
     """The events with every silence longer than MAX_QUIET_MS broken by a sound, the timing of
     everything else untouched: inside a hold or rest, the time left ("Ten more seconds.") on a
     whole step before its end; where no such line fits, a soft tick. Quiet holds stay quiet."""
     sounds = [event for event in events if event.kind != "silence"]
     insertions: list[tuple[int, int, str | None, str | None]] = []  # (start, length, text, cue)
     for before, after in zip(sounds, sounds[1:]):
-        insertions += _fill(before.end_ms, after.start_ms, periods, durations, quiet_holds)
+        insertions += _fill(before.end_ms, after.start_ms, periods, durations, quiet_holds, book)
     return _inserted(events, insertions) if insertions else events
 
 
 def _fill(free_ms: int, until_ms: int, periods: list[tuple[int, int, str]], durations: Durations,
-          quiet_holds: bool) -> list[tuple[int, int, str | None, str | None]]:
+          quiet_holds: bool, book: Phrasebook) -> list[tuple[int, int, str | None, str | None]]:
     """What to sound in the silence from free_ms to until_ms so that no stretch is over MAX_QUIET_MS."""
     out: list[tuple[int, int, str | None, str | None]] = []
     period = next(((start, end, kind) for start, end, kind in periods if start <= free_ms and until_ms <= end), None)
@@ -443,7 +473,7 @@ def _fill(free_ms: int, until_ms: int, periods: list[tuple[int, int, str]], dura
             step = HOLD_TIME_STEP_MS if period[2] == "hold" else REST_TIME_STEP_MS
             mark = period[1] - step
             while mark >= free_ms + MIN_GAP_MS and placed is None:  # the latest mark that closes the gap
-                text = phrases.time_left((period[1] - mark) // 1000)
+                text = book.time_left((period[1] - mark) // 1000)
                 length = durations.speech_ms(text)
                 if mark + length + MIN_GAP_MS <= until_ms:
                     if mark - free_ms <= MAX_QUIET_MS:
@@ -498,6 +528,7 @@ def script_to_json(script: Script) -> str:
         "title": script.title,
         "pace": script.pace,
         "quiet_holds": script.quiet_holds,
+        "language": script.language,
         "duration": script.duration_s,
     }
     lines = ["{"]

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach import phrases
 from voicecoach.cues import load_cues
 from voicecoach.errors import VoicecoachError
 from voicecoach.engines import SpeechEngine, create_engine
@@ -67,7 +66,8 @@ def spoken_lines(program: Program, options: Options) -> list[str]:
     all but the length line, whose words depend on the measured lengths of all the others."""
     recorder = _Recorder()
     compile_script(program, options, recorder)
-    return [text for text in recorder.texts if not phrases.is_session_length(text)]
+    book = options.phrases(program)
+    return [text for text in recorder.texts if not book.is_session_length(text)]
 
 
 def prepare_session(program: Program, options: Options, speech: Speech, volume: float = 1.0) -> Session:

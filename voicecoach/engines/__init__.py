@@ -168,3 +168,62 @@ def file_digest(path: Path, memo_dir: Path | None) -> str:
 __all__ = ["ENTRY_POINT_GROUP", "EngineError", "EngineMissing", "EngineType", "SpeechEngine", "UnknownVoice",
            "Voice", "create_engine", "default_engine_name", "engine_type", "engine_types", "file_digest",
            "installed_engines", "unknown_voice"]
+
+
+# --- voices by language ---------------------------------------------------------------------------
+
+def language_match(voice: Voice, language: str) -> int:
+    """How well a voice speaks a language tag: 2 the same tag (pt-BR, pt-br), 1 the same language
+    (de for de-CH, en-us for en), 0 not at all."""
+    wanted = language.lower().replace("_", "-")
+    best = 0
+    for spoken in voice.languages:
+        tag = spoken.lower().replace("_", "-")
+        if tag == wanted:
+            return 2
+        if tag.split("-")[0] == wanted.split("-")[0]:
+            best = 1
+    return best
+
+
+def voices_for(kind: EngineType, language: str) -> list[Voice]:
+    """The engine's voices that speak the language, best first (eSpeak's MBROLA voices last: they
+    need MBROLA's own data installed)."""
+    found = [voice for voice in kind.voices() if language_match(voice, language)]
+    return sorted(found, key=lambda v: (-language_match(v, language), v.id.startswith("mb/"), len(v.id), v.id))
+
+
+def choose_voice(engine: str | None, voice: str | None, language: str) -> tuple[str | None, str | None, str | None]:
+    """(engine, voice, note) for a session in `language`. A voice the user named stays, unless it is a
+    language tag rather than a voice ('--voice de'): then the best voice for that language. Without
+    one, the engine's default voice if it speaks the language, else its best voice that does, else
+    (the engine named by no one) another installed engine's, with a note to say so."""
+    kind = engine_type(engine)
+    if voice is not None:
+        ids = {v.id for v in kind.voices()}
+        if voice in ids or voice.endswith(".onnx") or os.sep in voice:
+            return engine, voice, None
+        from voicecoach.phrasebook import check_language
+
+        try:
+            language = check_language(voice)
+        except ValueError:
+            return engine, voice, None  # the engine says it has no such voice
+        if not any(language_match(v, language) for kind_ in installed_engines().values() for v in kind_.voices()):
+            return engine, voice, None
+    default = next((v for v in kind.voices() if v.id == kind.default_voice()), None)
+    if default is not None and language_match(default, language):
+        return engine, None, None
+    own = voices_for(kind, language)
+    if own:
+        return engine, own[0].id, None
+    for name, other in sorted(installed_engines().items(), key=lambda item: -item[1].preference):
+        if name == kind.name:
+            continue
+        found = voices_for(other, language)
+        if found:
+            note = (f"no {kind.name} voice speaks '{language}'; using the {name} voice {found[0].id} "
+                    f"({found[0].name})")
+            return name, found[0].id, note
+    raise UnknownVoice(f"no installed voice speaks '{shown(language)}'; 'voicecoach voices' lists the voices "
+                       "and their languages")
