@@ -193,14 +193,26 @@ def voices_for(kind: EngineType, language: str) -> list[Voice]:
     return sorted(found, key=lambda v: (-language_match(v, language), v.id.startswith("mb/"), len(v.id), v.id))
 
 
+def _speaks(kind: EngineType, language: str) -> bool:
+    try:
+        return bool(voices_for(kind, language))
+    except Exception:  # noqa: BLE001 - a plugin that cannot list its voices
+        return False
+
+
 def choose_voice(engine: str | None, voice: str | None, language: str) -> tuple[str | None, str | None, str | None]:
     """(engine, voice, note) for a session in `language`. A voice the user named stays, unless it is a
     language tag rather than a voice ('--voice de'): then the best voice for that language. Without
     one, the engine's default voice if it speaks the language, else its best voice that does, else
     (the engine named by no one) another installed engine's, with a note to say so."""
     kind = engine_type(engine)
+    try:
+        known = kind.voices()
+        default_id = kind.default_voice()
+    except Exception:  # noqa: BLE001 - a plugin that cannot list its voices: take it as it is
+        return engine, voice, None
     if voice is not None:
-        ids = {v.id for v in kind.voices()}
+        ids = {v.id for v in known}
         if voice in ids or voice.endswith(".onnx") or os.sep in voice:
             return engine, voice, None
         from voicecoach.phrasebook import check_language
@@ -209,9 +221,10 @@ def choose_voice(engine: str | None, voice: str | None, language: str) -> tuple[
             language = check_language(voice)
         except ValueError:
             return engine, voice, None  # the engine says it has no such voice
-        if not any(language_match(v, language) for kind_ in installed_engines().values() for v in kind_.voices()):
+        if not any(language_match(v, language) for v in known) and not any(
+                _speaks(other, language) for other in installed_engines().values()):
             return engine, voice, None
-    default = next((v for v in kind.voices() if v.id == kind.default_voice()), None)
+    default = next((v for v in known if v.id == default_id), None)
     if default is not None and language_match(default, language):
         return engine, None, None
     own = voices_for(kind, language)
@@ -220,7 +233,10 @@ def choose_voice(engine: str | None, voice: str | None, language: str) -> tuple[
     for name, other in sorted(installed_engines().items(), key=lambda item: -item[1].preference):
         if name == kind.name:
             continue
-        found = voices_for(other, language)
+        try:
+            found = voices_for(other, language)
+        except Exception:  # noqa: BLE001 - as above
+            continue
         if found:
             note = (f"no {kind.name} voice speaks '{language}'; using the {name} voice {found[0].id} "
                     f"({found[0].name})")
