@@ -127,20 +127,17 @@ class Phrasebook:
             return value["one"]
         return value["other"]
 
-    def say(self, key: str, n: int | None = None, side: str | None = None, **fields: Any) -> str:
-        template = self._form(key, n, side)
-        if n is not None:
-            words = self.number(n)
-            fields = {"n": words, "N": _capital(words), **fields}
-        return _capital(template.format(**fields))
-
     def phrase(self, key: str, n: int | None = None, side: str | None = None, **fields: Any) -> str:
-        """A phrase used inside another one: not capitalised."""
+        """A phrase filled in, as used inside another one (not capitalised)."""
         template = self._form(key, n, side)
         if n is not None:
             words = self.number(n)
             fields = {"n": words, "N": _capital(words), **fields}
         return template.format(**fields)
+
+    def say(self, key: str, n: int | None = None, side: str | None = None, **fields: Any) -> str:
+        """A whole line: the phrase with a capital letter."""
+        return _capital(self.phrase(key, n, side, **fields))
 
     # --- the lines the compiler and the player speak ---
 

@@ -745,8 +745,6 @@ class _Reader:
         reminder_said = self.setting(item, _EXERCISE, "reminder_said", where)
         setup = self.setting(item, _EXERCISE, "setup", where, defaults["setup"])
         switch_default = defaults.get("switch_setup", min(setup + SWITCH_EXTRA_S, MAX_SETUP_S))
-        if "setup" in item and "switch_setup" not in defaults:
-            switch_default = min(setup + SWITCH_EXTRA_S, MAX_SETUP_S)
         switch_setup = self.setting(item, _EXERCISE, "switch_setup", where, switch_default)
         return Exercise(
             name=name,
