@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import re
 import sys
 import time
 from pathlib import Path
@@ -415,7 +416,7 @@ def test_status_line_shows_where_we_are(rig):
 
 
 @pytest.mark.parametrize(("spec", "index"), [("1", 0), ("2", 1), ("hamstring stretch", 1), ("Ham", 1),
-                                             ("single", 0), (" 2 ", 1)])
+                                             ("single", 0), (" 2 ", 1), ("chest", 0), ("CHEST", 0)])
 def test_find_exercise(spec, index):
     assert find_exercise(load_builtin("intermediate"), spec) == index
 
@@ -429,6 +430,17 @@ def test_find_exercise(spec, index):
 def test_find_exercise_mistakes(spec, message):
     with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
         find_exercise(load_builtin("intermediate"), spec)
+
+
+def test_any_word_of_a_name_matches_and_an_ambiguous_one_lists_the_candidates():
+    beginning = load_builtin("beginning")
+    assert find_exercise(beginning, "squat") == 3 and find_exercise(beginning, "contraction") == 2
+    with pytest.raises(OptionError) as caught:
+        find_exercise(beginning, "heel")
+    assert str(caught.value) == ("'heel' matches 2 exercises in Beginning back exercise program: 2 Heel slides, "
+                                 "5 Heel raises; give more of the name, or its number")
+    with pytest.raises(OptionError, match="matches 2 exercises"):
+        find_exercise(load_builtin("intermediate"), "stretch")  # a word of both names
 
 
 def test_select_exercises_keeps_program_order():
@@ -533,6 +545,10 @@ def test_from_and_only_mistakes_are_one_line():
 pexpect = pytest.importorskip("pexpect")
 
 
+# How play names itself in its resume hint when run as `python -m voicecoach` (pasteable as it is).
+AS_RUN = re.escape(f"{sys.executable} -m voicecoach")
+
+
 def in_shell(command: str, env: dict[str, str]):
     """Run command under sh, which traps SIGINT (a handler, which exec resets: the player still gets
     Ctrl-C) so it lives on to print the exit code and whether the terminal is in canonical mode."""
@@ -563,7 +579,7 @@ def test_keyboard_pause_skip_quit_in_a_terminal(sink):
     child.expect("Playing \\| 2/2 Hamstring stretch")
     child.send("q")
     child.expect("Stopped at \\d+:\\d\\d, in exercise 2 of 2 \\(Hamstring stretch\\). To go on from there: "
-                 "voicecoach play intermediate --from 2")
+                 f"{AS_RUN} play intermediate --from 2")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -577,7 +593,7 @@ def test_ctrl_c_stops_restores_the_terminal_and_says_how_to_go_on(sink):
     child.expect("1/2 Hip flexor stretch")
     child.sendintr()
     child.expect("Stopped at \\d+:\\d\\d, in exercise 1 of 2 \\(Hip flexor stretch\\). "
-                 "To go on from there: voicecoach play advanced --pace 0.5 --from 1")
+                 f"To go on from there: {AS_RUN} play advanced --pace 0.5 --from 1")
     expect_terminal_restored(child, 130)
 
 
@@ -590,7 +606,7 @@ def test_sigterm_stops_play_like_ctrl_c(sink):
                           encoding="utf-8", timeout=30)
     child.expect("Playing \\| Introduction")
     child.kill(signal.SIGTERM)
-    child.expect("Stopped at 0:\\d\\d, before the first exercise. To start again: voicecoach play advanced")
+    child.expect(f"Stopped at 0:\\d\\d, before the first exercise. To start again: {AS_RUN} play advanced")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
@@ -610,7 +626,7 @@ def test_a_device_failing_mid_session_is_one_line_with_the_way_on(sink):
     assert message.startswith("Error: the audio output stopped working and could not be opened again "
                               "(Connection refused). Stopped at ")
     assert message.endswith("in exercise 1 of 2 (Hip flexor stretch). "
-                            "To go on from there: voicecoach play advanced --from 1")
+                            f"To go on from there: {sys.executable} -m voicecoach play advanced --from 1")
     assert "Traceback" not in child.before
     child.expect("icanon")
     assert "-icanon" not in child.after

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shlex
+import shutil
 import signal
 import sys
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from voicecoach.player import (
     Keys,
     Player,
     SimpleaudioOut,
+    exercises_from,
     find_exercise,
     run,
     select_exercises,
@@ -108,6 +111,17 @@ def _options(program, pace: float, quiet_holds: bool, language: str | None) -> O
     return Options(pace=pace, quiet_holds=quiet_holds, language=tag, phrasebook=find_phrasebook(tag))
 
 
+from_option = click.option("--from", "start_at", metavar="EXERCISE",
+                           help="Start at this exercise: its number, or its name or any word of it.")
+only_option = click.option("--only", multiple=True, metavar="EXERCISE",
+                           help="Only this exercise (number, name or a word of it); repeat for more.")
+
+
+def _chosen(program_spec: str, only: tuple[str, ...], start_at: str | None = None):
+    """The program with only the chosen exercises (--only), from the one --from names on."""
+    return exercises_from(select_exercises(resolve_program(program_spec), only), start_at)
+
+
 def _speech(sound: SoundSettings, language: str):
     """Speech in the session's language: the voice the user chose, or one that speaks the language
     (said on stderr when it is another engine's)."""
@@ -176,7 +190,19 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(cls=_Group, invoke_without_command=True)
+EXIT_CODES = (
+    (0, "done: the session played (or was stopped with q), the file was written, the program is valid"),
+    (1, "it could not be done: the file could not be written, doctor found a problem"),
+    (2, "a usage mistake: an unknown option or value, a program or phrasebook file with a mistake"),
+    (3, "the speech engine is missing or failed"),
+    (4, "play: no sound device could be opened (export the session instead)"),
+    (130, "stopped by Ctrl-C (or the terminal closing); play says how to go on"),
+)
+
+
+@click.group(cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
+             epilog="\b\nExit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES))
 @click.version_option(__version__, prog_name="voicecoach")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -188,10 +214,9 @@ def cli(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-def _script(program_spec: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
+def _script(program, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
             estimate: bool):
     """The script with measured speech lengths, or estimated ones (saying so) without an engine."""
-    program = resolve_program(program_spec)
     options = _options(program, pace, quiet_holds, language)
     if not estimate:
         try:
@@ -307,16 +332,18 @@ def schema() -> None:
 @quiet_holds_option
 @language_option
 @sound_options
+@from_option
+@only_option
 @estimate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (docs/script-json.md).")
-def show(program: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings, estimate: bool,
-         as_json: bool) -> None:
+def show(program: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
+         start_at: str | None, only: tuple[str, ...], estimate: bool, as_json: bool) -> None:
     """Print the compiled session script of PROGRAM, one event a line, and its length.
 
     Speech lengths are measured by synthesizing each line (cached), so the times are exactly those
     of 'voicecoach export' and 'play' with the same options.
     """
-    script = _script(program, pace, quiet_holds, language, sound, estimate)
+    script = _script(_chosen(program, only, start_at), pace, quiet_holds, language, sound, estimate)
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
@@ -343,16 +370,18 @@ def _stop_signals_interrupt() -> Iterator[None]:
 @quiet_holds_option
 @language_option
 @sound_options
+@from_option
+@only_option
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
 def export(program: str, output_name: str, pace: float, quiet_holds: bool, language: str | None,
-           sound: SoundSettings, subtitles: bool) -> None:
+           sound: SoundSettings, start_at: str | None, only: tuple[str, ...], subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
     if not output_name.strip():
         raise OptionError("-o needs a file name, such as session.mp3")
     output = Path(output_name)  # checked by check_target, not click.Path (its os.stat fails on NUL)
     format_for(output)
     check_target(output)
-    chosen = resolve_program(program)
+    chosen = _chosen(program, only, start_at)
     options = _options(chosen, pace, quiet_holds, language)
     speech = _speech(sound, options.language)
     session = prepare_session(chosen, options, speech, sound.volume)
@@ -374,8 +403,8 @@ def export(program: str, output_name: str, pace: float, quiet_holds: bool, langu
 @quiet_holds_option
 @language_option
 @sound_options
-@click.option("--from", "start_at", metavar="EXERCISE", help="Start at this exercise (its name or number).")
-@click.option("--only", multiple=True, metavar="EXERCISE", help="Play only this exercise; repeat for more.")
+@from_option
+@only_option
 @click.option("--quiet", is_flag=True, help="No live display.")
 def play(program: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
          start_at: str | None, only: tuple[str, ...], quiet: bool) -> None:
@@ -386,7 +415,7 @@ def play(program: str, pace: float, quiet_holds: bool, language: str | None, sou
     """
     chosen = select_exercises(resolve_program(program), only)
     start_index = find_exercise(chosen, start_at) if start_at is not None else None
-    out = SimpleaudioOut(export_hint=f"voicecoach export {shlex.quote(program)} -o session.mp3")
+    out = SimpleaudioOut(export_hint=f"{invoked_as()} export {shlex.quote(program)} -o session.mp3")
     # Synthesis runs ahead of the listener in the background; sound starts with the first line.
     options = _options(chosen, pace, quiet_holds, language)
     notices = (options.phrasebook.line("paused"), options.phrasebook.line("resuming"))
@@ -409,7 +438,7 @@ def play(program: str, pace: float, quiet_holds: bool, language: str | None, sou
         position = player.position_ms()
         index = player.timeline.exercise_index_at(position)
         count = len(player.timeline.exercises)
-        words = [f"voicecoach play {shlex.quote(program)}"]
+        words = [f"{invoked_as()} play {shlex.quote(program)}"]
         words += [f"--pace {pace:g}"] if pace != 1 else []
         words += ["--quiet-holds"] if quiet_holds else []
         words += [f"--language {shlex.quote(language)}"] if language else []
@@ -445,6 +474,21 @@ def play(program: str, pace: float, quiet_holds: bool, language: str | None, sou
                    f"{outcome.exercises_done} exercise{'' if outcome.exercises_done == 1 else 's'}.")
     else:
         click.echo(resume_hint())
+
+
+def invoked_as() -> str:
+    """voicecoach as it can be run again, to paste as it is: 'voicecoach' when that is on the PATH
+    and is this one, else the way it was run now (python -m voicecoach, .venv/bin/voicecoach)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if argv0.endswith(os.path.join("voicecoach", "__main__.py")):
+        return f"{shlex.quote(sys.executable)} -m voicecoach"
+    if os.path.basename(argv0) != "voicecoach":
+        return "voicecoach"  # run from Python (tests, scripts): the usual name
+    found = shutil.which("voicecoach")
+    here = argv0 if os.sep in argv0 else (shutil.which(argv0) or argv0)
+    if found and os.path.realpath(found) == os.path.realpath(here):
+        return "voicecoach"
+    return shlex.quote(here)
 
 
 def _times(count: int) -> str:
@@ -516,6 +560,24 @@ def cache(clear: bool) -> None:
         return
     entries = phrases.entries()
     click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrases.size_bytes() / 1_000_000:.1f} MB")
+
+
+# Examples at the end of each command's --help (a test fails if a command has none).
+EXAMPLES = {
+    "play": ["voicecoach play intermediate", "voicecoach play beginning --pace 0.8 --from 3",
+             "voicecoach play my-neck.yaml --only 'chin tucks'"],
+    "show": ["voicecoach show intermediate", "voicecoach show advanced --json --only piriformis"],
+    "export": ["voicecoach export beginning -o beginning.mp3", "voicecoach export intermediate --only 2 -o stretch.mp3 --subtitles"],
+    "list": ["voicecoach list", "voicecoach list my-programs/"],
+    "check": ["voicecoach check my-neck.yaml", "voicecoach check my-programs/"],
+    "schema": ["voicecoach schema > program.schema.json"],
+    "voices": ["voicecoach voices", "voicecoach voices --language de"],
+    "cache": ["voicecoach cache", "voicecoach cache --clear"],
+    "doctor": ["voicecoach doctor"],
+}
+for _name, _lines in EXAMPLES.items():
+    _command = cli.commands[_name]
+    _command.help = (_command.help or "").rstrip() + "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in _lines)
 
 
 def main() -> None:

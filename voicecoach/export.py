@@ -32,6 +32,12 @@ class ExportError(VoicecoachError):
     exit_code = 1
 
 
+class UnknownFormat(ExportError):
+    """-o names no audio format voicecoach writes: a usage mistake, like a bad option value."""
+
+    exit_code = 2
+
+
 @dataclass(frozen=True)
 class Chapter:
     title: str
@@ -86,8 +92,8 @@ def format_for(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         given = f"'{shown(path.suffix)}'" if path.suffix else "no extension"
-        raise ExportError(f"{_p(path)}: cannot tell the audio format from {given}; end the name in "
-                          + ", ".join(FORMATS))
+        raise UnknownFormat(f"{_p(path)}: cannot tell the audio format from {given}; end the name in "
+                            + ", ".join(FORMATS))
     return fmt
 
 

@@ -13,6 +13,7 @@ import ctypes.util
 import difflib
 import errno
 import os
+import re
 import select
 import sys
 import time
@@ -159,18 +160,36 @@ def find_exercise(program: Program, spec: str) -> int:
             return number - 1
         raise OptionError(f"there is no exercise {number}: {program.title} has {len(names)} ({_listing(names)})")
     folded = [name.casefold() for name in names]
-    if text.casefold() in folded:
-        return folded.index(text.casefold())
-    prefixed = [i for i, name in enumerate(folded) if name.startswith(text.casefold())] if text else []
-    if len(prefixed) == 1:
-        return prefixed[0]
+    wanted = " ".join(text.casefold().split())
+    if wanted in folded:
+        return folded.index(wanted)
+    # The start of the name, else the start of any word in it ("trapezius", "knee"): one match only.
+    for matches in ([i for i, name in enumerate(folded) if name.startswith(wanted)],
+                    [i for i, name in enumerate(folded) if any(word.startswith(wanted) for word in _words(name))]):
+        if len(matches) == 1 and wanted:
+            return matches[0]
+        if len(matches) > 1 and wanted:
+            listed = ", ".join(f"{i + 1} {names[i]}" for i in matches)
+            raise OptionError(f"'{shown(spec)}' matches {len(matches)} exercises in {program.title}: {listed}; "
+                              "give more of the name, or its number")
     close = difflib.get_close_matches(text.casefold(), folded, n=1, cutoff=0.6)
     hint = f"; did you mean '{names[folded.index(close[0])]}'?" if close else "."
     raise OptionError(f"no exercise called '{shown(spec)}' in {program.title}{hint} Exercises: {_listing(names)}")
 
 
+def _words(name: str) -> list[str]:
+    return [word for word in re.split(r"[^\w]+", name) if word]
+
+
 def _listing(names: list[str]) -> str:
     return ", ".join(f"{n} {name}" for n, name in enumerate(names, start=1))
+
+
+def exercises_from(program: Program, spec: str | None) -> Program:
+    """The program from the exercise spec names on (show and export's --from), or all of it."""
+    if spec is None:
+        return program
+    return replace(program, exercises=program.exercises[find_exercise(program, spec):])
 
 
 def select_exercises(program: Program, only: tuple[str, ...]) -> Program:
