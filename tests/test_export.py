@@ -244,7 +244,7 @@ def one_line_error(result, code: int, *parts: str) -> None:
 
 def test_export_bad_extension(tmp_path):
     one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.aiff")), 2, "cannot tell the audio format from '.aiff'")
-    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x")), 1, "no extension")
+    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x")), 2, "no extension")
 
 
 def test_export_missing_folder(tmp_path):
