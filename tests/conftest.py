@@ -26,6 +26,21 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory):
         os.environ["VOICECOACH_CACHE_DIR"] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_config(tmp_path_factory: pytest.TempPathFactory):
+    """An empty config folder for the whole run, never the user's: their settings and phrasebooks
+    must not change what the tests hear. Tests that need settings point VOICECOACH_CONFIG_DIR
+    elsewhere with monkeypatch."""
+    directory = tmp_path_factory.mktemp("config")
+    previous = os.environ.get("VOICECOACH_CONFIG_DIR")
+    os.environ["VOICECOACH_CONFIG_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop("VOICECOACH_CONFIG_DIR", None)
+    else:
+        os.environ["VOICECOACH_CONFIG_DIR"] = previous
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the code")
 

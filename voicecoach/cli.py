@@ -212,6 +212,10 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
+    elif ctx.invoked_subcommand != "config":  # config must work to mend a broken settings file
+        from voicecoach.settings import default_map, load_settings
+
+        ctx.default_map = default_map(load_settings())
 
 
 def _script(program, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
@@ -562,6 +566,89 @@ def cache(clear: bool) -> None:
     click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrases.size_bytes() / 1_000_000:.1f} MB")
 
 
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def config(ctx: click.Context) -> None:
+    """Your settings: the defaults of every command's options (an option given on the command line
+    always wins). Without a subcommand: every setting, its value and where it comes from."""
+    from voicecoach.settings import load_settings, setting_names, settings_path
+
+    if ctx.invoked_subcommand is not None:
+        return
+    values, path = load_settings(), settings_path()
+    click.echo(f"Settings file: {path}{'' if path.exists() else ' (not written yet)'}")
+    params = {param.name: param for param in cli.commands["play"].params}
+    width = max(len(name) for name in setting_names())
+    for name, what in setting_names().items():
+        if name in values:
+            value, source = _setting_text(values[name]), "set"
+        else:
+            param = params.get(name)
+            default = False if param is not None and getattr(param, "is_flag", False) else getattr(param, "default", None)
+            value = "(the program's)" if name == "language" else "(automatic)" if default is None else _setting_text(default)
+            source = "default"
+        click.echo(f"  {name:<{width}}  {value:<16}  {source:<7}  {what}")
+
+
+def _setting_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@config.command("get")
+@click.argument("key")
+def config_get(key: str) -> None:
+    """Print one setting's value (exit 1 when it is not set)."""
+    from voicecoach.settings import SettingsError, load_settings, setting_names
+
+    values = load_settings()
+    if key not in setting_names():
+        raise SettingsError(f"unknown setting '{shown(key)}'; the settings are: {', '.join(setting_names())}")
+    if key not in values:
+        click.echo(f"{key} is not set", err=True)
+        sys.exit(1)
+    click.echo(_setting_text(values[key]))
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+def config_set(key: str, value: str) -> None:
+    """Set one setting, checked as its option is checked."""
+    from voicecoach.settings import check_value, load_settings, save_settings, settings_path
+
+    path = settings_path()
+    checked = check_value(key, value, "config set")
+    values = load_settings(path)
+    values[key] = checked
+    click.echo(f"{key} = {_setting_text(checked)} (in {save_settings(values, path)})")
+
+
+@config.command("unset")
+@click.argument("key")
+def config_unset(key: str) -> None:
+    """Remove one setting: its option's own default applies again."""
+    from voicecoach.settings import SettingsError, entries, save_settings, setting_names, settings_path
+
+    if key not in setting_names():
+        raise SettingsError(f"unknown setting '{shown(key)}'; the settings are: {', '.join(setting_names())}")
+    path = settings_path()
+    values, given = entries(path)
+    if key not in given:
+        click.echo(f"{key} was not set")
+        return
+    values.pop(key, None)
+    save_settings(values, path)
+    click.echo(f"{key} unset (in {path})")
+
+
+@config.command("path")
+def config_path() -> None:
+    """Print where the settings file is (it need not exist yet)."""
+    from voicecoach.settings import settings_path
+
+    click.echo(str(settings_path()))
+
+
 # Examples at the end of each command's --help (a test fails if a command has none).
 EXAMPLES = {
     "play": ["voicecoach play intermediate", "voicecoach play beginning --pace 0.8 --from 3",
@@ -574,6 +661,7 @@ EXAMPLES = {
     "voices": ["voicecoach voices", "voicecoach voices --language de"],
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
+    "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace"],
 }
 for _name, _lines in EXAMPLES.items():
     _command = cli.commands[_name]
