@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -13,17 +14,26 @@ import pytest
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
+@contextlib.contextmanager
+def _environment(name: str, value: str):
+    """os.environ[name] = value for the block, then as it was."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory: pytest.TempPathFactory):
     """One speech cache for the whole run, never the user's: each phrase is synthesized once."""
     directory = tmp_path_factory.mktemp("phrase-cache")
-    previous = os.environ.get("VOICECOACH_CACHE_DIR")
-    os.environ["VOICECOACH_CACHE_DIR"] = str(directory)
-    yield directory
-    if previous is None:
-        os.environ.pop("VOICECOACH_CACHE_DIR", None)
-    else:
-        os.environ["VOICECOACH_CACHE_DIR"] = previous
+    with _environment("VOICECOACH_CACHE_DIR", str(directory)):
+        yield directory
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,13 +42,8 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory):
     must not change what the tests hear. Tests that need settings point VOICECOACH_CONFIG_DIR
     elsewhere with monkeypatch."""
     directory = tmp_path_factory.mktemp("config")
-    previous = os.environ.get("VOICECOACH_CONFIG_DIR")
-    os.environ["VOICECOACH_CONFIG_DIR"] = str(directory)
-    yield directory
-    if previous is None:
-        os.environ.pop("VOICECOACH_CONFIG_DIR", None)
-    else:
-        os.environ["VOICECOACH_CONFIG_DIR"] = previous
+    with _environment("VOICECOACH_CONFIG_DIR", str(directory)):
+        yield directory
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,8 +12,7 @@ from voicecoach.script import (
     CUE_HOLD_START,
     MIN_GAP_MS,
     Durations,
-    Options,
-    compile_script,
+    Script,
     format_length,
 )
 
@@ -29,9 +28,9 @@ class Finding:
     text: str
 
 
-def summary(program: Program, durations: Durations) -> tuple[str, list[str]]:
-    """The program's one-line summary (exercises, length at pace 1) and a line per exercise."""
-    script = compile_script(program, Options(), durations)
+def summary(program: Program, script: Script) -> tuple[str, list[str]]:
+    """The program's one-line summary (exercises, length at pace 1, from its script at pace 1) and
+    a line per exercise."""
     count = len(program.exercises)
     head = (f"{program.title}: {count} exercise{'' if count == 1 else 's'}, "
             f"about {format_length(script.duration_ms)} at pace 1")
@@ -53,15 +52,15 @@ def _describe(exercise: Exercise) -> str:
     return "; ".join(parts)
 
 
-def warnings(program: Program, durations: Durations) -> list[Finding]:
-    """Things a program allows that are probably not what its writer meant."""
+def warnings(program: Program, script: Script, durations: Durations) -> list[Finding]:
+    """Things a program allows that are probably not what its writer meant (script: at pace 1)."""
     found: list[Finding] = []
     for number, exercise in enumerate(program.exercises, start=1):
         where = f"exercise {number} ({exercise.name}): "
         found += _reminder(exercise, where, durations)
         found += _setup(exercise, where, durations)
         found += _cues(exercise, where, durations)
-    length_s = compile_script(program, Options(), durations).duration_s
+    length_s = script.duration_s
     if length_s > LONG_SESSION_S:
         found.append(Finding(None, f"the session lasts {format_length(round(length_s * 1000))} at pace 1; "
                                     "is that meant? (a home program usually takes 10 to 30 minutes)"))

@@ -306,11 +306,12 @@ def check(files: tuple[str, ...]) -> None:
             click.echo(f"Error: {program}", err=True)
             failed += 1
             continue
-        head, rows = summary(program, ESTIMATE)
+        script = compile_script(program, Options(), ESTIMATE)  # once, for the summary and the warnings
+        head, rows = summary(program, script)
         click.echo(f"{spec}: valid. {head}")
         for row in rows:
             click.echo(f"  {row}")
-        for finding in warnings(program, ESTIMATE):
+        for finding in warnings(program, script, ESTIMATE):
             where = spec if finding.line is None else f"{spec}, line {finding.line}"
             click.echo(f"  warning: {where}: {finding.text}")
     if failed:
@@ -598,11 +599,10 @@ def _setting_text(value: Any) -> str:
 @click.argument("key")
 def config_get(key: str) -> None:
     """Print one setting's value (exit 1 when it is not set)."""
-    from voicecoach.settings import SettingsError, load_settings, setting_names
+    from voicecoach.settings import check_key, load_settings
 
     values = load_settings()
-    if key not in setting_names():
-        raise SettingsError(f"unknown setting '{shown(key)}'; the settings are: {', '.join(setting_names())}")
+    check_key(key)
     if key not in values:
         click.echo(f"{key} is not set", err=True)
         sys.exit(1)
@@ -627,10 +627,9 @@ def config_set(key: str, value: str) -> None:
 @click.argument("key")
 def config_unset(key: str) -> None:
     """Remove one setting: its option's own default applies again."""
-    from voicecoach.settings import SettingsError, entries, save_settings, setting_names, settings_path
+    from voicecoach.settings import check_key, entries, save_settings, settings_path
 
-    if key not in setting_names():
-        raise SettingsError(f"unknown setting '{shown(key)}'; the settings are: {', '.join(setting_names())}")
+    check_key(key)
     path = settings_path()
     values, given = entries(path)
     if key not in given:

@@ -109,11 +109,19 @@ def _keys() -> dict[str, Key]:
     )}
 
 
+def check_key(key: str, source: str | None = None) -> str:
+    """The key if it is a setting, else a SettingsError that lists the settings."""
+    keys = _keys()
+    if key not in keys:
+        where = f"{source}: " if source else ""
+        raise SettingsError(f"{where}unknown setting '{shown(key)}'; the settings are: {', '.join(keys)}")
+    return key
+
+
 def check_value(key: str, value: Any, source: str) -> Any:
     """The value, checked as its option checks it, or a SettingsError naming the source and key."""
     keys = _keys()
-    if key not in keys:
-        raise SettingsError(f"{source}: unknown setting '{shown(key)}'; the settings are: {', '.join(keys)}")
+    check_key(key, source)
     try:
         return keys[key].convert(value)
     except VoicecoachError as error:  # the option's own check: its words name the setting
