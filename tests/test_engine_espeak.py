@@ -126,6 +126,22 @@ def test_real_engine_keeps_its_chatter_off_stdout(capfd):
     assert "Audio saved" not in capfd.readouterr().out
 
 
+@needs_espeak
+def test_synthesis_in_the_background_leaves_the_main_threads_stdout_alone():
+    """play synthesizes in a background thread while the main thread prints (the display, the
+    resume hint): sys.stdout must stay what it is, or those lines go nowhere."""
+    import threading
+
+    engine, original, seen = EspeakEngine(), sys.stdout, set()
+    phrases = [f"Phrase number {n}." for n in range(12)]
+    worker = threading.Thread(target=lambda: [engine.synthesize(text) for text in phrases])
+    worker.start()
+    while worker.is_alive():
+        seen.add(id(sys.stdout))
+    worker.join()
+    assert seen == {id(original)}
+
+
 def test_an_engine_leaves_no_folder_behind(tmp_path):
     """Every engine start used to leave an empty voicecoach-* folder in the temp directory."""
     env = {**os.environ, "TMPDIR": str(tmp_path), "VOICECOACH_CACHE_DIR": str(tmp_path / "cache")}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -128,14 +127,12 @@ class EspeakEngine:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             self._finished.clear()
-            # The driver prints from its callback thread; the redirect covers it until finished.
-            with contextlib.redirect_stdout(io.StringIO()):
-                if driver is not None:
-                    self._speak_direct(driver, text, path)
-                else:
-                    self._speak_public(engine, text, path)
-                if not self._finished.wait(SYNTH_TIMEOUT_S):
-                    raise EngineError(f"the speech engine did not finish '{shown(text)}' within {SYNTH_TIMEOUT_S:g} s")
+            if driver is not None:
+                self._speak_direct(driver, text, path)
+            else:
+                self._speak_public(engine, text, path)
+            if not self._finished.wait(SYNTH_TIMEOUT_S):
+                raise EngineError(f"the speech engine did not finish '{shown(text)}' within {SYNTH_TIMEOUT_S:g} s")
             try:
                 with wave.open(path, "rb") as audio:
                     params = audio.getparams()
@@ -198,11 +195,28 @@ def _pyttsx3_init():
     except ImportError:
         raise EngineMissing("the pyttsx3 package is missing; reinstall voicecoach (bash scripts/setup.sh)") from None
     try:
-        return pyttsx3.init()
+        engine = pyttsx3.init()
     except (RuntimeError, OSError) as error:
         if "espeak" in str(error).lower() or sys.platform.startswith("linux"):
             raise EngineMissing(f"no speech engine: eSpeak NG is not installed; install it with: {INSTALL_ESPEAK}") from None
         raise EngineError(f"the speech engine could not start: {error}") from None
+    _quiet_driver(engine)
+    return engine
+
+
+def _say_nothing(*args, **kwargs) -> None:
+    """print for pyttsx3's espeak driver module."""
+
+
+def _quiet_driver(engine) -> None:
+    """pyttsx3's espeak driver prints "Audio saved to ..." from its callback thread for every phrase.
+    Its module gets a print of its own that says nothing. (Swapping sys.stdout around synthesis, as
+    before, swapped it for the whole process: whatever the main thread printed meanwhile, such as
+    play's "Stopped at ... To go on" line, was lost while a phrase was being made in the background.)"""
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    module = sys.modules.get(type(driver).__module__) if driver is not None else None
+    if module is not None and module.__name__.startswith("pyttsx3."):
+        module.print = _say_nothing
 
 
 def _espeak_version() -> str | None:
