@@ -28,6 +28,17 @@ def test_every_command_has_examples_and_h_works(name):
     assert lines and all(line.split()[1] == name for line in lines)
 
 
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_the_description_is_not_indented_like_code(name):
+    """Click dedents a command's help as a whole: text added to it must not stop that (the
+    examples once did, and every paragraph after the first was shown indented by 4 more)."""
+    text = run(name, "--help").stdout.split("\nOptions:", 1)[0]
+    description = text.split("\n", 2)[2]  # after the usage line and the blank line
+    for line in description.splitlines():
+        if line.strip() and not line.startswith("    voicecoach "):
+            assert line.startswith("  ") and not line.startswith("   "), repr(line)
+
+
 def test_defaults_are_shown():
     text = run("play", "-h").stdout
     assert "[default: 1.0]" in text and "[default: 150]" in text

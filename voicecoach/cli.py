@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import os
 import shlex
 import shutil
@@ -664,7 +665,8 @@ EXAMPLES = {
 }
 for _name, _lines in EXAMPLES.items():
     _command = cli.commands[_name]
-    _command.help = (_command.help or "").rstrip() + "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in _lines)
+    # cleandoc first: Click dedents the help as a whole, and the examples' own indent would stop it
+    _command.help = inspect.cleandoc(_command.help or "") + "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in _lines)
 
 
 def main() -> None:
