@@ -47,9 +47,9 @@ WORKER = textwrap.dedent("""
     from voicecoach.program import resolve_program
     from voicecoach.script import Options
     from voicecoach.session import make_speech, prepare_session
-    from voicecoach.speech import SoundSettings
+    from voicecoach.settings import Settings
     programs, out_dir, ext, engine = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
-    speech = make_speech(SoundSettings(engine=engine))
+    speech = make_speech(Settings(engine=engine))
     for name in programs:
         session = prepare_session(resolve_program(name), Options(), speech)
         export_session(session.script, session.pieces(), out_dir / f"{Path(name).stem}.{ext}", session.sample_rate_hz)

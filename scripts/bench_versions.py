@@ -31,8 +31,8 @@ from voicecoach.export import export_session
 from voicecoach.program import resolve_program
 from voicecoach.script import Options
 from voicecoach.session import make_speech, prepare_session
-from voicecoach.speech import SoundSettings
-speech = make_speech(SoundSettings(engine=sys.argv[2]))
+from voicecoach.settings import Settings
+speech = make_speech(Settings(engine=sys.argv[2]))
 for name in ("beginning", "intermediate", "advanced"):
     session = prepare_session(resolve_program(name), Options(), speech)
     export_session(session.script, session.pieces(), Path(sys.argv[1]) / f"{name}.{sys.argv[3]}", session.sample_rate_hz)

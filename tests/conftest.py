@@ -46,6 +46,14 @@ def isolated_config(tmp_path_factory: pytest.TempPathFactory):
         yield directory
 
 
+@pytest.fixture(autouse=True)
+def isolated_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty history for each test, never the user's: sessions the tests play are recorded there."""
+    directory = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("VOICECOACH_DATA_DIR", str(directory))
+    return directory
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the code")
 

@@ -249,10 +249,10 @@ def test_espeak_has_a_voice_for_each_shipped_language(language):
 def test_real_espeak_speaks_each_language(language):
     """Each shipped phrasebook's lines synthesized by eSpeak with its voice for the language."""
     from voicecoach.session import make_speech
-    from voicecoach.speech import SoundSettings
+    from voicecoach.settings import Settings
 
     _, voice, _ = choose_voice("espeak", None, language)
-    speech = make_speech(SoundSettings(engine="espeak", voice=voice))
+    speech = make_speech(Settings(engine="espeak", voice=voice))
     book = builtin_phrasebook(language)
     for line in (book.line("get_ready"), book.count(3, 5, True), book.time_left(15)):
         pcm = speech.pcm(line)

@@ -399,7 +399,7 @@ def test_quit_and_summary_with_the_run_loop(rig):
             return self.presses.pop(0) if self.presses else None
 
     outcome = run(player, 0, ScriptedKeys([None] * 40 + ["n", None, "q"]), Display(enabled=False))
-    assert not outcome.finished and outcome.exercises_done == 1
+    assert not outcome.finished and outcome.exercises_completed == 0  # skipped to, not done
     assert player.timeline.exercise_index_at(outcome.position_ms) == 0  # stopped in exercise 1
     assert audio.played[-1].stopped
 
@@ -484,6 +484,9 @@ def test_real_playback_plays_exactly_the_exported_session(tmp_path, write_progra
                           capture_output=True, text=True, env=sink.env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Done: Quick, 0:") and done.stderr == ""
+    finished = the_one_recorded(kind="play", ending="finished", place="closing", completed=1, exercises=1,
+                                start_index=0, program=str(program.resolve()), title="Quick")
+    assert finished.settings.pace == 4 and finished.listened_ms > 0
     exported = tmp_path / "quick.wav"
     assert CliRunner().invoke(cli, ["export", str(program), "--pace", "4", "-o", str(exported)]).exit_code == 0
     import wave
@@ -513,6 +516,7 @@ def test_no_audio_device_is_one_line(tmp_path, write_program):
     assert done.stderr.startswith("Error: no audio output device could be opened")
     assert "Stopped at" not in done.stderr  # nothing was heard, so there is no place to go on from
     assert "voicecoach export" in done.stderr and "-o session.mp3" in done.stderr
+    the_one_recorded(ending="failed", place="opening", completed=0, listened_ms=0)
 
 
 def test_a_busy_device_says_so(monkeypatch):
@@ -549,6 +553,16 @@ pexpect = pytest.importorskip("pexpect")
 AS_RUN = re.escape(f"{sys.executable} -m voicecoach")
 
 
+def the_one_recorded(**expected):
+    """The history holds exactly one session, as expected."""
+    from voicecoach.history import sessions
+
+    (only,) = sessions()
+    for name, value in expected.items():
+        assert getattr(only, name) == value, (name, getattr(only, name), value)
+    return only
+
+
 def in_shell(command: str, env: dict[str, str]):
     """Run command under sh, which traps SIGINT (a handler, which exec resets: the player still gets
     Ctrl-C) so it lives on to print the exit code and whether the terminal is in canonical mode."""
@@ -579,10 +593,37 @@ def test_keyboard_pause_skip_quit_in_a_terminal(sink):
     child.expect("Playing \\| 2/2 Hamstring stretch")
     child.send("q")
     child.expect("Stopped at \\d+:\\d\\d, in exercise 2 of 2 \\(Hamstring stretch\\). To go on from there: "
-                 f"{AS_RUN} play intermediate --from 2")
+                 f"{AS_RUN} play --resume")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+    recorded = the_one_recorded(kind="play", ending="quit", program="intermediate", place="exercise",
+                                stopped_index=1, stopped_name="Hamstring stretch", completed=0, exercises=2)
+    assert 0 < recorded.listened_ms < recorded.position_ms  # skipped ahead: heard less than the position
+
+
+@needs_sink
+def test_resume_after_ctrl_c_goes_on_at_that_exercise_with_the_same_settings(sink):
+    child = in_shell(f"{sys.executable} -m voicecoach play intermediate --pace 1.5", sink.env)
+    child.expect("Playing \\| Introduction")
+    child.send("n")
+    child.expect("Playing \\| 1/2 Single knee to chest stretch")
+    child.send("n")
+    child.expect("Playing \\| 2/2 Hamstring stretch")
+    child.sendintr()
+    child.expect(f"To go on from there: {AS_RUN} play --resume")
+    expect_terminal_restored(child, 130)
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "--resume"], env=sink.env,
+                          encoding="utf-8", timeout=30, dimensions=(24, 120))
+    child.expect("Playing \\| 2/2 Hamstring stretch")  # at once: no introduction, no first exercise
+    child.send("q")
+    child.expect(pexpect.EOF)
+    from voicecoach.history import sessions
+
+    resumed, first = sessions()
+    assert (first.ending, first.stopped_name) == ("interrupted", "Hamstring stretch")
+    assert resumed.resumes == first.id and resumed.start_index == 1 and resumed.ending == "quit"
+    assert resumed.settings.pace == 1.5 and resumed.program == "intermediate"
 
 
 @needs_sink
@@ -593,8 +634,10 @@ def test_ctrl_c_stops_restores_the_terminal_and_says_how_to_go_on(sink):
     child.expect("1/2 Hip flexor stretch")
     child.sendintr()
     child.expect("Stopped at \\d+:\\d\\d, in exercise 1 of 2 \\(Hip flexor stretch\\). "
-                 f"To go on from there: {AS_RUN} play advanced --pace 0.5 --from 1")
+                 f"To go on from there: {AS_RUN} play --resume")
     expect_terminal_restored(child, 130)
+    recorded = the_one_recorded(ending="interrupted", place="exercise", stopped_index=0, program="advanced")
+    assert recorded.settings.pace == 0.5
 
 
 @needs_sink
@@ -606,10 +649,11 @@ def test_sigterm_stops_play_like_ctrl_c(sink):
                           encoding="utf-8", timeout=30)
     child.expect("Playing \\| Introduction")
     child.kill(signal.SIGTERM)
-    child.expect(f"Stopped at 0:\\d\\d, before the first exercise. To start again: {AS_RUN} play advanced")
+    child.expect(f"Stopped at 0:\\d\\d, before the first exercise. To start again: {AS_RUN} play --resume")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+    the_one_recorded(ending="interrupted", place="opening", stopped_index=None, completed=0)
 
 
 @needs_sink
@@ -626,11 +670,12 @@ def test_a_device_failing_mid_session_is_one_line_with_the_way_on(sink):
     assert message.startswith("Error: the audio output stopped working and could not be opened again "
                               "(Connection refused). Stopped at ")
     assert message.endswith("in exercise 1 of 2 (Hip flexor stretch). "
-                            f"To go on from there: {sys.executable} -m voicecoach play advanced --from 1")
+                            f"To go on from there: {sys.executable} -m voicecoach play --resume")
     assert "Traceback" not in child.before
     child.expect("icanon")
     assert "-icanon" not in child.after
     child.expect(pexpect.EOF)
+    the_one_recorded(ending="failed", place="exercise", stopped_index=0, stopped_name="Hip flexor stretch")
 
 
 @needs_sink

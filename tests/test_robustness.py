@@ -26,7 +26,8 @@ from voicecoach.engines import espeak as espeak_module
 from voicecoach.engines.espeak import EspeakEngine
 from voicecoach.errors import EngineError
 from voicecoach.session import make_speech
-from voicecoach.speech import MAX_RATE_WPM, MIN_RATE_WPM, PhraseCache, SoundSettings, Speech
+from voicecoach.settings import Settings
+from voicecoach.speech import MAX_RATE_WPM, MIN_RATE_WPM, PhraseCache, Speech
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 
@@ -160,14 +161,12 @@ def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path,
     # A warm cache (every line, and play's notices), so play starts from the whole script, not a growing one
     assert run("show", "intermediate", "--pace", "1.5", "--engine", "failing").exit_code == 0
     for notice in ("Paused.", "Resuming."):
-        make_speech(SoundSettings(engine="failing")).pcm(notice)
+        make_speech(Settings(engine="failing")).pcm(notice)
     monkeypatch.setattr(cli_module, "render_span", render_losing_the_cache)
     line = one_line_error(run("play", "intermediate", "--pace", "1.5", "--engine", "failing"), 3,
                           "the speech engine failed while saying",
                           "(RuntimeError: espeak: the audio output thread died). Stopped at 0:01, "
-                          "before the first exercise. To start again: voicecoach play intermediate --pace 1.5 "
-                          "--engine failing")
-    assert line.endswith("--engine failing")
+                          "before the first exercise. To start again: voicecoach play --resume")
     assert len(renders) == 2 and all(p.stopped or not p.is_playing() for p in outputs[0].playing)
 
 
@@ -332,7 +331,7 @@ def test_exports_at_once_share_the_cache_safely(tmp_path):
     assert all(entry.suffix == ".pcm" for entry in entries)  # no temporary files left behind
     cache = PhraseCache(tmp_path / "cache")
     assert all(cache.get(entry.stem) is not None for entry in entries)  # every entry whole
-    identity = make_speech(SoundSettings(engine="espeak")).identity
+    identity = make_speech(Settings(engine="espeak")).identity
     # every line both programs speak is there (bar "about N minutes", whose N comes from measured
     # lengths), so none was lost when two processes wrote it at once
     lines = {line for line in _spoken_lines("beginning") | _spoken_lines("intermediate") if "minutes" not in line}

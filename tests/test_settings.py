@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tests.readonly import needs_read_only, read_only
 from tests.test_cli import assert_one_line_error, run
 from voicecoach.settings import load_settings, settings_path
 
@@ -57,6 +60,34 @@ def test_each_setting_is_set_read_back_used_overridden_and_unset(config, key, va
     assert run("config", "get", key).exit_code == 1
 
 
+def test_every_setting_reaches_the_session_export_and_play_make(config, tmp_path, write_program, monkeypatch):
+    """The settings travel as one frozen Settings to the session; the history keeps the one each
+    session was made with, so it shows what export and play really used."""
+    import voicecoach.cli as cli_module
+    from voicecoach.history import sessions
+    from voicecoach.player import Outcome
+    from voicecoach.settings import Settings
+
+    given = {"engine": "espeak", "voice": "gmw/de", "rate": "120", "volume": "0.5", "pace": "0.8",
+             "quiet_holds": "true", "language": "de"}
+    for key, value in given.items():
+        assert run("config", "set", key, value).exit_code == 0
+    wanted = Settings(engine="espeak", voice="gmw/de", rate_wpm=120, volume=0.5, pace=0.8, quiet_holds=True,
+                      language="de")
+    program = write_program("title: Kurz\nlanguage: de\nexercises:\n  - {name: Drücken, position: Sitzen., "
+                            "reps: 1, movement: [hold: 1]}\n")
+    result = run("export", str(program), "-o", str(tmp_path / "a.wav"))
+    assert result.exit_code == 0, result.output
+    assert sessions()[0].settings == wanted
+    result = run("export", str(program), "-o", str(tmp_path / "b.wav"), "--rate", "200", "--volume", "1")
+    assert result.exit_code == 0, result.output
+    assert sessions()[0].settings == Settings(**{**wanted.to_json(), "rate_wpm": 200, "volume": 1.0})
+    monkeypatch.setattr(cli_module, "run", lambda player, start_ms, keys, display: Outcome(False, 0, 0.0, 0))
+    result = run("play", str(program), "--quiet", "--pace", "1.2")
+    assert result.exit_code == 0, result.output
+    assert sessions()[0].settings == Settings(**{**wanted.to_json(), "pace": 1.2}) and sessions()[0].kind == "play"
+
+
 def test_the_command_line_wins_over_a_setting(config):
     run("config", "set", "pace", "0.5")
     assert script()["pace"] == 0.5 and script("--pace", "2")["pace"] == 2
@@ -89,13 +120,18 @@ def test_a_bad_file_is_one_line_naming_the_file_and_key_and_config_can_mend_it(c
     assert_one_line_error(run("show", "beginning", "--estimate"), 2, "unknown setting 'play'")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_an_unwritable_config_folder_is_one_line(tmp_path, monkeypatch):
-    folder = tmp_path / "locked"
+@needs_read_only
+def test_a_read_only_config_folder_is_one_line_and_the_file_stays(tmp_path):
+    folder = tmp_path / "config"
     folder.mkdir()
-    folder.chmod(0o500)
-    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(folder))
-    assert_one_line_error(run("config", "set", "pace", "0.8"), 2, "cannot write the settings there")
+    (folder / "settings.toml").write_text("pace = 0.9\n", encoding="utf-8")
+    env = {**os.environ, "VOICECOACH_CONFIG_DIR": str(folder)}
+    done = subprocess.run(read_only(folder, [sys.executable, "-m", "voicecoach", "config", "set", "pace", "0.8"]),
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("Error: ")
+    assert f"{folder}: cannot write the settings there" in done.stderr
+    assert (folder / "settings.toml").read_text(encoding="utf-8") == "pace = 0.9\n"
 
 
 def test_an_unwritable_config_folder_as_root_too(tmp_path, monkeypatch):

@@ -46,13 +46,13 @@ from voicecoach.script import (
     script_to_json,
     script_to_text,
 )
-from voicecoach.session import LiveSession, make_speech, prepare_session, spoken_lines
+from voicecoach.session import LiveSession, make_speech, prepare_session, session_options, spoken_lines
+from voicecoach.settings import Settings
 from voicecoach.speech import (
     MAX_RATE_WPM,
     MIN_RATE_WPM,
     EngineMissing,
     PhraseCache,
-    SoundSettings,
     check_rate,
     check_volume,
     default_cache_dir,
@@ -82,34 +82,68 @@ class _Checked(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-pace_option = click.option(
-    "--pace",
-    type=_Checked("PACE", float, check_pace),
-    default=1.0,
-    show_default=True,
-    help=f"Tempo of movements and rests: 0.5 is half speed, 1.5 faster ({MIN_PACE:g} to {MAX_PACE:g}). "
-    "Hold times never change.",
+def _check_language(tag: str) -> str:
+    from voicecoach.phrasebook import check_language
+
+    try:
+        return check_language(tag)
+    except ValueError as error:
+        raise OptionError(str(error)) from None
+
+
+engine_option = click.option(
+    "--engine", metavar="NAME", default=None,
+    help="Speech engine: piper (the natural voice, the default where installed) or espeak; "
+    "'voicecoach voices' lists them.")
+
+# The options every command that makes a session shares, in the order --help lists them; each is
+# the default_map key of the setting of the same name (voicecoach/settings.py).
+SETTINGS_OPTIONS = (
+    click.option("--pace", type=_Checked("PACE", float, check_pace), default=1.0, show_default=True,
+                 help=f"Tempo of movements and rests: 0.5 is half speed, 1.5 faster ({MIN_PACE:g} to "
+                 f"{MAX_PACE:g}). Hold times never change."),
+    click.option("--quiet-holds", is_flag=True,
+                 help="Keep holds quiet: no 'ten more seconds' inside them (by default no silence lasts over "
+                 "6 seconds, so you never wonder whether the player stopped)."),
+    click.option("--language", metavar="TAG", type=_Checked("TAG", str, _check_language), default=None,
+                 help="The language voicecoach speaks in (en, de, es, fr, or any with a phrasebook): by "
+                 "default the program's own. It also picks the voice, unless --voice does."),
+    engine_option,
+    click.option("--voice", metavar="ID", default=None,
+                 help="A voice of the engine (see 'voicecoach voices'), or for Piper a path to a .onnx voice "
+                 "file with its .onnx.json beside it."),
+    click.option("--rate", type=_Checked("WPM", int, check_rate), default=DEFAULT_RATE_WPM, show_default=True,
+                 help=f"Speech rate in words per minute ({MIN_RATE_WPM} to {MAX_RATE_WPM})."),
+    click.option("--volume", type=_Checked("0..1", float, check_volume), default=1.0, show_default=True,
+                 help="Loudness of speech and cues, 0 to 1."),
 )
+# Option name -> Settings field, where they differ.
+SETTINGS_FIELDS = {"rate": "rate_wpm"}
 
 
-language_option = click.option(
-    "--language", metavar="TAG", default=None,
-    help="The language voicecoach speaks in (en, de, es, fr, or any with a phrasebook): by default the "
-    "program's own. It also picks the voice, unless --voice does.")
+def settings_options(command):
+    """--pace, --quiet-holds, --language, --engine, --voice, --rate and --volume, shared by every
+    command that makes a session; the command receives them as one frozen Settings, `settings`."""
+    names = ("pace", "quiet_holds", "language", "engine", "voice", "rate", "volume")
+
+    @functools.wraps(command)
+    def with_settings(*args, **kwargs):
+        given = {SETTINGS_FIELDS.get(name, name): kwargs.pop(name) for name in names}
+        return command(*args, settings=Settings(**given), **kwargs)
+
+    for option in reversed(SETTINGS_OPTIONS):
+        with_settings = option(with_settings)
+    return with_settings
 
 
-def _options(program, pace: float, quiet_holds: bool, language: str | None) -> Options:
-    """The listener's choices for a program, with the phrasebook of the session's language (the
-    package's, overridden by the user's own; a broken one is one line and exit 2)."""
-    from voicecoach.phrasebook import check_language, find_phrasebook
+def _typed(settings: Settings) -> dict[str, Any]:
+    """The settings the user typed on this command line (not defaults, not the settings file)."""
+    from click.core import ParameterSource
 
-    if language is not None:
-        try:
-            language = check_language(language)
-        except ValueError as error:
-            raise click.BadParameter(str(error), param_hint="'--language'") from None
-    tag = language or program.language
-    return Options(pace=pace, quiet_holds=quiet_holds, language=tag, phrasebook=find_phrasebook(tag))
+    ctx = click.get_current_context()
+    names = ("pace", "quiet_holds", "language", "engine", "voice", "rate", "volume")
+    return {SETTINGS_FIELDS.get(name, name): getattr(settings, SETTINGS_FIELDS.get(name, name))
+            for name in names if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
 
 
 from_option = click.option("--from", "start_at", metavar="EXERCISE",
@@ -123,48 +157,17 @@ def _chosen(program_spec: str, only: tuple[str, ...], start_at: str | None = Non
     return exercises_from(select_exercises(resolve_program(program_spec), only), start_at)
 
 
-def _speech(sound: SoundSettings, language: str):
+def _speech(settings: Settings, language: str):
     """Speech in the session's language: the voice the user chose, or one that speaks the language
     (said on stderr when it is another engine's)."""
     from dataclasses import replace
 
     from voicecoach.engines import choose_voice
 
-    engine, voice, note = choose_voice(sound.engine, sound.voice, language)
+    engine, voice, note = choose_voice(settings.engine, settings.voice, language)
     if note:
         click.echo(f"Note: {note}.", err=True)
-    return make_speech(replace(sound, engine=engine, voice=voice))
-
-
-quiet_holds_option = click.option(
-    "--quiet-holds", is_flag=True,
-    help="Keep holds quiet: no 'ten more seconds' inside them (by default no silence lasts over 6 "
-    "seconds, so you never wonder whether the player stopped).")
-
-
-engine_option = click.option(
-    "--engine", metavar="NAME", default=None,
-    help="Speech engine: piper (the natural voice, the default where installed) or espeak; "
-    "'voicecoach voices' lists them.")
-
-
-def sound_options(command):
-    """--engine, --voice, --rate and --volume, shared by every command that makes sound; the
-    command receives them as one SoundSettings, `sound`."""
-
-    @functools.wraps(command)
-    def with_settings(*args, engine, voice, rate, volume, **kwargs):
-        return command(*args, sound=SoundSettings(engine=engine, voice=voice, rate_wpm=rate, volume=volume), **kwargs)
-
-    wrapped = click.option("--volume", type=_Checked("0..1", float, check_volume), default=1.0, show_default=True,
-                           help="Loudness of speech and cues, 0 to 1.")(with_settings)
-    wrapped = click.option("--rate", type=_Checked("WPM", int, check_rate), default=DEFAULT_RATE_WPM,
-                           show_default=True,
-                           help=f"Speech rate in words per minute ({MIN_RATE_WPM} to {MAX_RATE_WPM}).")(wrapped)
-    wrapped = click.option("--voice", metavar="ID", default=None,
-                           help="A voice of the engine (see 'voicecoach voices'), or for Piper a path to a "
-                           ".onnx voice file with its .onnx.json beside it.")(wrapped)
-    return engine_option(wrapped)
+    return make_speech(replace(settings, engine=engine, voice=voice))
 
 
 class _Group(click.Group):
@@ -219,16 +222,15 @@ def cli(ctx: click.Context) -> None:
         ctx.default_map = default_map(load_settings())
 
 
-def _script(program, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
-            estimate: bool):
+def _script(program, settings: Settings, estimate: bool):
     """The script with measured speech lengths, or estimated ones (saying so) without an engine."""
-    options = _options(program, pace, quiet_holds, language)
+    options = session_options(program, settings)
     if not estimate:
         try:
-            return prepare_session(program, options, _speech(sound, options.language), sound.volume).script
+            return prepare_session(program, options, _speech(settings, options.language)).script
         except EngineMissing as missing:
             click.echo(f"Note: speech lengths are estimated, not measured ({missing}).", err=True)
-    return compile_script(program, options, Estimate(rate_wpm=sound.rate_wpm))
+    return compile_script(program, options, Estimate(rate_wpm=settings.rate_wpm))
 
 
 estimate_option = click.option("--estimate", is_flag=True,
@@ -265,7 +267,7 @@ def list_programs(paths: tuple[str, ...], engine: str | None, estimate: bool) ->
     speech = None
     if not estimate:
         with contextlib.suppress(EngineMissing):
-            speech = make_speech(SoundSettings(engine=engine))
+            speech = make_speech(Settings(engine=engine))
     rows, failed = [], 0
     for spec, program in _programs(paths or builtin_names()):
         if isinstance(program, VoicecoachError):
@@ -334,22 +336,19 @@ def schema() -> None:
 
 @cli.command()
 @click.argument("program")
-@pace_option
-@quiet_holds_option
-@language_option
-@sound_options
+@settings_options
 @from_option
 @only_option
 @estimate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (docs/script-json.md).")
-def show(program: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
-         start_at: str | None, only: tuple[str, ...], estimate: bool, as_json: bool) -> None:
+def show(program: str, settings: Settings, start_at: str | None, only: tuple[str, ...], estimate: bool,
+         as_json: bool) -> None:
     """Print the compiled session script of PROGRAM, one event a line, and its length.
 
     Speech lengths are measured by synthesizing each line (cached), so the times are exactly those
     of 'voicecoach export' and 'play' with the same options.
     """
-    script = _script(_chosen(program, only, start_at), pace, quiet_holds, language, sound, estimate)
+    script = _script(_chosen(program, only, start_at), settings, estimate)
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
@@ -372,25 +371,22 @@ def _stop_signals_interrupt() -> Iterator[None]:
 @click.argument("program")
 @click.option("-o", "--output", "output_name", required=True, metavar="FILE",
               help="The audio file to write: .wav, .mp3, .flac or .ogg.")
-@pace_option
-@quiet_holds_option
-@language_option
-@sound_options
+@settings_options
 @from_option
 @only_option
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
-def export(program: str, output_name: str, pace: float, quiet_holds: bool, language: str | None,
-           sound: SoundSettings, start_at: str | None, only: tuple[str, ...], subtitles: bool) -> None:
+def export(program: str, output_name: str, settings: Settings, start_at: str | None, only: tuple[str, ...],
+           subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
     if not output_name.strip():
         raise OptionError("-o needs a file name, such as session.mp3")
     output = Path(output_name)  # checked by check_target, not click.Path (its os.stat fails on NUL)
     format_for(output)
     check_target(output)
+    started = _now()
     chosen = _chosen(program, only, start_at)
-    options = _options(chosen, pace, quiet_holds, language)
-    speech = _speech(sound, options.language)
-    session = prepare_session(chosen, options, speech, sound.volume)
+    options = session_options(chosen, settings)
+    session = prepare_session(chosen, options, _speech(settings, options.language))
     try:
         with _stop_signals_interrupt():
             result = _write(session, output, subtitles)
@@ -401,85 +397,183 @@ def export(program: str, output_name: str, pace: float, quiet_holds: bool, langu
     extra = f" and {result.subtitles}" if result.subtitles else ""
     click.echo(f"Wrote {result.path}{extra}: {format_length(session.script.duration_ms)}, "
                f"{len(result.chapters)} chapters, {size_mb:.1f} MB")
+    count = len(chosen.exercises)
+    _remember(program, chosen, settings, only, kind="export", started=started, ending="exported",
+              exercises=count, start_index=0, completed=count, place="closing", stopped_index=None,
+              position_ms=session.script.duration_ms, length_ms=session.script.duration_ms, listened_ms=0,
+              output=str(Path(result.path).resolve()))
+
+
+def _now():
+    from datetime import datetime
+
+    return datetime.now().astimezone()
+
+
+def _remember(spec: str, chosen, settings: Settings, only: tuple[str, ...], **facts: Any) -> int | None:
+    """Add the session to the history; its id, or None (said in one line on stderr) when the
+    history cannot be written: that never stops or fails a session."""
+    from voicecoach.history import HistoryError, Record, program_hash, program_key, record
+
+    stopped = facts.get("stopped_index")
+    entry = Record(ended=_now(), program=program_key(spec), title=chosen.title, program_hash=program_hash(chosen),
+                   settings=settings, only=tuple(only),
+                   stopped_name=None if stopped is None else chosen.exercises[stopped].name, **facts)
+    try:
+        return record(entry)
+    except HistoryError as error:
+        click.echo(f"Note: this session is not in your history ({error}).", err=True)
+        return None
+
+
+def _last_unfinished(program: str | None):
+    """The play --resume goes on with: the newest play (of PROGRAM, if given), when it is unfinished."""
+    from voicecoach.history import last_play, program_key
+
+    last = last_play(program_key(program) if program is not None else None)
+    of = f" of {program}" if program is not None else ""
+    if last is None:
+        raise ResumeError(f"nothing to resume: no session{of} has been played yet")
+    when = last.started.astimezone().strftime("%a %d %b %H:%M")
+    if not last.unfinished:
+        raise ResumeError(f"nothing to resume: your last session{of} ({last.title}, {when}) "
+                          f"{'was played to the end' if last.ending == 'finished' else 'stopped after its last exercise'}")
+    return last
+
+
+class ResumeError(VoicecoachError):
+    """play --resume has nothing to go on with, or cannot find where."""
 
 
 @cli.command()
-@click.argument("program")
-@pace_option
-@quiet_holds_option
-@language_option
-@sound_options
+@click.argument("program", required=False)
+@settings_options
 @from_option
 @only_option
+@click.option("--resume", is_flag=True,
+              help="Go on from where your last session stopped, with its program and settings (options "
+              "given with it win); with PROGRAM, the last session of that program.")
 @click.option("--quiet", is_flag=True, help="No live display.")
-def play(program: str, pace: float, quiet_holds: bool, language: str | None, sound: SoundSettings,
-         start_at: str | None, only: tuple[str, ...], quiet: bool) -> None:
+def play(program: str | None, settings: Settings, start_at: str | None, only: tuple[str, ...], resume: bool,
+         quiet: bool) -> None:
     """Play the session of PROGRAM aloud.
 
     Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
-    current one (twice: the previous one), q quits. Ctrl-C stops and prints how to go on.
+    current one (twice: the previous one), q quits. Ctrl-C stops and prints how to go on. Every
+    session is recorded in your history ('voicecoach history').
     """
-    chosen = select_exercises(resolve_program(program), only)
-    start_index = find_exercise(chosen, start_at) if start_at is not None else None
-    out = SimpleaudioOut(export_hint=f"{invoked_as()} export {shlex.quote(program)} -o session.mp3")
-    # Synthesis runs ahead of the listener in the background; sound starts with the first line.
-    options = _options(chosen, pace, quiet_holds, language)
-    notices = (options.phrasebook.line("paused"), options.phrasebook.line("resuming"))
-    live = LiveSession(chosen, options, _speech(sound, options.language), sound.volume, extra_lines=notices)
-    try:
-        with _stop_signals_interrupt():
-            known, complete = live.wait() if start_index is None else (live.result(), True)
-    except KeyboardInterrupt:
-        live.close()
-        sys.exit(EXIT_INTERRUPTED)
-    growing = {} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}
-    player = Player(known,
-                    render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
-                                                          live.sample_rate_hz, start, end),
-                    speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, notices=notices,
-                    **growing)
-    start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
+    from dataclasses import replace
 
-    def resume_hint() -> str:
+    from voicecoach.history import FAILED, FINISHED, INTERRUPTED, QUIT
+
+    resumes = None
+    if resume:
+        if start_at is not None or only:
+            raise click.UsageError("--resume goes on where the session stopped: it takes no --from or --only")
+        last = _last_unfinished(program)
+        program, only, resumes = last.program, last.only, last.id
+        settings = replace(last.settings, **_typed(settings))
+        chosen = select_exercises(resolve_program(program), only)
+        names = [exercise.name for exercise in chosen.exercises]
+        if last.place != "opening" and last.stopped_name not in names:
+            raise ResumeError(f"cannot go on: {program} no longer has the exercise '{last.stopped_name}' "
+                              "(it has changed since); choose where with --from")
+        # Stopped before the first exercise: from the start, introduction and all.
+        start_index = None if last.place == "opening" else names.index(last.stopped_name)
+        from voicecoach.history import program_hash
+
+        if program_hash(chosen) != last.program_hash and start_index is not None:
+            click.echo(f"Note: {program} has changed since that session; going on at '{last.stopped_name}'.", err=True)
+    elif program is None:
+        raise click.UsageError("Missing argument 'PROGRAM' (or --resume, to go on with your last session).")
+    else:
+        chosen = select_exercises(resolve_program(program), only)
+        start_index = find_exercise(chosen, start_at) if start_at is not None else None
+    spec = program
+    out = SimpleaudioOut(export_hint=f"{invoked_as()} export {shlex.quote(spec)} -o session.mp3")
+    started = _now()
+    # Synthesis runs ahead of the listener in the background; sound starts with the first line.
+    options = session_options(chosen, settings)
+    notices = (options.phrasebook.line("paused"), options.phrasebook.line("resuming"))
+    player = None
+
+    def stopped() -> tuple[str, int | None]:
+        """Where it stopped: in the opening, in an exercise (which), or after the last one."""
+        if player is None or not player.sounded:
+            return ("opening", None) if start_index is None else ("exercise", start_index)
         position = player.position_ms()
         index = player.timeline.exercise_index_at(position)
-        count = len(player.timeline.exercises)
-        words = [f"{invoked_as()} play {shlex.quote(program)}"]
-        words += [f"--pace {pace:g}"] if pace != 1 else []
-        words += ["--quiet-holds"] if quiet_holds else []
-        words += [f"--language {shlex.quote(language)}"] if language else []
-        words += [f"--engine {shlex.quote(sound.engine)}"] if sound.engine else []
-        words += [f"--voice {shlex.quote(sound.voice)}"] if sound.voice else []
-        words += [f"--rate {sound.rate_wpm}"] if sound.rate_wpm != DEFAULT_RATE_WPM else []
-        words += [f"--volume {sound.volume:g}"] if sound.volume != 1 else []
-        words += [f"--only {shlex.quote(name)}" for name in only]
-        if index is None and player.complete and position >= player.timeline.ending_ms:
+        if index is not None:
+            return "exercise", index
+        exercises = player.timeline.exercises
+        return ("opening", None) if not exercises or position < exercises[0][1] else ("closing", None)
+
+    def remember(ending: str) -> int | None:
+        place, index = ("closing", None) if ending == FINISHED else stopped()
+        whole = player is not None and player.complete
+        length_ms = player.script.duration_ms if whole else compile_script(
+            chosen, options, Estimate(rate_wpm=settings.rate_wpm)).duration_ms
+        return _remember(spec, chosen, settings, only, kind="play", started=started, ending=ending,
+                         exercises=len(chosen.exercises), start_index=start_index or 0,
+                         completed=len(player.completed) if player is not None else 0, place=place,
+                         stopped_index=index,
+                         position_ms=player.position_ms() if player is not None else 0, length_ms=length_ms,
+                         listened_ms=round(player.listened_s() * 1000) if player is not None else 0,
+                         resumes=resumes)
+
+    def resume_hint(recorded: bool) -> str:
+        heard = player is not None and player.sounded
+        position = player.position_ms() if heard else 0
+        index = player.timeline.exercise_index_at(position) if heard else start_index
+        count = len(chosen.exercises)
+        words = [f"{invoked_as()} play --resume"]
+        if not recorded:  # the history could not keep it: the whole command instead
+            words = [f"{invoked_as()} play {shlex.quote(spec)}", *settings.arguments()]
+            words += [f"--only {shlex.quote(name)}" for name in only]
+            if index is not None:
+                name = chosen.exercises[index].name
+                words.append(f"--from {shlex.quote(name) if only else index + 1}")
+        if heard and index is None and player.complete and position >= player.timeline.ending_ms:
             return f"Stopped at {format_length(position)}, at the very end."
         if index is None:
             return f"Stopped at {format_length(position)}, before the first exercise. To start again: {' '.join(words)}"
-        name = player.timeline.exercises[index][0]
-        words.append(f"--from {shlex.quote(name) if only else index + 1}")
+        name = chosen.exercises[index].name
         return (f"Stopped at {format_length(position)}, in exercise {index + 1} of {count} ({name}). "
                 f"To go on from there: {' '.join(words)}")
 
+    live = LiveSession(chosen, options, _speech(settings, options.language), extra_lines=notices)
     try:
+        with _stop_signals_interrupt():
+            known, complete = live.wait() if start_index is None else (live.result(), True)
+        growing = {} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}
+        player = Player(known,
+                        render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
+                                                              live.sample_rate_hz, start, end),
+                        speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, notices=notices,
+                        **growing)
+        start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
         with _stop_signals_interrupt(), Keys(enabled=True) as keys:  # the terminal is restored however it ends
             outcome = run(player, start_ms, keys, Display(enabled=not quiet and sys.stdout.isatty()))
     except KeyboardInterrupt:
-        click.echo(resume_hint(), err=True)
+        recorded = remember(INTERRUPTED) is not None
+        click.echo(resume_hint(recorded), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except VoicecoachError as error:  # the device or the engine failed: once heard, say where and how to go on
-        _fail(f"{error}. {resume_hint()}" if player.sounded else str(error), error.exit_code)
+        recorded = remember(FAILED) is not None
+        _fail(f"{error}. {resume_hint(recorded)}" if player is not None and player.sounded else str(error),
+              error.exit_code)
     finally:
         live.close()
+    recorded = remember(FINISHED if outcome.finished else QUIT) is not None
     if outcome.reopened:
         click.echo(f"Note: the audio output stopped {_times(outcome.reopened)} and was opened again; "
                    "the line it cut was said again.", err=True)
     if outcome.finished:
-        click.echo(f"Done: {chosen.title}, {format_length(round(outcome.elapsed_s * 1000))}, "
-                   f"{outcome.exercises_done} exercise{'' if outcome.exercises_done == 1 else 's'}.")
+        done = outcome.exercises_completed
+        click.echo(f"Done: {chosen.title}, {format_length(round(outcome.listened_s * 1000))}, "
+                   f"{done} exercise{'' if done == 1 else 's'}.")
     else:
-        click.echo(resume_hint())
+        click.echo(resume_hint(recorded))
 
 
 def invoked_as() -> str:
@@ -566,6 +660,47 @@ def cache(clear: bool) -> None:
         return
     entries = phrases.entries()
     click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrases.size_bytes() / 1_000_000:.1f} MB")
+
+
+@cli.command()
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=10, metavar="N",
+              help="How many of the newest sessions to list (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="The sessions and the summary as JSON, for other tools.")
+def history(limit: int, as_json: bool) -> None:
+    """Your sessions, the newest first (every play, however it ended, and every export), and how
+    you are keeping it up: days in a row, sessions and minutes this week and last week.
+
+    A play counts as a session once an exercise was done in it; one that went on with
+    'play --resume' counts once with the session it continued.
+    """
+    import json
+
+    from voicecoach.history import history_path, sessions, summary, summary_lines, table
+
+    entries = sessions()
+    now = _now()
+    total = summary(entries, now)
+    listed = entries[:limit] if limit else entries
+    if as_json:
+        click.echo(json.dumps({"file": str(history_path()), "summary": _plain(total),
+                               "sessions": [entry.to_json() for entry in listed]}, indent=2, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo(f"No sessions yet: '{invoked_as()} play beginning' starts one. They are kept in {history_path()}.")
+        return
+    for line in table(listed, now):
+        click.echo(line)
+    if len(listed) < len(entries):
+        click.echo(f"({len(entries) - len(listed)} older; --limit 0 lists them all)")
+    click.echo()
+    for line in summary_lines(total):
+        click.echo(line)
+
+
+def _plain(value: Any) -> Any:
+    from dataclasses import asdict
+
+    return asdict(value)
 
 
 @cli.group(invoke_without_command=True)
@@ -661,6 +796,7 @@ EXAMPLES = {
     "voices": ["voicecoach voices", "voicecoach voices --language de"],
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
+    "history": ["voicecoach history", "voicecoach history --limit 0 --json"],
     "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace"],
 }
 for _name, _lines in EXAMPLES.items():

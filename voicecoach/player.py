@@ -232,6 +232,11 @@ class Timeline:
             if event.rep is not None:
                 key = (event.exercise, event.side)
                 self.reps[key] = max(self.reps.get(key, 0), event.rep)
+        # Where each exercise's last sound ends (its rest after it is not needed to have done it).
+        self.exercise_ends: list[int] = []
+        for name, _ in self.exercises:
+            sounds = [e.end_ms for e in script.events if e.exercise == name and e.kind != "silence"]
+            self.exercise_ends.append(max(sounds, default=0))
         # The closing lines start where the last exercise's events (its rest included) end.
         self.ending_ms = max((e.end_ms for e in script.events if e.exercise is not None),
                              default=script.duration_ms)
@@ -333,6 +338,7 @@ class Player:
     paused: bool = field(default=False, init=False)
     ended: bool = field(default=False, init=False)
     visited: set[str] = field(default_factory=set, init=False)
+    completed: set[str] = field(default_factory=set, init=False)  # heard to its last sound, not skipped
 
     def __post_init__(self) -> None:
         self.timeline = Timeline(self.script)
@@ -353,6 +359,11 @@ class Player:
         self._reopened_at: list[float] = []  # clock times at which a failed output was reopened
         self.reopened = 0
         self.sounded = False  # the output has opened at least once
+        self._heard_ms: int | None = None  # the position last seen while playing on, for completions
+        self._paused_since: float | None = None
+        self.paused_s = 0.0  # time spent paused, not listened
+        self._first_start: float | None = None
+        self._ended_at: float | None = None
 
     # -- position --
 
@@ -420,12 +431,16 @@ class Player:
             self._playback = self.audio.play(pcm, self.sample_rate_hz)
         except VoicecoachError:
             self.ended, self._paused_at_ms = True, at_ms
+            self._ended_at = self._ended_at if self._ended_at is not None else self.clock()
             raise
         self._segment_start_ms, self._segment_end_ms = at_ms, end_ms
         self._wall_start = self.clock() + lead_ms / 1000
         self.sounded = True
+        if self._first_start is None:
+            self._first_start = self.clock()
         self.paused = False
         self.ended = False
+        self._heard_ms = at_ms  # a jump (skip, restart) completes nothing it passes over
         self._note_visit(at_ms)
 
     def _fill(self, until_ms: int) -> None:
@@ -474,6 +489,7 @@ class Player:
         position = self.position_ms()
         self._keep_filling(position)
         self._note_visit(position)
+        self._note_heard(position)
         if position < self._segment_end_ms:
             if self._stopped_early(position):
                 self._reopen(position)
@@ -482,6 +498,7 @@ class Player:
             return True
         if self.complete and self._segment_end_ms >= self.script.duration_ms:
             self.ended = True
+            self._ended_at = self.clock()
             self._paused_at_ms = self.script.duration_ms
             return False
         boundary = self._segment_end_ms
@@ -521,6 +538,7 @@ class Player:
         except DeviceError:
             self._stop_sound()
             self.ended = True
+            self._ended_at = self.clock()
             self._paused_at_ms = position  # where the listener last heard the session
             raise
         self.reopened += 1
@@ -530,6 +548,17 @@ class Player:
         if index is not None:
             self.visited.add(self.timeline.exercises[index][0])
 
+    def _note_heard(self, ms: int) -> None:
+        """Exercises whose last sound the listener has just played through are completed (while
+        the script still grows, not the last known one: more of it may follow)."""
+        last, self._heard_ms = self._heard_ms, ms
+        if last is None or ms <= last:
+            return
+        known = len(self.timeline.exercises) if self.complete else len(self.timeline.exercises) - 1
+        for (name, _), end in zip(self.timeline.exercises[:known], self.timeline.exercise_ends):
+            if last < end <= ms:
+                self.completed.add(name)
+
     def _stop_sound(self) -> list[Playback]:
         stopped = [handle for handle in (self._playback, self._notice) if handle is not None]
         for handle in stopped:
@@ -537,11 +566,21 @@ class Player:
         self._playback = self._notice = None
         return stopped
 
+    def listened_s(self) -> float:
+        """The time since the session first started playing, less the time paused (until it ended)."""
+        if self._first_start is None:
+            return 0.0
+        now = self._ended_at if self._ended_at is not None else self.clock()
+        paused_s = self.paused_s + (now - self._paused_since if self._paused_since is not None else 0.0)
+        return max(0.0, now - self._first_start - paused_s)
+
     def stop(self) -> None:
         if not self.paused and not self.ended:
             self._paused_at_ms = self.position_ms()
         for handle in self._stop_sound():
             wait_stopped(handle)
+        if self._ended_at is None:
+            self._ended_at = self.clock()
         self.ended = True
 
     # -- controls --
@@ -551,10 +590,14 @@ class Player:
             return
         if self.paused:
             self.start(self.timeline.resume_point(self._paused_at_ms), lead=self.speak(self.notices[1]))
+            if self._paused_since is not None:
+                self.paused_s += self.clock() - self._paused_since
+                self._paused_since = None
         else:
             self._paused_at_ms = self.position_ms()
             self._stop_sound()
             self.paused = True
+            self._paused_since = self.clock()
             self._notice = self.audio.play(self.speak(self.notices[0]), self.sample_rate_hz)
 
     def _when_complete(self, action: str) -> bool:
@@ -655,9 +698,10 @@ class Display:
 class Outcome:
     finished: bool
     position_ms: int
-    elapsed_s: float
-    exercises_done: int
+    elapsed_s: float  # from start to stop, pauses included
+    exercises_completed: int
     reopened: int = 0  # times the audio output failed and was opened again
+    listened_s: float = 0.0  # elapsed_s without the pauses
 
 
 KEY_ACTIONS = {" ": "toggle_pause", "n": "next_exercise", "p": "restart_exercise"}
@@ -665,7 +709,7 @@ KEY_ACTIONS = {" ": "toggle_pause", "n": "next_exercise", "p": "restart_exercise
 
 def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: float = 0.05) -> Outcome:
     """Play to the end or until 'q'; Ctrl-C propagates after the sound is stopped."""
-    began = time.monotonic()
+    began = player.clock()
     finished = False
     try:
         player.start(start_ms)
@@ -682,5 +726,6 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
     finally:
         player.stop()
         display.close()
-    return Outcome(finished=finished, position_ms=player.position_ms(), elapsed_s=time.monotonic() - began,
-                   exercises_done=len(player.visited), reopened=player.reopened)
+    return Outcome(finished=finished, position_ms=player.position_ms(), elapsed_s=player.clock() - began,
+                   exercises_completed=len(player.completed), reopened=player.reopened,
+                   listened_s=player.listened_s())

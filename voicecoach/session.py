@@ -15,7 +15,8 @@ from voicecoach.engines import SpeechEngine, create_engine
 from voicecoach.program import Program
 from voicecoach.render import MeasuredDurations, render_pcm, total_frames
 from voicecoach.script import Estimate, Options, Script, compile_head, compile_script, head_lines
-from voicecoach.speech import PhraseCache, SoundSettings, Speech, default_cache_dir
+from voicecoach.settings import Settings
+from voicecoach.speech import PhraseCache, Speech, default_cache_dir
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,20 @@ class Session:
         return render_pcm(self.script, self.speech.pcm, self.cues, self.sample_rate_hz, start_ms)
 
 
-def make_speech(settings: SoundSettings = SoundSettings(), cache_dir: Path | None = None,
+def session_options(program: Program, settings: Settings) -> Options:
+    """What the compiler needs of the settings for this program, with the phrasebook of the
+    session's language as the user has it (the package's, overridden by the user's own)."""
+    from voicecoach.phrasebook import find_phrasebook
+
+    tag = settings.language or program.language
+    return Options(pace=settings.pace, quiet_holds=settings.quiet_holds, language=tag,
+                   phrasebook=find_phrasebook(tag))
+
+
+def make_speech(settings: Settings = Settings(), cache_dir: Path | None = None,
                 engine: SpeechEngine | None = None) -> Speech:
-    """Speech through the engine the settings name (the registry's default when they name none)."""
+    """Speech through the engine and voice the settings name (the registry's default when they
+    name none), at their rate, brought to their volume."""
     if engine is None:
         # The engine speaks at full volume: phrases are brought to one loudness, then lowered.
         engine = create_engine(settings.engine, settings.voice, settings.rate_wpm, 1.0)
@@ -70,10 +82,10 @@ def spoken_lines(program: Program, options: Options) -> list[str]:
     return [text for text in recorder.texts if not book.is_session_length(text)]
 
 
-def prepare_session(program: Program, options: Options, speech: Speech, volume: float = 1.0) -> Session:
+def prepare_session(program: Program, options: Options, speech: Speech) -> Session:
     """Compile with every phrase's real length; what the cache lacks is synthesized first, on every
-    core the engine can use, each distinct phrase once."""
-    cues = load_cues(speech.sample_rate_hz, volume)
+    core the engine can use, each distinct phrase once. Cues are as loud as the speech."""
+    cues = load_cues(speech.sample_rate_hz, speech.volume)
     speech.prefetch(spoken_lines(program, options))
     durations = MeasuredDurations(speech.frames, cues, speech.sample_rate_hz)
     return Session(script=compile_script(program, options, durations), speech=speech, cues=cues)
@@ -89,10 +101,9 @@ class LiveSession:
     the cache, it is complete before the constructor returns.
     """
 
-    def __init__(self, program: Program, options: Options, speech: Speech, volume: float = 1.0,
-                 extra_lines: tuple[str, ...] = ()):
+    def __init__(self, program: Program, options: Options, speech: Speech, extra_lines: tuple[str, ...] = ()):
         self.speech = speech
-        self.cues = load_cues(speech.sample_rate_hz, volume)
+        self.cues = load_cues(speech.sample_rate_hz, speech.volume)
         self._program, self._options = program, options
         self._durations = MeasuredDurations(speech.frames, self.cues, speech.sample_rate_hz)
         self._head = head_lines(program)

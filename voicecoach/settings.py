@@ -1,6 +1,7 @@
-"""The user's own files: the config folder (platformdirs; VOICECOACH_CONFIG_DIR overrides) and the
-settings file in it, settings.toml, whose values are the defaults of every command's options (an
-option on the command line always wins). Each value is checked by the same check as its option."""
+"""Settings: what a session is played with, as one frozen value (Settings), and the user's settings
+file, settings.toml in the config folder (platformdirs; VOICECOACH_CONFIG_DIR overrides), whose
+values are the defaults of every command's options (an option on the command line always wins).
+Each value is checked by the same check as its option."""
 
 from __future__ import annotations
 
@@ -9,13 +10,70 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import VoicecoachError, shown
+from voicecoach.script import DEFAULT_RATE_WPM, OptionError, check_pace
+from voicecoach.speech import check_rate, check_volume
 
 SETTINGS_FILE = "settings.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a session is played with, one frozen value from the command line to the engine:
+    the listener's tempo and language, and how it sounds. None: the program's language, the
+    default engine, the engine's voice for the language. Every value is checked on creation."""
+
+    pace: float = 1.0
+    quiet_holds: bool = False
+    language: str | None = None
+    engine: str | None = None
+    voice: str | None = None
+    rate_wpm: int = DEFAULT_RATE_WPM
+    volume: float = 1.0
+
+    def __post_init__(self) -> None:
+        from voicecoach.phrasebook import check_language
+
+        object.__setattr__(self, "pace", float(check_pace(self.pace)))
+        if not isinstance(self.quiet_holds, bool):
+            raise OptionError(f"quiet holds must be true or false, not {self.quiet_holds!r}")
+        if self.language is not None:
+            try:
+                object.__setattr__(self, "language", check_language(self.language))
+            except ValueError as error:
+                raise OptionError(str(error)) from None
+        check_rate(self.rate_wpm)
+        object.__setattr__(self, "volume", check_volume(self.volume))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Settings:
+        """Settings from to_json's dict (as kept in the history); unknown keys are ignored, and
+        a bad value is an OptionError."""
+        if not isinstance(data, dict):
+            raise OptionError("the settings are not a JSON object")
+        names = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+    def arguments(self) -> list[str]:
+        """The command-line options that give these settings (those that differ from the defaults)."""
+        import shlex
+
+        words: list[str] = []
+        words += [f"--pace {self.pace:g}"] if self.pace != 1 else []
+        words += ["--quiet-holds"] if self.quiet_holds else []
+        words += [f"--language {shlex.quote(self.language)}"] if self.language else []
+        words += [f"--engine {shlex.quote(self.engine)}"] if self.engine else []
+        words += [f"--voice {shlex.quote(self.voice)}"] if self.voice else []
+        words += [f"--rate {self.rate_wpm}"] if self.rate_wpm != DEFAULT_RATE_WPM else []
+        words += [f"--volume {self.volume:g}"] if self.volume != 1 else []
+        return words
 
 
 def config_dir() -> Path:
@@ -94,9 +152,6 @@ class Key:
 
 
 def _keys() -> dict[str, Key]:
-    from voicecoach.script import check_pace
-    from voicecoach.speech import check_rate, check_volume
-
     sound = ("play", "show", "export")
     return {key.name: key for key in (
         Key("engine", _text, "speech engine: piper or espeak", sound + ("list",), "engine"),

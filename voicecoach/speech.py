@@ -46,20 +46,6 @@ def check_volume(volume: float) -> float:
     return float(volume)
 
 
-@dataclass(frozen=True)
-class SoundSettings:
-    """How the session sounds: which engine and voice, how fast, how loud. engine None: the default."""
-
-    engine: str | None = None
-    voice: str | None = None
-    rate_wpm: int = DEFAULT_RATE_WPM
-    volume: float = 1.0
-
-    def __post_init__(self) -> None:
-        check_rate(self.rate_wpm)
-        check_volume(self.volume)
-
-
 # --- the phrase cache -------------------------------------------------------------------------
 
 _MAGIC = b"VCPHRASE1"
@@ -281,5 +267,5 @@ def ms_for_frames(frames: int, sample_rate_hz: int) -> int:
     return math.ceil(frames * 1000 / sample_rate_hz)
 
 
-__all__ = ["CacheError", "EngineError", "EngineMissing", "PhraseCache", "SoundSettings", "Speech", "UnknownVoice",
+__all__ = ["CacheError", "EngineError", "EngineMissing", "PhraseCache", "Speech", "UnknownVoice",
            "Voice", "check_rate", "check_volume", "default_cache_dir", "ms_for_frames"]

@@ -1,0 +1,374 @@
+"""The history: what it adds up to (days in a row, weeks), how it reads, `play --resume`, and a
+history that is locked, read-only or damaged never stopping a session. How each way a session
+ends is recorded is tested where those endings are, in test_player.py, through the real sink."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import voicecoach.cli as cli_module
+from tests.readonly import needs_read_only, read_only
+from tests.sink import needs_sink
+from tests.test_cli import assert_one_line_error, run
+from voicecoach.history import (
+    HistoryError,
+    Record,
+    history_path,
+    program_key,
+    record,
+    sessions,
+    summary,
+    summary_lines,
+    table,
+)
+from voicecoach.player import Outcome
+from voicecoach.settings import Settings
+
+ZONE = timezone(timedelta(hours=1))
+NOW = datetime(2026, 11, 25, 20, 0, tzinfo=ZONE)  # a Wednesday evening
+
+
+def entry(started: datetime | None = None, completed: int = 2, kind: str = "play", minutes: float = 10,
+          ending: str = "finished", **more) -> Record:
+    stopped = ending not in ("finished", "exported")
+    started = started or datetime.now(timezone.utc) - timedelta(hours=2)  # before anything the test plays
+    values = dict(kind=kind, started=started, ended=started + timedelta(minutes=minutes), program="beginning",
+                  title="Beginning back exercise program", program_hash="0123456789abcdef",
+                  settings=Settings(engine="espeak"), only=(), exercises=6, start_index=0, completed=completed,
+                  place="exercise" if stopped else "closing", stopped_index=2 if stopped else None,
+                  stopped_name="Abdominal contraction" if stopped else None, position_ms=round(minutes * 60_000),
+                  length_ms=15 * 60_000, listened_ms=0 if kind == "export" else round(minutes * 60_000),
+                  ending=ending)
+    values.update(more)
+    return Record(**values)
+
+
+def days_ago(days: int, hour: int = 8) -> datetime:
+    return (NOW - timedelta(days=days)).replace(hour=hour, minute=0)
+
+
+# --- what it adds up to ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("days, expected", [
+    ([0, 1, 2], 3),
+    ([1, 2], 2),  # none yet today: the streak still stands until the day is over
+    ([0, 2, 3], 1),
+    ([2, 3], 0),
+    ([], 0),
+])
+def test_days_in_a_row_count_back_from_today_or_yesterday(days, expected):
+    entries = [entry(days_ago(day)) for day in days] + [entry(days_ago(0, hour=7))] * (0 in days)
+    assert summary(entries, NOW).days_in_a_row == expected
+
+
+def test_a_day_counts_once_an_exercise_was_done_and_exports_do_not_count():
+    entries = [entry(days_ago(0)), entry(days_ago(1), completed=0, ending="quit"),
+               entry(days_ago(1), kind="export", ending="exported"), entry(days_ago(2))]
+    total = summary(entries, NOW)
+    assert total.days_in_a_row == 1
+    assert total.this_week.sessions == 2  # today's and Monday's; not the one stopped before an exercise
+    assert total.this_week.minutes == 30  # the time listened counts, done or not; an export's none
+
+
+def test_weeks_run_monday_to_sunday_in_local_time():
+    monday_just_after_midnight = datetime(2026, 11, 23, 0, 30, tzinfo=ZONE)  # still Sunday in UTC
+    sunday = datetime(2026, 11, 22, 18, 0, tzinfo=ZONE)
+    two_weeks_ago = datetime(2026, 11, 15, 18, 0, tzinfo=ZONE)
+    entries = [entry(monday_just_after_midnight.astimezone(timezone.utc), minutes=12),
+               entry(sunday, minutes=20), entry(sunday - timedelta(days=6), minutes=5),
+               entry(two_weeks_ago, minutes=40)]
+    total = summary(entries, NOW)
+    assert (total.this_week.sessions, total.this_week.minutes) == (1, 12)
+    assert (total.last_week.sessions, total.last_week.minutes) == (2, 25)
+    assert summary_lines(total) == ["Days in a row: 0.",
+                                    "This week: 1 session, 12 min. Last week: 2 sessions, 25 min."]
+
+
+def test_a_resumed_session_counts_once_with_the_one_it_went_on_from():
+    first = entry(days_ago(0, 7), ending="interrupted", minutes=6, id=1)
+    second = entry(days_ago(0, 8), resumes=1, minutes=9, id=2)
+    third = entry(days_ago(0, 9), minutes=15, id=3)
+    total = summary([third, second, first], NOW)
+    assert total.this_week.sessions == 2 and total.this_week.minutes == 30 and total.total_sessions == 2
+
+
+# --- kept in SQLite ------------------------------------------------------------------------------
+
+
+def test_records_are_kept_whole_and_read_back_newest_first(tmp_path):
+    path = tmp_path / "history.db"
+    entries = [entry(days_ago(2)), entry(days_ago(1), ending="quit", settings=Settings(pace=0.5, language="de")),
+               entry(days_ago(0), kind="export", ending="exported", output="/tmp/b.mp3")]
+    ids = [record(e, path) for e in entries]
+    read = sessions(path=path)
+    assert [r.id for r in read] == ids[::-1]
+    assert [replace(r, id=None) for r in read] == entries[::-1]
+    assert read[1].settings == Settings(pace=0.5, language="de") and read[1].unfinished
+    assert sessions(limit=1, path=path)[0].kind == "export"
+    with sqlite3.connect(path) as connection:  # a plain SQLite file other tools can read
+        assert connection.execute("SELECT count(*), max(listened_ms) FROM sessions").fetchone() == (3, 600_000)
+
+
+def test_no_history_yet_reads_as_none_and_creates_nothing(tmp_path):
+    assert sessions(path=tmp_path / "history.db") == []
+    assert not (tmp_path / "history.db").exists()
+
+
+def hold_write_lock(path):
+    """Another process that holds the history's write lock until told to let go."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sqlite3, sys
+            connection = sqlite3.connect({str(path)!r}, isolation_level=None)
+            connection.execute("BEGIN EXCLUSIVE")
+            print("locked", flush=True)
+            sys.stdin.readline()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_locked_history_is_one_plain_history_error(tmp_path):
+    path = tmp_path / "history.db"
+    record(entry(), path)
+    holder = hold_write_lock(path)
+    try:
+        with pytest.raises(HistoryError, match="another voicecoach is writing to the history"):
+            record(entry(), path)
+    finally:
+        holder.communicate("\n")
+    assert len(sessions(path=path)) == 1  # nothing half-written
+
+
+def test_a_damaged_history_says_so_and_history_is_one_line(isolated_history):
+    history_path().write_bytes(b"not a database at all " * 100)
+    with pytest.raises(HistoryError, match="damaged; move it away to start a new history"):
+        record(entry())
+    assert_one_line_error(run("history"), 1, str(history_path()), "damaged")
+    assert_one_line_error(run("play", "--resume"), 1, "damaged")
+
+
+def test_an_export_is_recorded_as_an_export(tmp_path, write_program):
+    program = write_program(QUICK)
+    out = tmp_path / "quick.ogg"
+    result = run("export", str(program), "-o", str(out), "--engine", "espeak", "--pace", "2")
+    assert result.exit_code == 0, result.output
+    (exported,) = sessions()
+    assert (exported.kind, exported.ending, exported.output, exported.listened_ms) == ("export", "exported", str(out), 0)
+    assert exported.settings == Settings(pace=2, engine="espeak") and exported.title == "Quick"
+    assert summary([exported], datetime.now().astimezone()).this_week.sessions == 0
+    assert run("history").stdout.splitlines()[1].endswith("  Quick           -     -  exported to quick.ogg")
+
+
+# --- voicecoach history ----------------------------------------------------------------------------
+
+
+def test_history_lists_sessions_with_the_summary(isolated_history):
+    now = datetime.now().astimezone()
+    record(entry(now - timedelta(days=1), minutes=15.5))
+    record(entry(now - timedelta(hours=1), ending="interrupted", minutes=3, completed=1))
+    record(entry(now - timedelta(minutes=10), kind="export", ending="exported", output="/tmp/b.mp3"))
+    result = run("history")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["When", "Program", "Listened", "Done", "How", "it", "ended"]
+    assert lines[1].endswith("  -  exported to b.mp3")
+    assert lines[2].endswith("  3:00   1/6  stopped (Ctrl-C) in exercise 3 (Abdominal contraction)")
+    assert lines[3].endswith("  15:30   2/6  finished")
+    assert lines[5] == "Days in a row: 2."
+    assert lines[6].startswith("This week: ")
+    limited = run("history", "--limit", "1").stdout.splitlines()
+    assert len(limited) == 2 + 1 + 3 and limited[2] == "(2 older; --limit 0 lists them all)"
+
+
+def test_history_json_is_for_other_tools(isolated_history):
+    record(entry(datetime.now().astimezone(), settings=Settings(pace=0.8)))
+    data = json.loads(run("history", "--json").stdout)
+    assert data["file"] == str(history_path())
+    assert data["summary"]["days_in_a_row"] == 1 and data["summary"]["this_week"]["sessions"] == 1
+    (only,) = data["sessions"]
+    assert only["settings"]["pace"] == 0.8 and only["ending"] == "finished" and only["id"] == 1
+    datetime.fromisoformat(only["started"])
+
+
+def test_an_empty_history_says_how_to_start():
+    result = run("history")
+    assert result.exit_code == 0 and result.stdout.startswith("No sessions yet: 'voicecoach play beginning'")
+
+
+# --- play --resume -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def played(monkeypatch):
+    """play without sound: `run` is replaced by one that notes where the session starts and stops
+    there (as q would); what play records and prints around it is the real thing."""
+    starts: list[tuple[object, int]] = []
+
+    def stop_at_once(player, start_ms, keys, display):
+        starts.append((player, start_ms))
+        return Outcome(finished=False, position_ms=start_ms, elapsed_s=0.0, exercises_completed=0)
+
+    monkeypatch.setattr(cli_module, "run", stop_at_once)
+    return starts
+
+
+def test_resume_goes_on_at_the_exercise_with_the_program_and_settings(played):
+    first = record(entry(program="intermediate", title="Intermediate", exercises=2, stopped_index=1,
+                         stopped_name="Hamstring stretch", ending="quit",
+                         settings=Settings(pace=0.5, engine="espeak", quiet_holds=True)))
+    result = run("play", "--resume", "--quiet")
+    assert result.exit_code == 0, result.output
+    ((player, start_ms),) = played
+    assert start_ms == player.timeline.exercises[1][1] and player.timeline.exercises[1][0] == "Hamstring stretch"
+    newest = sessions()[0]
+    assert newest.resumes == first and newest.start_index == 1 and newest.program == "intermediate"
+    assert newest.settings == Settings(pace=0.5, engine="espeak", quiet_holds=True)
+    assert result.stdout.strip().endswith("in exercise 2 of 2 (Hamstring stretch). To go on from there: "
+                                          "voicecoach play --resume"), (result.output, result.stderr)
+
+
+def test_options_given_with_resume_win_and_the_settings_file_does_not(played, tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "config"))
+    assert run("config", "set", "pace", "2").exit_code == 0
+    record(entry(ending="interrupted", settings=Settings(pace=0.5, engine="espeak")))
+    result = run("play", "--resume", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert sessions()[0].settings.pace == 0.5  # the session's own pace, not the file's default
+    assert run("play", "--resume", "--quiet", "--pace", "0.8").exit_code == 0
+    assert sessions()[0].settings == Settings(pace=0.8, engine="espeak")
+
+
+def test_resume_from_before_the_first_exercise_starts_at_the_beginning(played):
+    record(entry(ending="interrupted", place="opening", stopped_index=None, stopped_name=None, completed=0))
+    assert run("play", "--resume", "--quiet").exit_code == 0
+    assert played[0][1] == 0
+
+
+def test_resume_with_a_program_goes_on_with_that_programs_last_session(played, write_program):
+    path = write_program(textwrap.dedent("""\
+        title: Two
+        exercises:
+          - {name: Alpha, position: Sit., reps: 1, movement: [hold: 1]}
+          - {name: Beta, position: Sit., reps: 1, movement: [hold: 1]}
+        """))
+    earlier = datetime.now(timezone.utc) - timedelta(hours=3)
+    record(entry(earlier, program=program_key(str(path)), ending="quit", stopped_index=1, stopped_name="Beta"))
+    record(entry())  # a later, finished session of another program
+    assert_one_line_error(run("play", "--resume"), 1, "nothing to resume: your last session",
+                          "was played to the end")
+    assert run("play", str(path), "--resume", "--quiet").exit_code == 0
+    assert played[0][0].timeline.exercises[1][0] == "Beta" and played[0][1] == played[0][0].timeline.exercises[1][1]
+
+
+def test_resume_after_the_program_file_changed(played, write_program):
+    text = textwrap.dedent("""\
+        title: Two
+        exercises:
+          - {name: Alpha, position: Sit., reps: 1, movement: [hold: 1]}
+          - {name: Beta, position: Sit., reps: 1, movement: [hold: 1]}
+        """)
+    path = write_program(text)
+    record(entry(program=program_key(str(path)), ending="quit", stopped_index=1, stopped_name="Beta"))
+    path.write_text(text.replace("hold: 1]}\n  - {name: Beta", "hold: 2]}\n  - {name: Beta"), encoding="utf-8")
+    result = run("play", "--resume", "--quiet")
+    assert result.exit_code == 0 and "has changed since that session; going on at 'Beta'" in result.stderr
+    path.write_text(text.replace("Beta", "Gamma"), encoding="utf-8")
+    record(entry(program=program_key(str(path)), ending="quit", stopped_index=1, stopped_name="Beta"))
+    assert_one_line_error(run("play", "--resume"), 1, "no longer has the exercise 'Beta'", "--from")
+
+
+def test_when_the_history_cannot_keep_a_session_the_hint_is_the_whole_command(played):
+    history_path().write_bytes(b"\x00garbage" * 512)
+    result = run("play", "intermediate", "--pace", "1.5", "--engine", "espeak", "--from", "2", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Note: this session is not in your history (") and "damaged" in result.stderr
+    assert result.stdout.strip().endswith("in exercise 2 of 2 (Hamstring stretch). To go on from there: "
+                                          "voicecoach play intermediate --pace 1.5 --engine espeak --from 2")
+
+
+def test_resume_mistakes_are_one_line():
+    assert_one_line_error(run("play", "--resume"), 1, "nothing to resume: no session has been played yet")
+    assert_one_line_error(run("play", "beginning", "--resume", "--from", "2"), 2, "takes no --from or --only")
+    assert_one_line_error(run("play"), 2, "Missing argument 'PROGRAM' (or --resume")
+
+
+# --- a history that cannot be written never stops a session -----------------------------------------
+
+QUICK = """\
+title: Quick
+exercises:
+  - name: Squeeze
+    position: Sit.
+    reps: 1
+    movement:
+      - hold: 1
+"""
+
+
+def play_quick(sink, program, wrap=lambda argv: argv) -> subprocess.CompletedProcess:
+    argv = [sys.executable, "-m", "voicecoach", "play", str(program), "--from", "1", "--quiet", "--engine", "espeak"]
+    return subprocess.run(wrap(argv), env=sink.env, capture_output=True, text=True, timeout=120)
+
+
+def assert_played_with_a_note(result, *parts: str) -> None:
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Done: Quick, ")
+    (note,) = result.stderr.splitlines()
+    assert note.startswith("Note: this session is not in your history (")
+    for part in parts:
+        assert part in note
+
+
+@needs_sink
+def test_a_locked_history_never_stops_play(sink, write_program):
+    program = write_program(QUICK)
+    record(entry())
+    holder = hold_write_lock(history_path())
+    try:
+        result = play_quick(sink, program)
+    finally:
+        holder.communicate("\n")
+    assert_played_with_a_note(result, str(history_path()), "another voicecoach is writing to the history")
+    assert len(sessions()) == 1
+
+
+@needs_sink
+def test_a_damaged_history_never_stops_play(sink, write_program):
+    history_path().write_bytes(b"\x00garbage" * 512)
+    assert_played_with_a_note(play_quick(sink, write_program(QUICK)), "damaged")
+
+
+@needs_sink
+@needs_read_only
+def test_a_read_only_history_never_stops_play(sink, write_program, isolated_history):
+    record(entry())
+    result = play_quick(sink, write_program(QUICK), lambda argv: read_only(isolated_history, argv))
+    assert_played_with_a_note(result, "read-only")
+    assert len(sessions()) == 1
+
+
+@needs_sink
+def test_two_sessions_at_once_are_both_recorded(sink, write_program):
+    program = write_program(QUICK)
+    argv = [sys.executable, "-m", "voicecoach", "play", str(program), "--quiet", "--engine", "espeak"]  # all of it
+    run("show", str(program), "--engine", "espeak")  # both start from a warm cache, so they end together
+    both = [subprocess.Popen(argv, env=sink.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [process.communicate(timeout=120) for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    assert all(err == "" for _, err in outputs)
+    recorded = sessions()
+    assert len(recorded) == 2 and {r.ending for r in recorded} == {"finished"}
+    assert all(r.completed == 1 and r.place == "closing" for r in recorded)
+    for r in recorded:  # each listened to about the whole session (it played in real time)
+        assert r.length_ms - 500 <= r.listened_ms
