@@ -18,6 +18,7 @@ import voicecoach.cli as cli_module
 from tests.readonly import needs_read_only, read_only
 from tests.sink import needs_sink
 from tests.test_cli import assert_one_line_error, run
+from tests.test_player import QUICK
 from voicecoach.history import (
     HistoryError,
     Record,
@@ -303,17 +304,6 @@ def test_resume_mistakes_are_one_line():
 
 
 # --- a history that cannot be written never stops a session -----------------------------------------
-
-QUICK = """\
-title: Quick
-exercises:
-  - name: Squeeze
-    position: Sit.
-    reps: 1
-    movement:
-      - hold: 1
-"""
-
 
 def play_quick(sink, program, wrap=lambda argv: argv) -> subprocess.CompletedProcess:
     argv = [sys.executable, "-m", "voicecoach", "play", str(program), "--from", "1", "--quiet", "--engine", "espeak"]

@@ -196,7 +196,7 @@ def _fail(message: str, code: int) -> None:
 
 EXIT_CODES = (
     (0, "done: the session played (or was stopped with q), the file was written, the program is valid"),
-    (1, "it could not be done: the file could not be written, doctor found a problem"),
+    (1, "it could not be done: the file could not be written, doctor found a problem, nothing to resume"),
     (2, "a usage mistake: an unknown option or value, a program or phrasebook file with a mistake"),
     (3, "the speech engine is missing or failed"),
     (4, "play: no sound device could be opened (export the session instead)"),

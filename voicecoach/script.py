@@ -74,6 +74,19 @@ def check_pace(value: float) -> float:
     return float(value)
 
 
+def check_choices(choices) -> None:
+    """Check a frozen object's pace, quiet_holds and language (Options, Settings), putting the
+    language tag into its normal form; an OptionError for a bad one."""
+    object.__setattr__(choices, "pace", check_pace(choices.pace))
+    if not isinstance(choices.quiet_holds, bool):
+        raise OptionError(f"quiet holds must be true or false, not {choices.quiet_holds!r}")
+    if choices.language is not None:
+        try:
+            object.__setattr__(choices, "language", check_language(choices.language))
+        except ValueError as error:
+            raise OptionError(str(error)) from None
+
+
 @dataclass(frozen=True)
 class Options:
     """What the listener chose: pace multiplies movement tempo and rests, never holds; quiet holds
@@ -85,14 +98,7 @@ class Options:
     phrasebook: Phrasebook | None = None  # the language's phrasebook as the user has it; None: the package's
 
     def __post_init__(self) -> None:
-        check_pace(self.pace)
-        if not isinstance(self.quiet_holds, bool):
-            raise OptionError(f"quiet holds must be true or false, not {self.quiet_holds!r}")
-        if self.language is not None:
-            try:
-                object.__setattr__(self, "language", check_language(self.language))
-            except ValueError as error:
-                raise OptionError(str(error)) from None
+        check_choices(self)
 
     def phrases(self, program: Program) -> Phrasebook:
         """The phrasebook the session speaks: the chosen one, or the package's for the language."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import VoicecoachError, shown
-from voicecoach.script import DEFAULT_RATE_WPM, OptionError, check_pace
+from voicecoach.script import DEFAULT_RATE_WPM, OptionError, check_choices, check_pace
 from voicecoach.speech import check_rate, check_volume
 
 SETTINGS_FILE = "settings.toml"
@@ -36,16 +36,7 @@ class Settings:
     volume: float = 1.0
 
     def __post_init__(self) -> None:
-        from voicecoach.phrasebook import check_language
-
-        object.__setattr__(self, "pace", float(check_pace(self.pace)))
-        if not isinstance(self.quiet_holds, bool):
-            raise OptionError(f"quiet holds must be true or false, not {self.quiet_holds!r}")
-        if self.language is not None:
-            try:
-                object.__setattr__(self, "language", check_language(self.language))
-            except ValueError as error:
-                raise OptionError(str(error)) from None
+        check_choices(self)
         check_rate(self.rate_wpm)
         object.__setattr__(self, "volume", check_volume(self.volume))
 
