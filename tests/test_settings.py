@@ -99,6 +99,7 @@ def test_the_command_line_wins_over_a_setting(config):
     ("volume", "2", "config set: volume must be a number from 0 to 1"),
     ("quiet_holds", "maybe", "config set: quiet_holds: must be true or false"),
     ("language", "x y", "config set: language: 'x y' is not a language tag"),
+    ("engine", "espek", "config set: unknown speech engine 'espek'; did you mean 'espeak'? engines: espeak, piper"),
     ("colour", "red", "config set: unknown setting 'colour'; the settings are: engine, voice"),
 ])
 def test_a_bad_value_is_one_line_and_nothing_is_lost(config, key, value, message):

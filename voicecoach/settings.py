@@ -127,6 +127,12 @@ def _flag(value: Any) -> bool:
     raise ValueError("must be true or false")
 
 
+def _engine(value: Any) -> str:
+    from voicecoach.engines import check_engine_name
+
+    return check_engine_name(_text(value))
+
+
 def _language(value: Any) -> str:
     from voicecoach.phrasebook import check_language
 
@@ -145,7 +151,7 @@ class Key:
 def _keys() -> dict[str, Key]:
     sound = ("play", "show", "export")
     return {key.name: key for key in (
-        Key("engine", _text, "speech engine: piper or espeak", sound + ("list",), "engine"),
+        Key("engine", _engine, "speech engine: piper or espeak", sound + ("list",), "engine"),
         Key("voice", _text, "a voice of the engine, a .onnx file, or a language", sound, "voice"),
         Key("rate", _whole(check_rate), "speech rate, words a minute as heard", sound, "rate"),
         Key("volume", _number(check_volume), "loudness of speech and cues, 0 to 1", sound, "volume"),

@@ -104,16 +104,21 @@ def default_engine_name() -> str:
     return max(installed, key=lambda name: (installed[name].preference, name))
 
 
+def check_engine_name(name: str) -> str:
+    """The name of a registered engine (installed or not), in its usual case; else a plain error."""
+    known = engine_types()
+    if name.strip().lower() not in known:
+        close = difflib.get_close_matches(name.strip().lower(), known, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UnknownVoice(f"unknown speech engine '{shown(name)}'; {hint}engines: {', '.join(known) or 'none'}")
+    return name.strip().lower()
+
+
 def engine_type(name: str | None) -> EngineType:
     """The engine class called name (None: the default), installed, or a plain error."""
     if name is None:
         name = default_engine_name()
-    known = engine_types()
-    kind = known.get(name.strip().lower())
-    if kind is None:
-        close = difflib.get_close_matches(name.strip().lower(), known, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise UnknownVoice(f"unknown speech engine '{shown(name)}'; {hint}engines: {', '.join(known) or 'none'}")
+    kind = engine_types()[check_engine_name(name)]
     if not kind.installed():
         raise EngineMissing(f"the {kind.name} speech engine is not installed; install it with: {kind.install_hint}")
     return kind
