@@ -64,6 +64,8 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "end_session": (),
     "paused": (),
     "resuming": (),
+    "wait_for_ready": (),           # play waits for the listener (wait_for_me)
+    "still_waiting": (),            # said every 30 seconds while it waits
 }
 # Phrases said with a number (their templates may use {n} and {N}) and phrases said by side.
 BY_NUMBER = {"exercise_count", "session_minutes", "session_hours", "times", "seconds", "seconds_and_a_half",
@@ -212,7 +214,7 @@ class Phrasebook:
 
     def line(self, key: str) -> str:
         """A fixed line: get_ready, ready, begin, halfway, rest, next_soon, hold_tones,
-        begin_session, end_session, paused, resuming."""
+        begin_session, end_session, paused, resuming, wait_for_ready, still_waiting."""
         return self.say(key)
 
 

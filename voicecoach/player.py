@@ -24,7 +24,7 @@ from typing import Protocol
 from voicecoach.errors import VoicecoachError, shown
 from voicecoach.program import Exercise, Program
 from voicecoach.render import BYTES_PER_FRAME, frame_at
-from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, OptionError, Script, format_length
+from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, OptionError, Script, Wait, format_length
 
 # A buffer longer than this is played in segments, split in the middle of a silence of at least
 # SPLIT_SILENCE_MS; each segment is anchored to the session clock, so a late start is absorbed by
@@ -39,6 +39,7 @@ JOIN_MARGIN_MS = 50  # a late stretch skips at most the silence it starts in, le
 FILL_GUARD_MS = 150
 END_DRAIN_MS = 500
 RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
+WAIT_REMINDER_S = 30.0  # while play waits for the listener (wait_for_me), a soft reminder this often
 INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
 
 
@@ -288,11 +289,11 @@ class Timeline:
         return best if best is not None else min(limit, self.script.duration_ms)
 
 
-def status_line(timeline: Timeline, ms: int, paused: bool, width: int) -> str:
+def status_line(timeline: Timeline, ms: int, paused: bool, width: int, waiting: bool = False) -> str:
     """The one-line display: state, exercise N of M, side, rep, hold countdown, time, a bar."""
     place = timeline.place(ms)
     total = timeline.script.duration_ms
-    parts = ["Paused " if paused else "Playing"]
+    parts = ["Waiting" if waiting else "Paused " if paused else "Playing"]
     count = len(timeline.exercises)
     if place.exercise is not None:
         parts.append(f"{place.exercise_number}/{count} {place.exercise}")
@@ -306,6 +307,8 @@ def status_line(timeline: Timeline, ms: int, paused: bool, width: int) -> str:
         parts.append(f"rep {place.rep}/{place.reps}")
     if place.hold_left_ms is not None:
         parts.append(f"hold {-(-place.hold_left_ms // 1000)}s")
+    if waiting:
+        parts.append("space when ready")
     clock = f"{format_length(ms)} / {format_length(total)}"
     line = " | ".join(parts)
     bar_width = max(0, min(20, width - len(line) - len(clock) - 8))
@@ -317,6 +320,21 @@ def status_line(timeline: Timeline, ms: int, paused: bool, width: int) -> str:
 
 
 # --- the player ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NowPlaying:
+    """What the session is doing, for a media-player front (mpris.py): which part is playing (0 the
+    opening, 1..N the exercises, N + 1 the closing), how long it is and how far into it."""
+
+    status: str  # Playing, Paused or Stopped
+    part: int
+    title: str
+    length_ms: int | None  # None while the session is still being synthesized: not known yet
+    position_ms: int  # within the part
+    can_next: bool
+    can_previous: bool
+    jumps: int  # how many times a control has moved the position (a skip, a restart, a resume)
 
 
 @dataclass
@@ -334,6 +352,9 @@ class Player:
     grow: Callable[[], tuple[Script, bool]] | None = None
     growing_bound_ms: int = SEGMENT_MAX_MS
     notices: tuple[str, str] = ("Paused.", "Resuming.")  # said on pause and resume, in the session's language
+    # Said when play waits for the listener (wait_for_me), and every WAIT_REMINDER_S while it waits.
+    wait_notices: tuple[str, str] = ("When you are in position, press play.",
+                                     "Take your time. Press play when you are ready.")
     timeline: Timeline = field(init=False)
     paused: bool = field(default=False, init=False)
     ended: bool = field(default=False, init=False)
@@ -364,11 +385,14 @@ class Player:
         self.paused_s = 0.0  # time spent paused, not listened
         self._first_start: float | None = None
         self._ended_at: float | None = None
+        self.waiting: Wait | None = None  # the wait for the listener play is in, if it is
+        self._prompted_at = 0.0  # when the listener was last told how to go on from a wait
+        self.jumps = 0
 
     # -- position --
 
     def position_ms(self) -> int:
-        if self.paused or self.ended:
+        if self.paused or self.ended or self.waiting is not None:
             return self._paused_at_ms
         elapsed = round((self.clock() - self._wall_start) * 1000)
         return max(self._segment_start_ms, min(self._segment_start_ms + elapsed, self._segment_end_ms))
@@ -402,6 +426,10 @@ class Player:
         self._stop_sound()
         self._refresh()
         self._stalled_ms = 0
+        self.waiting = None
+        if self._paused_since is not None:  # paused or waiting until now: not listened
+            self.paused_s += self.clock() - self._paused_since
+            self._paused_since = None
         at_ms = max(0, min(at_ms, self.script.duration_ms))
         lead_bytes = b""
         if lead:
@@ -480,6 +508,10 @@ class Player:
 
     def poll(self) -> bool:
         """Keep the stream going; False once the session has ended."""
+        if self.waiting is not None:
+            if self.clock() - self._prompted_at >= WAIT_REMINDER_S:
+                self._prompt(self.wait_notices[1])
+            return True
         if self.paused or self.ended:
             return not self.ended
         self._refresh()
@@ -487,6 +519,11 @@ class Player:
             action, self._waiting_action = self._waiting_action, None
             getattr(self, action)()
         position = self.position_ms()
+        wait = self._wait_reached(position)
+        if wait is not None:
+            self._note_heard(position)
+            self._begin_wait(wait)
+            return True
         self._keep_filling(position)
         self._note_visit(position)
         self._note_heard(position)
@@ -515,6 +552,26 @@ class Player:
         self._wall_start -= skip_ms / 1000
         self._segment_start_ms = boundary
         return True
+
+    def _wait_reached(self, position: int) -> Wait | None:
+        """The wait for the listener that playing on to `position` has just reached, if any."""
+        last = self._heard_ms
+        if last is None or position <= last:
+            return None
+        return next((wait for wait in self.script.waits if last < wait.at_ms <= position), None)
+
+    def _begin_wait(self, wait: Wait) -> None:
+        """Stop at the wait (in the silence after "Get into position.") and say how to go on."""
+        self._stop_sound()
+        self.waiting, self._paused_at_ms = wait, wait.at_ms
+        self._paused_since = self.clock()
+        self._prompt(self.wait_notices[0])
+
+    def _prompt(self, text: str) -> None:
+        if self._notice is not None:
+            self._notice.stop()
+        self._notice = self.audio.play(self.speak(text), self.sample_rate_hz)
+        self._prompted_at = self.clock()
 
     def _stopped_early(self, position: int) -> bool:
         """The sound stopped well before the clock says it should: the device failed or went away."""
@@ -586,19 +643,48 @@ class Player:
     # -- controls --
 
     def toggle_pause(self) -> None:
+        """Pause, or resume; while play waits for the listener, go on (they are ready)."""
         if self.ended:
             return
-        if self.paused:
+        if self.waiting is not None:
+            self.jumps += 1
+            self.start(self.waiting.resume_ms)
+        elif self.paused:
+            self.jumps += 1  # on from the start of the line the pause cut
             self.start(self.timeline.resume_point(self._paused_at_ms), lead=self.speak(self.notices[1]))
-            if self._paused_since is not None:
-                self.paused_s += self.clock() - self._paused_since
-                self._paused_since = None
         else:
             self._paused_at_ms = self.position_ms()
             self._stop_sound()
             self.paused = True
             self._paused_since = self.clock()
             self._notice = self.audio.play(self.speak(self.notices[0]), self.sample_rate_hz)
+
+    def play(self) -> None:
+        """Resume a pause or go on from a wait; nothing while playing (a media player's Play)."""
+        if self.paused or self.waiting is not None:
+            self.toggle_pause()
+
+    def pause(self) -> None:
+        """Pause while playing; nothing while paused or waiting (a media player's Pause)."""
+        if not self.paused and self.waiting is None:
+            self.toggle_pause()
+
+    def now_playing(self) -> NowPlaying:
+        """Where the session is, by part (opening, each exercise, closing), for a media-player front."""
+        position = self.position_ms()
+        exercises = self.timeline.exercises
+        bounds = [0] + [start for _, start in exercises] + ([self.timeline.ending_ms] if exercises else [])
+        bounds.append(max(self.script.duration_ms, bounds[-1]))
+        part = max(0, bisect.bisect_right(bounds, position) - 1)
+        part = min(part, len(bounds) - 2)
+        titles = ["Introduction"] + [name for name, _ in exercises] + (["Finishing"] if exercises else [])
+        status = "Stopped" if self.ended else "Paused" if self.paused or self.waiting is not None else "Playing"
+        return NowPlaying(status=status, part=part, title=titles[part],
+                          length_ms=bounds[part + 1] - bounds[part] if self.complete else None,
+                          position_ms=position - bounds[part],
+                          # still growing: Next waits until the exercises are known, as the key does
+                          can_next=not self.complete or (bool(exercises) and position < bounds[-2]),
+                          can_previous=True, jumps=self.jumps)
 
     def _when_complete(self, action: str) -> bool:
         """Exercises are known once the whole script is: until then, a control waits for it."""
@@ -612,6 +698,7 @@ class Player:
             return
         here = self.position_ms()
         later = [start for _, start in self.timeline.exercises if start > here]
+        self.jumps += 1
         self.start(later[0] if later else self.timeline.ending_ms)
 
     def restart_exercise(self) -> None:
@@ -627,6 +714,7 @@ class Player:
             index = len(self.timeline.exercises) - 1 if here >= self.timeline.ending_ms else 0
         if twice:
             index = max(0, index - 1)
+        self.jumps += 1
         self.start(self.timeline.exercises[index][1])
 
 
@@ -657,12 +745,18 @@ class Keys:
             termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
             self._saved = None
 
-    def read(self, timeout_s: float) -> str | None:
+    def read(self, timeout_s: float, wake_fd: int | None = None) -> str | None:
+        """A key pressed within timeout_s, or None; returns early, with None, when wake_fd is
+        readable (a media control came in)."""
+        others = [] if wake_fd is None else [wake_fd]
         if not self.enabled:
-            time.sleep(timeout_s)
+            if others:
+                select.select(others, [], [], timeout_s)
+            else:
+                time.sleep(timeout_s)
             return None
-        ready, _, _ = select.select([self._fd], [], [], timeout_s)
-        if not ready:
+        ready, _, _ = select.select([self._fd, *others], [], [], timeout_s)
+        if self._fd not in ready:
             return None
         data = os.read(self._fd, 32).decode("utf-8", "replace")
         return data[:1] if data else None
@@ -705,27 +799,49 @@ class Outcome:
 
 
 KEY_ACTIONS = {" ": "toggle_pause", "n": "next_exercise", "p": "restart_exercise"}
+# A media player's controls (headset buttons, media keys, the desktop's widget: mpris.py) do what
+# the keys do; Stop is q.
+CONTROL_ACTIONS = {"PlayPause": "toggle_pause", "Play": "play", "Pause": "pause", "Next": "next_exercise",
+                   "Previous": "restart_exercise"}
 
 
-def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: float = 0.05) -> Outcome:
-    """Play to the end or until 'q'; Ctrl-C propagates after the sound is stopped."""
+class MediaControls(Protocol):
+    """Controls from outside the terminal (mpris.MediaPlayer): a readable fileno when one waits."""
+
+    def fileno(self) -> int: ...
+
+    def take(self) -> str | None: ...
+
+    def update(self, now: NowPlaying) -> None: ...
+
+
+def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: float = 0.05,
+        media: MediaControls | None = None) -> Outcome:
+    """Play to the end or until 'q' (or a media player's Stop); Ctrl-C propagates after the sound
+    is stopped."""
     began = player.clock()
     finished = False
     try:
         player.start(start_ms)
         while player.poll():
-            key = keys.read(tick_s)
-            if key in ("q", "Q"):
+            if media is not None:
+                media.update(player.now_playing())
+            key = keys.read(tick_s, media.fileno() if media is not None else None)
+            control = media.take() if media is not None else None
+            if key in ("q", "Q") or control == "Stop":
                 break
-            action = KEY_ACTIONS.get(key.lower() if key else "")
+            action = KEY_ACTIONS.get(key.lower() if key else "") or CONTROL_ACTIONS.get(control or "")
             if action:
                 getattr(player, action)()
-            display.show(status_line(player.timeline, player.position_ms(), player.paused, display.width()))
+            display.show(status_line(player.timeline, player.position_ms(), player.paused, display.width(),
+                                     waiting=player.waiting is not None))
         else:
             finished = True
     finally:
         player.stop()
         display.close()
+        if media is not None:
+            media.update(player.now_playing())
     return Outcome(finished=finished, position_ms=player.position_ms(), elapsed_s=player.clock() - began,
                    exercises_completed=len(player.completed), reopened=player.reopened,
                    listened_s=player.listened_s())

@@ -121,6 +121,7 @@ class Exercise:
     setup_s: float = DEFAULT_SETUP_S
     switch_setup_s: float = DEFAULT_SETUP_S + SWITCH_EXTRA_S
     reminder_said: str = DEFAULT_REMINDER_SAID
+    wait_for_me: bool = False  # play waits after "Get into position." until the listener is ready
     line: int = field(default=0, compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # key -> line
 
@@ -160,6 +161,7 @@ class Rule:
     seconds     a number from low to high
     whole       a whole number from low to high
     choice      one of `choices`
+    flag        true or false
     hold        seconds, or [shortest, longest]
     language    an IETF language tag
     exercises   the list of exercises
@@ -188,6 +190,9 @@ PROGRAM_RULES = (
          "scaled by --pace.", low=0, high=MAX_SETUP_S, default=DEFAULT_SETUP_S),
     Rule("switch_setup", "seconds", "Seconds to get into position after switching sides, for every exercise "
          f"(default: setup + {SWITCH_EXTRA_S:g}); scaled by --pace.", low=0, high=MAX_SETUP_S),
+    Rule("wait_for_me", "flag", "true: when played, every exercise waits after 'Get into position.' until you "
+         "say you are ready (space, the play button or a headset button); an export keeps the timed set-up.",
+         default=False),
     Rule("exercises", "exercises", "The exercises, in order.", required=True, low=1, high=MAX_EXERCISES),
 )
 
@@ -208,6 +213,9 @@ EXERCISE_RULES = (
          low=0, high=MAX_SETUP_S, default=DEFAULT_SETUP_S),
     Rule("switch_setup", "seconds", "Seconds to get into position after switching sides "
          f"(default: setup + {SWITCH_EXTRA_S:g}); scaled by --pace.", low=0, high=MAX_SETUP_S),
+    Rule("wait_for_me", "flag", "true: when played, wait after 'Get into position.' (on each side) until you say "
+         "you are ready (space, the play button or a headset button); an export keeps the timed set-up. "
+         "Overrides the program's.", default=False),
     Rule("rest_between_reps", "seconds", "Seconds between repetitions; scaled by --pace.",
          low=0, high=MAX_REST_BETWEEN_REPS_S, default=DEFAULT_REST_BETWEEN_REPS_S),
     Rule("rest_after", "seconds", "Seconds of rest after this exercise; overrides the program's.",
@@ -656,6 +664,14 @@ class _Reader:
         names = " or ".join(f"'{c}'" for c in rule.choices)
         raise self.fail(f"{what} must be {names}, found {_kind(value)}", line)
 
+    def flag(self, value: Any, rule: Rule, what: str, line: int) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
+            raise self.fail(f"{what} must be true or false, found the text '{shown(value)}': remove the quotes "
+                            f"({rule.key}: {value.strip().lower()})", line)
+        raise self.fail(f"{what} must be true or false, found {_kind(value)}", line)
+
     def setting(self, mapping: _Map, rules: dict[str, Rule], key: str, where: str, default: Any = None) -> Any:
         """The value of a number or choice key, checked against its rule, or the default."""
         if key not in mapping:
@@ -666,6 +682,8 @@ class _Reader:
             return self.number(value, rule, what, line)
         if rule.kind == "whole":
             return self.whole(value, rule, what, line)
+        if rule.kind == "flag":
+            return self.flag(value, rule, what, line)
         return self.choice(value, rule, what, line)
 
     # --- the document ---
@@ -678,7 +696,7 @@ class _Reader:
             language = self.language(doc["language"], "'language'", doc.key_lines["language"])
         intro = self.lines(doc["intro"], "'intro'", doc.key_lines["intro"]) if "intro" in doc else ()
         safety = self.lines(doc["safety"], "'safety'", doc.key_lines["safety"]) if "safety" in doc else ()
-        defaults = {key: self.setting(doc, _PROGRAM, key, "") for key in ("rest_after", "setup")}
+        defaults = {key: self.setting(doc, _PROGRAM, key, "") for key in ("rest_after", "setup", "wait_for_me")}
         if "switch_setup" in doc:
             defaults["switch_setup"] = self.setting(doc, _PROGRAM, "switch_setup", "")
         items = doc["exercises"]
@@ -746,6 +764,7 @@ class _Reader:
         setup = self.setting(item, _EXERCISE, "setup", where, defaults["setup"])
         switch_default = defaults.get("switch_setup", min(setup + SWITCH_EXTRA_S, MAX_SETUP_S))
         switch_setup = self.setting(item, _EXERCISE, "switch_setup", where, switch_default)
+        wait_for_me = self.setting(item, _EXERCISE, "wait_for_me", where, defaults["wait_for_me"])
         return Exercise(
             name=name,
             position=position,
@@ -759,6 +778,7 @@ class _Reader:
             setup_s=setup,
             switch_setup_s=switch_setup,
             reminder_said=reminder_said,
+            wait_for_me=wait_for_me,
             line=line,
             lines={str(key): value for key, value in lines.items()},
         )

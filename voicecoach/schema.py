@@ -55,6 +55,7 @@ def _value(rule: Rule) -> dict[str, Any]:
         "seconds": number,
         "whole": {"type": "integer", "minimum": int(rule.low), "maximum": int(rule.high)},
         "choice": {"enum": list(rule.choices)},
+        "flag": {"type": "boolean"},
         "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
         "hold": {"anyOf": [number, {"type": "array", "items": [number, number], "additionalItems": False,
                                     "minItems": 2}]},

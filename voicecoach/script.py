@@ -41,6 +41,9 @@ MIN_GAP_MS = 250  # at least this after a spoken cue inside a timed movement or 
 CUE_GAP_MS = 250  # after a cue sound, before the next speech
 # Tempo silences, in ms at pace 1.0, scaled by pace.
 READY_MS = 1000  # between "Ready." and "Begin."
+# A wait for the listener (wait_for_me) goes on this long before "Ready.", so the session does not
+# start talking the instant they say they are ready.
+WAIT_RESUME_LEAD_MS = 600
 # Holds at least this long get "halfway" and a spoken countdown (ms).
 LONG_HOLD_MS = 10_000
 FIVE_MORE_MIN_HOLD_MS = 15_000
@@ -150,6 +153,22 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Wait:
+    """A place where `play` waits until the listener says they are ready (wait_for_me): from at_ms,
+    the start of the timed set-up after "Get into position.", it goes on at resume_ms, just before
+    "Ready.". An export plays the timed set-up in between instead."""
+
+    at_ms: int
+    resume_ms: int
+    exercise: str
+    side: Side | None = None
+
+    def to_dict(self) -> dict:
+        return {"at": self.at_ms / 1000, "resume": self.resume_ms / 1000, "exercise": self.exercise,
+                "side": self.side}
+
+
+@dataclass(frozen=True)
 class Script:
     """A compiled session: the single source of truth for what sounds when."""
 
@@ -159,6 +178,7 @@ class Script:
     events: tuple[Event, ...]
     quiet_holds: bool = False
     language: str = "en"
+    waits: tuple[Wait, ...] = ()  # where play waits for the listener, in order
 
     @property
     def duration_ms(self) -> int:
@@ -227,7 +247,7 @@ def compile_script(program: Program, options: Options = Options(), durations: Du
     timeline.body(program)
     body = _keep_sounding(timeline.events, timeline.periods, durations, options.quiet_holds, book)
     return Script(program=program.name, title=program.title, pace=options.pace, events=head + tuple(body),
-                  quiet_holds=options.quiet_holds, language=book.language)
+                  quiet_holds=options.quiet_holds, language=book.language, waits=tuple(timeline.waits))
 
 
 def head_lines(program: Program, book: Phrasebook = ENGLISH) -> list[str]:
@@ -266,6 +286,7 @@ class _Timeline:
         self.side: Side | None = None
         self.rep: int | None = None
         self.periods: list[tuple[int, int, str]] = []  # holds and rests: (start, end, "hold" or "rest")
+        self.waits: list[Wait] = []
 
     # --- primitives ---
 
@@ -351,7 +372,10 @@ class _Timeline:
                 self.lines([said(reminder, side, self.sides)])  # worded by side: introduced once the side is named
             self.say(self.book.line("get_ready"))
             setup_s = exercise.setup_s if index == 0 else exercise.switch_setup_s
+            wait_at = self.now
             self.silence(max(MIN_GAP_MS, self.scaled(setup_s * 1000)))
+            if exercise.wait_for_me:
+                self.waits.append(Wait(wait_at, max(wait_at, self.now - WAIT_RESUME_LEAD_MS), exercise.name, side))
             self.slot(self.book.line("ready"), self.scaled(READY_MS))
             self.lines([self.book.line("begin")])
             for rep in range(1, exercise.reps + 1):
@@ -537,6 +561,8 @@ def script_to_json(script: Script) -> str:
         "language": script.language,
         "duration": script.duration_s,
     }
+    if script.waits:  # only programs with wait_for_me have them
+        head["waits"] = [wait.to_dict() for wait in script.waits]
     lines = ["{"]
     lines += [f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}," for key, value in head.items()]
     lines.append('  "events": [')
@@ -567,7 +593,12 @@ def script_to_text(script: Script) -> str:
     out = [heading, ""]
     exercise: str | None = None
     side: str | None = None
+    waits = {wait.at_ms: wait for wait in script.waits}
     for event in script.events:
+        wait = waits.get(event.start_ms)
+        if wait is not None and event.kind == "silence":
+            out.append(f"  {format_clock(wait.at_ms):>8}  {'wait':<7}  until you are ready, then on at "
+                       f"{format_clock(wait.resume_ms)} (play only; an export keeps the timed set-up)")
         if event.exercise != exercise and event.exercise is not None:
             out += ["", f"  {event.exercise}"]
         elif event.exercise is None and exercise is not None:
