@@ -43,6 +43,8 @@ lean=()
 if [ "$dev" -eq 1 ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
   command -v soxi >/dev/null 2>&1 || packages+=(sox)
+  # the media-key tests run a private D-Bus session bus (dbus-run-session, dbus-send)
+  command -v dbus-run-session >/dev/null 2>&1 && command -v dbus-send >/dev/null 2>&1 || packages+=(dbus)
   command -v pulseaudio >/dev/null 2>&1 && command -v pacmd >/dev/null 2>&1 || lean+=(pulseaudio pulseaudio-utils)
   compgen -G "/usr/lib/*/alsa-lib/libasound_module_pcm_pulse.so" >/dev/null || lean+=(libasound2-plugins)
 fi

@@ -495,6 +495,9 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
     # Synthesis runs ahead of the listener in the background; sound starts with the first line.
     options = session_options(chosen, settings)
     notices = (options.phrasebook.line("paused"), options.phrasebook.line("resuming"))
+    # What play says when it waits for the listener: synthesized only for a program that waits.
+    wait_notices = (options.phrasebook.line("wait_for_ready"), options.phrasebook.line("still_waiting"))
+    waits = any(exercise.wait_for_me for exercise in chosen.exercises)
     player = None
 
     def stopped() -> tuple[str, int | None]:
@@ -541,7 +544,9 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
         return (f"Stopped at {format_length(position)}, in exercise {index + 1} of {count} ({name}). "
                 f"To go on from there: {' '.join(words)}")
 
-    live = LiveSession(chosen, options, _speech(settings, options.language), extra_lines=notices)
+    live = LiveSession(chosen, options, _speech(settings, options.language),
+                       extra_lines=notices + (wait_notices if waits else ()))
+    media = None
     try:
         with _stop_signals_interrupt():
             known, complete = live.wait() if start_index is None else (live.result(), True)
@@ -550,10 +555,13 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
                         render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
                                                               live.sample_rate_hz, start, end),
                         speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, notices=notices,
-                        **growing)
+                        wait_notices=wait_notices, **growing)
         start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
+        from voicecoach.mpris import MediaPlayer
+
+        media = MediaPlayer.start(album=chosen.title)  # headset buttons and media keys, where there is a bus
         with _stop_signals_interrupt(), Keys(enabled=True) as keys:  # the terminal is restored however it ends
-            outcome = run(player, start_ms, keys, Display(enabled=not quiet and sys.stdout.isatty()))
+            outcome = run(player, start_ms, keys, Display(enabled=not quiet and sys.stdout.isatty()), media=media)
     except KeyboardInterrupt:
         recorded = remember(INTERRUPTED) is not None
         click.echo(resume_hint(recorded), err=True)
@@ -564,6 +572,8 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
               error.exit_code)
     finally:
         live.close()
+        if media is not None:
+            media.close()
     recorded = remember(FINISHED if outcome.finished else QUIT) is not None
     if outcome.reopened:
         click.echo(f"Note: the audio output stopped {_times(outcome.reopened)} and was opened again; "

@@ -82,8 +82,22 @@ def check_cues() -> Check:
     return Check("cue sounds", True, f"{len(cues)} cues in the installed package")
 
 
+def check_media_keys() -> Check:
+    """Whether headset buttons, media keys and the desktop's media widget can reach play (MPRIS on
+    the D-Bus session bus). Sessions play without them: the terminal's keys still work."""
+    from voicecoach.mpris import session_bus_address, why_not
+
+    reason = why_not()
+    if reason is not None:
+        return Check("media keys", False, reason + "; the terminal's keys still work",
+                     "run voicecoach in a desktop session (its session bus carries headset buttons and media keys)",
+                     needed_to_play=False)
+    return Check("media keys", True, f"play is a media player on the session bus ({session_bus_address()}): "
+                 "headset buttons and media keys reach it", needed_to_play=False)
+
+
 def run_checks() -> list[Check]:
-    return [*check_engines(), check_output(), check_cache(), check_cues()]
+    return [*check_engines(), check_output(), check_cache(), check_cues(), check_media_keys()]
 
 
 def can_play(checks: list[Check]) -> bool:
