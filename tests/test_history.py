@@ -216,7 +216,7 @@ def played(monkeypatch):
     there (as q would); what play records and prints around it is the real thing."""
     starts: list[tuple[object, int]] = []
 
-    def stop_at_once(player, start_ms, keys, display):
+    def stop_at_once(player, start_ms, keys, display, media=None):
         starts.append((player, start_ms))
         return Outcome(finished=False, position_ms=start_ms, elapsed_s=0.0, exercises_completed=0)
 

@@ -82,7 +82,7 @@ def test_every_setting_reaches_the_session_export_and_play_make(config, tmp_path
     result = run("export", str(program), "-o", str(tmp_path / "b.wav"), "--rate", "200", "--volume", "1")
     assert result.exit_code == 0, result.output
     assert sessions()[0].settings == Settings(**{**wanted.to_json(), "rate_wpm": 200, "volume": 1.0})
-    monkeypatch.setattr(cli_module, "run", lambda player, start_ms, keys, display: Outcome(False, 0, 0.0, 0))
+    monkeypatch.setattr(cli_module, "run", lambda player, start_ms, keys, display, media=None: Outcome(False, 0, 0.0, 0))
     result = run("play", str(program), "--quiet", "--pace", "1.2")
     assert result.exit_code == 0, result.output
     assert sessions()[0].settings == Settings(**{**wanted.to_json(), "pace": 1.2}) and sessions()[0].kind == "play"
