@@ -99,6 +99,7 @@ def test_play_is_a_complete_media_player_on_the_bus(bus, sink):
                        and f" {member};" not in block]
             assert not missing, (interface, missing)
         assert remote.all(ROOT)["Identity"] == "voicecoach"
+        remote.wait_until("PlaybackStatus", "Playing", timeout_s=30)  # once the first sound is under way
         values = remote.all()
         assert set(values) == set(PLAYER_PROPERTIES)
         assert values["PlaybackStatus"] == "Playing" and values["CanControl"] and values["CanGoNext"]

@@ -826,7 +826,7 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
         while player.poll():
             if media is not None:
                 media.update(player.now_playing())
-            key = keys.read(tick_s, media.fileno() if media is not None else None)
+            key = keys.read(tick_s) if media is None else keys.read(tick_s, media.fileno())
             control = media.take() if media is not None else None
             if key in ("q", "Q") or control == "Stop":
                 break
