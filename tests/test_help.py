@@ -40,8 +40,8 @@ def test_the_description_is_not_indented_like_code(name):
 
 
 def test_defaults_are_shown():
-    text = run("play", "-h").stdout
-    assert "[default: 1.0]" in text and "[default: 150]" in text
+    text = " ".join(run("play", "-h").stdout.split())  # as read, whatever the line wrapping
+    assert "[default: 1.0]" in text and "[default: 150]" in text and "[default: -18.0]" in text
 
 
 def test_the_exit_codes_are_listed_in_the_help_and_the_readme():

@@ -37,6 +37,7 @@ SETTINGS = [
     ("volume", "0.5", None),
     ("engine", "espeak", None),
     ("voice", "gmw/de", None),
+    ("music_level", "-24.5", None),  # the music itself: test_music.py (it needs a music file)
 ]
 JSON_KEYS = {"pace": "pace", "quiet_holds": "quiet_holds", "language": "language"}
 

@@ -47,7 +47,7 @@ from voicecoach.script import (
     script_to_text,
 )
 from voicecoach.session import LiveSession, make_speech, prepare_session, session_options, spoken_lines
-from voicecoach.settings import Settings
+from voicecoach.settings import DEFAULT_MUSIC_LEVEL_DB, Settings, check_music_level
 from voicecoach.speech import (
     MAX_RATE_WPM,
     MIN_RATE_WPM,
@@ -117,21 +117,33 @@ SETTINGS_OPTIONS = (
     click.option("--volume", type=_Checked("0..1", float, check_volume), default=1.0, show_default=True,
                  help="Loudness of speech and cues, 0 to 1."),
 )
+MUSIC_OPTIONS = (
+    click.option("--music", metavar="FILE|FOLDER", default=None,
+                 help="Music under the voice: a file (mp3, flac, ogg, wav) or a folder of them, in name order, "
+                 "looped; it is lowered before every line and beep."),
+    click.option("--music-level", type=_Checked("DB", float, check_music_level), default=DEFAULT_MUSIC_LEVEL_DB,
+                 show_default=True, help="The music's loudness in dB against the speech (-40 to -6)."),
+)
 # Option name -> Settings field, where they differ.
-SETTINGS_FIELDS = {"rate": "rate_wpm"}
+SETTINGS_FIELDS = {"rate": "rate_wpm", "music_level": "music_level_db"}
+SETTINGS_NAMES = ("pace", "quiet_holds", "language", "engine", "voice", "rate", "volume")
+MUSIC_NAMES = ("music", "music_level")
 
 
-def settings_options(command):
+def settings_options(command=None, *, music: bool = False):
     """--pace, --quiet-holds, --language, --engine, --voice, --rate and --volume, shared by every
-    command that makes a session; the command receives them as one frozen Settings, `settings`."""
-    names = ("pace", "quiet_holds", "language", "engine", "voice", "rate", "volume")
+    command that makes a session (and with music=True, --music and --music-level, for the commands
+    that sound it); the command receives them as one frozen Settings, `settings`."""
+    if command is None:
+        return functools.partial(settings_options, music=music)
+    names = SETTINGS_NAMES + (MUSIC_NAMES if music else ())
 
     @functools.wraps(command)
     def with_settings(*args, **kwargs):
         given = {SETTINGS_FIELDS.get(name, name): kwargs.pop(name) for name in names}
         return command(*args, settings=Settings(**given), **kwargs)
 
-    for option in reversed(SETTINGS_OPTIONS):
+    for option in reversed(SETTINGS_OPTIONS + (MUSIC_OPTIONS if music else ())):
         with_settings = option(with_settings)
     return with_settings
 
@@ -141,9 +153,9 @@ def _typed(settings: Settings) -> dict[str, Any]:
     from click.core import ParameterSource
 
     ctx = click.get_current_context()
-    names = ("pace", "quiet_holds", "language", "engine", "voice", "rate", "volume")
     return {SETTINGS_FIELDS.get(name, name): getattr(settings, SETTINGS_FIELDS.get(name, name))
-            for name in names if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+            for name in SETTINGS_NAMES + MUSIC_NAMES
+            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
 
 
 from_option = click.option("--from", "start_at", metavar="EXERCISE",
@@ -371,7 +383,7 @@ def _stop_signals_interrupt() -> Iterator[None]:
 @click.argument("program")
 @click.option("-o", "--output", "output_name", required=True, metavar="FILE",
               help="The audio file to write: .wav, .mp3, .flac or .ogg.")
-@settings_options
+@settings_options(music=True)
 @from_option
 @only_option
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
@@ -386,13 +398,18 @@ def export(program: str, output_name: str, settings: Settings, start_at: str | N
     started = _now()
     chosen = _chosen(program, only, start_at)
     options = session_options(chosen, settings)
-    session = prepare_session(chosen, options, _speech(settings, options.language))
+    speech = _speech(settings, options.language)
+    bed = _music_bed(settings, speech)  # a bad music file is one line before anything is made
+    session = prepare_session(chosen, options, speech)
     try:
         with _stop_signals_interrupt():
-            result = _write(session, output, subtitles)
+            result = _write(session, output, subtitles, bed)
     except KeyboardInterrupt:
         click.echo(f"Stopped; {output} was not written.", err=True)
         raise
+    finally:
+        if bed is not None:
+            bed.close()
     size_mb = result.size_bytes / 1_000_000
     extra = f" and {result.subtitles}" if result.subtitles else ""
     click.echo(f"Wrote {result.path}{extra}: {format_length(session.script.duration_ms)}, "
@@ -447,7 +464,7 @@ class ResumeError(VoicecoachError):
 
 @cli.command()
 @click.argument("program", required=False)
-@settings_options
+@settings_options(music=True)
 @from_option
 @only_option
 @click.option("--resume", is_flag=True,
@@ -544,8 +561,9 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
         return (f"Stopped at {format_length(position)}, in exercise {index + 1} of {count} ({name}). "
                 f"To go on from there: {' '.join(words)}")
 
-    live = LiveSession(chosen, options, _speech(settings, options.language),
-                       extra_lines=notices + (wait_notices if waits else ()))
+    speech = _speech(settings, options.language)
+    bed = _music_bed(settings, speech)  # a bad music file is one line before anything plays
+    live = LiveSession(chosen, options, speech, extra_lines=notices + (wait_notices if waits else ()))
     media = None
     try:
         with _stop_signals_interrupt():
@@ -555,7 +573,10 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
                         render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
                                                               live.sample_rate_hz, start, end),
                         speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, notices=notices,
-                        wait_notices=wait_notices, **growing)
+                        wait_notices=wait_notices,
+                        overlay=None if bed is None else (
+                            lambda pcm, frame, started: bed.mix(pcm, frame, live.current()[0], started)),
+                        **growing)
         start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
         from voicecoach.mpris import MediaPlayer
 
@@ -574,6 +595,8 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
         live.close()
         if media is not None:
             media.close()
+        if bed is not None:
+            bed.close()
     recorded = remember(FINISHED if outcome.finished else QUIT) is not None
     if outcome.reopened:
         click.echo(f"Note: the audio output stopped {_times(outcome.reopened)} and was opened again; "
@@ -605,12 +628,27 @@ def _times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
-def _write(session, output: Path, subtitles: bool):
+def _music_bed(settings: Settings, speech):
+    """The music under the session (--music), brought to its level under this speech; None without."""
+    if settings.music is None:
+        return None
+    import math
+
+    from voicecoach.music import MusicBed, load_music
+    from voicecoach.shape import SESSION_LUFS
+
+    music = load_music(settings.music, speech.sample_rate_hz)
+    speech_lufs = SESSION_LUFS + (20 * math.log10(speech.volume) if speech.volume > 0 else -60.0)
+    return MusicBed(music.level(speech_lufs, settings.music_level_db), speech.sample_rate_hz)
+
+
+def _write(session, output: Path, subtitles: bool, bed=None):
     """Export with a progress bar on a terminal, silently otherwise."""
+    pieces = session.pieces() if bed is None else bed.pieces(session.pieces(), session.script)
     if not sys.stderr.isatty():
-        return export_session(session.script, session.pieces(), output, session.sample_rate_hz, subtitles)
+        return export_session(session.script, pieces, output, session.sample_rate_hz, subtitles)
     with click.progressbar(length=session.frames, label=f"Writing {output.name}", file=sys.stderr) as bar:
-        return export_session(session.script, session.pieces(), output, session.sample_rate_hz, subtitles,
+        return export_session(session.script, pieces, output, session.sample_rate_hz, subtitles,
                               progress=bar.update)
 
 
@@ -755,7 +793,7 @@ def config_get(key: str) -> None:
     click.echo(_setting_text(values[key]))
 
 
-@config.command("set")
+@config.command("set", context_settings={"ignore_unknown_options": True})  # a VALUE may start with '-': -24
 @click.argument("key")
 @click.argument("value")
 def config_set(key: str, value: str) -> None:
@@ -797,9 +835,10 @@ def config_path() -> None:
 # Examples at the end of each command's --help (a test fails if a command has none).
 EXAMPLES = {
     "play": ["voicecoach play intermediate", "voicecoach play beginning --pace 0.8 --from 3",
-             "voicecoach play my-neck.yaml --only 'chin tucks'"],
+             "voicecoach play my-neck.yaml --only 'chin tucks'", "voicecoach play intermediate --music calm.mp3"],
     "show": ["voicecoach show intermediate", "voicecoach show advanced --json --only piriformis"],
-    "export": ["voicecoach export beginning -o beginning.mp3", "voicecoach export intermediate --only 2 -o stretch.mp3 --subtitles"],
+    "export": ["voicecoach export beginning -o beginning.mp3", "voicecoach export intermediate --only 2 -o stretch.mp3 --subtitles",
+               "voicecoach export beginning -o b.mp3 --music ~/Music/calm/"],
     "list": ["voicecoach list", "voicecoach list my-programs/"],
     "check": ["voicecoach check my-neck.yaml", "voicecoach check my-programs/"],
     "schema": ["voicecoach schema > program.schema.json"],

@@ -39,6 +39,7 @@ JOIN_MARGIN_MS = 50  # a late stretch skips at most the silence it starts in, le
 FILL_GUARD_MS = 150
 END_DRAIN_MS = 500
 RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
+MIX_AHEAD_MS = 3000  # an overlay (music) is mixed into the buffer this far ahead of the listener
 WAIT_REMINDER_S = 30.0  # while play waits for the listener (wait_for_me), a soft reminder this often
 INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
 
@@ -352,6 +353,9 @@ class Player:
     grow: Callable[[], tuple[Script, bool]] | None = None
     growing_bound_ms: int = SEGMENT_MAX_MS
     notices: tuple[str, str] = ("Paused.", "Resuming.")  # said on pause and resume, in the session's language
+    # Mixed into the buffer a few seconds ahead of the listener, in place (music under the voice):
+    # overlay(pcm, session frame it starts at, frame this playback started at).
+    overlay: Callable[[memoryview, int, int], None] | None = None
     # Said when play waits for the listener (wait_for_me), and every WAIT_REMINDER_S while it waits.
     wait_notices: tuple[str, str] = ("When you are in position, press play.",
                                      "Take your time. Press play when you are ready.")
@@ -385,6 +389,9 @@ class Player:
         self.paused_s = 0.0  # time spent paused, not listened
         self._first_start: float | None = None
         self._ended_at: float | None = None
+        self._mixing: tuple[bytearray, int, int] | None = None  # buffer, lead bytes, its first session frame
+        self._mixed_frames = 0  # of the buffer's session part, how much the overlay has been mixed into
+        self._mix_end_ms = 0  # how far the buffer holds the session
         self.waiting: Wait | None = None  # the wait for the listener play is in, if it is
         self._prompted_at = 0.0  # when the listener was last told how to go on from a wait
         self.jumps = 0
@@ -437,7 +444,8 @@ class Player:
         lead_ms = len(lead_bytes) // BYTES_PER_FRAME * 1000 / self.sample_rate_hz
         if self.complete:
             end_ms = self.timeline.split_point(at_ms)
-            pcm = lead_bytes + self.render(at_ms, end_ms)
+            pcm = bytearray(lead_bytes)
+            pcm += self.render(at_ms, end_ms)  # a bytearray, so that an overlay can be mixed into it
             self._buffer = None
         else:
             known_ms = self.known_until_ms()
@@ -455,6 +463,10 @@ class Player:
             self._segment_start_ms = at_ms
             self._fill(known_ms)
             pcm = buffer
+        if self.overlay is not None:
+            self._mixing, self._mixed_frames = (pcm, len(lead_bytes), frame_at(at_ms, self.sample_rate_hz)), 0
+            self._mix_end_ms = end_ms
+            self._keep_mixed(at_ms)
         try:
             self._playback = self.audio.play(pcm, self.sample_rate_hz)
         except VoicecoachError:
@@ -481,6 +493,20 @@ class Player:
         pcm = self.render(self._filled_ms, until_ms)
         self._buffer[offset : offset + len(pcm)] = pcm
         self._filled_ms = until_ms
+
+    def _keep_mixed(self, position: int) -> None:
+        """Mix the overlay into the buffer up to MIX_AHEAD_MS past the listener (and no further
+        than the session is written into it)."""
+        if self._mixing is None or self.overlay is None:
+            return
+        pcm, lead, first = self._mixing
+        until_ms = min(position + MIX_AHEAD_MS, self._filled_ms if self._buffer is not None else self._mix_end_ms)
+        target = frame_at(until_ms, self.sample_rate_hz) - first
+        if target <= self._mixed_frames:
+            return
+        view = memoryview(pcm)[lead + self._mixed_frames * BYTES_PER_FRAME : lead + target * BYTES_PER_FRAME]
+        self.overlay(view, first + self._mixed_frames, first)
+        self._mixed_frames = target
 
     def _keep_filling(self, position: int) -> None:
         """A growing buffer: write what has become known; once the session is whole, end the buffer
@@ -525,6 +551,7 @@ class Player:
             self._begin_wait(wait)
             return True
         self._keep_filling(position)
+        self._keep_mixed(position)
         self._note_visit(position)
         self._note_heard(position)
         if position < self._segment_end_ms:

@@ -19,6 +19,17 @@ from voicecoach.script import DEFAULT_RATE_WPM, OptionError, check_choices, chec
 from voicecoach.speech import check_rate, check_volume
 
 SETTINGS_FILE = "settings.toml"
+DEFAULT_MUSIC_LEVEL_DB = -18.0  # voicecoach.music.DEFAULT_LEVEL_DB (music.py imports numpy; this does not)
+MIN_MUSIC_LEVEL_DB, MAX_MUSIC_LEVEL_DB = -40.0, -6.0
+
+
+def check_music_level(level_db: float) -> float:
+    """The music's level in dB against the speech, or an OptionError."""
+    if isinstance(level_db, bool) or not isinstance(level_db, (int, float)) or not (
+            MIN_MUSIC_LEVEL_DB <= level_db <= MAX_MUSIC_LEVEL_DB):
+        raise OptionError(f"music level must be a number of dB from {MIN_MUSIC_LEVEL_DB:g} to {MAX_MUSIC_LEVEL_DB:g} "
+                          f"(below the speech), not {level_db!r}")
+    return float(level_db)
 
 
 @dataclass(frozen=True)
@@ -34,11 +45,14 @@ class Settings:
     voice: str | None = None
     rate_wpm: int = DEFAULT_RATE_WPM
     volume: float = 1.0
+    music: str | None = None  # a music file or folder, under the voice (play and export)
+    music_level_db: float = DEFAULT_MUSIC_LEVEL_DB  # its loudness against the speech's
 
     def __post_init__(self) -> None:
         check_choices(self)
         check_rate(self.rate_wpm)
         object.__setattr__(self, "volume", check_volume(self.volume))
+        object.__setattr__(self, "music_level_db", check_music_level(self.music_level_db))
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,6 +78,8 @@ class Settings:
         words += [f"--voice {shlex.quote(self.voice)}"] if self.voice else []
         words += [f"--rate {self.rate_wpm}"] if self.rate_wpm != DEFAULT_RATE_WPM else []
         words += [f"--volume {self.volume:g}"] if self.volume != 1 else []
+        words += [f"--music {shlex.quote(self.music)}"] if self.music else []
+        words += [f"--music-level {self.music_level_db:g}"] if self.music_level_db != DEFAULT_MUSIC_LEVEL_DB else []
         return words
 
 
@@ -133,6 +149,11 @@ def _engine(value: Any) -> str:
     return check_engine_name(_text(value))
 
 
+def _music(value: Any) -> str:
+    """A music file or folder, kept as an absolute path: the settings hold for every folder."""
+    return str(Path(_text(value)).expanduser().resolve())
+
+
 def _language(value: Any) -> str:
     from voicecoach.phrasebook import check_language
 
@@ -158,6 +179,9 @@ def _keys() -> dict[str, Key]:
         Key("pace", _number(check_pace), "tempo of movements and rests (holds never change)", sound, "pace"),
         Key("language", _language, "the language sessions are spoken in, over the program's", sound, "language"),
         Key("quiet_holds", _flag, "keep holds free of time-left lines", sound, "quiet_holds"),
+        Key("music", _music, "a music file or folder under the voice (play, export)", ("play", "export"), "music"),
+        Key("music_level", _number(check_music_level), "the music's level in dB against the speech",
+            ("play", "export"), "music_level"),
     )}
 
 

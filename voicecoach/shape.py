@@ -135,7 +135,14 @@ def loudness(samples: np.ndarray, rate_hz: int, weighted: np.ndarray | None = No
     import numpy as np
 
     weighted = k_weighted(samples, rate_hz) if weighted is None else weighted
-    powers = _block_powers(weighted, rate_hz)
+    return gated_loudness(_block_powers(weighted, rate_hz))
+
+
+def gated_loudness(powers: np.ndarray) -> float:
+    """Integrated loudness in LUFS from the mean squares of the K-weighted 400 ms blocks (BS.1770's
+    absolute and relative gates); -inf for silence."""
+    import numpy as np
+
     powers = powers[powers > 10 ** ((ABSOLUTE_GATE_LUFS + 0.691) / 10)]
     if not len(powers):
         return -math.inf
