@@ -7,6 +7,7 @@ machine may be noisy. Each export runs as a whole `voicecoach export` command in
 
 - warm export: every phrase cached and the music decoded once before (the cache holds the
   decoded music too), for each built-in program, to WAV and to MP3, with --music and without;
+- loudness and true peak of each built-in's export with the music, as ffmpeg's ebur128 reads them;
 - peak memory (max RSS of the export process): a 10-minute and a 60-minute synthetic program
   (scripts/bench.py's), with a long music file, against the same programs without music.
 
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench import PROGRAMS, synthetic_program  # noqa: E402 - the same synthetic programs as bench.py's
+sys.path.insert(0, str(ROOT))
+from tests.listening import ebur128  # noqa: E402 - the same independent reader the tests use
 
 
 def make_music(path: Path, minutes: float) -> Path:
@@ -76,11 +79,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engine", default="espeak")
     parser.add_argument("--music-minutes", type=float, default=10.0)
+    parser.add_argument("--make-music", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make_music:
+        make_music(Path(args.make_music), args.music_minutes)
+        return
     work = Path(tempfile.mkdtemp(prefix="vc-bench-music-"))
     env = {**os.environ, "VOICECOACH_CACHE_DIR": str(work / "cache"), "VOICECOACH_DATA_DIR": str(work / "data"),
            "VOICECOACH_CONFIG_DIR": str(work / "config")}
-    music = make_music(work / "album.flac", args.music_minutes)
+    # Made in a child process: a forked child's peak RSS starts at its parent's, so the parent stays small.
+    music = work / "album.flac"
+    subprocess.run([sys.executable, __file__, "--make-music", str(music), "--music-minutes", str(args.music_minutes)],
+                   check=True)
     print(f"Music: {args.music_minutes:g} minutes, stereo 44.1 kHz FLAC, {music.stat().st_size / 1e6:.0f} MB; "
           f"engine {args.engine}; median of {args.repeat}, interleaved")
     started = time.perf_counter()
@@ -96,6 +106,13 @@ def main() -> None:
                 mixed.append(timed(program, work / f"music.{ext}", env, args.engine, music))
             a, b = statistics.median(plain), statistics.median(mixed)
             print(f"  {program:<14}{ext:<8}{a:>9.2f}s{b:>11.2f}s{b / a:>8.2f}")
+    print("What the listener gets (ffmpeg ebur128 on the WAV exports)")
+    for program in PROGRAMS:
+        timed(program, work / "plain.wav", env, args.engine, None)
+        timed(program, work / "music.wav", env, args.engine, music)
+        (plain_lufs, plain_peak), (lufs, peak) = ebur128(work / "plain.wav"), ebur128(work / "music.wav")
+        print(f"  {program:<14} without: {plain_lufs:.1f} LUFS, {plain_peak:.1f} dBTP; "
+              f"with music: {lufs:.1f} LUFS, {peak:.1f} dBTP")
     print("Peak memory (max RSS of the export process), WAV")
     peaks = {}
     for minutes in (10, 60):
