@@ -444,3 +444,17 @@ def test_while_the_session_is_still_being_made_the_music_is_mixed_once_into_what
                           dtype="<i2")
     assert end + count - first > frame_at(10_000, RATE)
     assert np.array_equal(played, whole[first : end + count] + 1)
+
+
+def test_the_history_keeps_the_music_as_a_full_path(tmp_path, monkeypatch):
+    from voicecoach.history import sessions
+
+    write_wav(tmp_path / "tone.wav", tone(3.0, RATE, amplitude=0.3), RATE)
+    (tmp_path / "quick.yaml").write_text(QUICK_MUSIC, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run("export", "quick.yaml", "--engine", "espeak", "-o", "out.wav", "--music", "tone.wav",
+                 "--music-level", "-20")
+    assert result.exit_code == 0, result.output
+    settings = sessions()[0].settings
+    assert settings.music == str(tmp_path / "tone.wav") and settings.music_level_db == -20
+    assert f"--music {tmp_path / 'tone.wav'}" in " ".join(settings.arguments())

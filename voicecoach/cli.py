@@ -119,6 +119,8 @@ SETTINGS_OPTIONS = (
 )
 MUSIC_OPTIONS = (
     click.option("--music", metavar="FILE|FOLDER", default=None,
+                 # absolute: the history keeps it, and play --resume may run from another folder
+                 callback=lambda ctx, param, value: str(Path(value).expanduser().absolute()) if value else value,
                  help="Music under the voice: a file (mp3, flac, ogg, wav) or a folder of them, in name order, "
                  "looped; it is lowered before every line and beep."),
     click.option("--music-level", type=_Checked("DB", float, check_music_level), default=DEFAULT_MUSIC_LEVEL_DB,
