@@ -195,7 +195,7 @@ def test_a_wait_for_me_exercise_waits_for_play_then_goes_on_on_schedule(bus, sin
         remote.wait_for_player()
         remote.wait_until("PlaybackStatus", "Paused", timeout_s=60)  # it came to the wait
         assert remote.get("Metadata")["xesam:title"][1] == "Squeeze"
-        time.sleep(4.0)  # the prompt, then quiet: the set-up does not run on
+        time.sleep(3.5)  # the prompt, then quiet: the set-up does not run on
         quiet = sink.mark()
         time.sleep(1.5)
         assert silent(sink.captured(quiet))
@@ -221,13 +221,13 @@ def test_without_a_session_bus_play_works_and_says_nothing_of_it(sink, write_pro
     from tests.test_player import QUICK
 
     program = str(write_program(QUICK))
-    env = {key: value for key, value in sink.env.items() if key != "DBUS_SESSION_BUS_ADDRESS"}
-    for address in (None, f"unix:path={tmp_path}/no-bus-here"):
-        run_env = env if address is None else {**env, "DBUS_SESSION_BUS_ADDRESS": address}
-        done = subprocess.run([sys.executable, "-m", "voicecoach", "play", program, "--from", "1", "--quiet",
-                               "--engine", "espeak"], env=run_env, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0 and done.stderr == "", done.stderr
-        assert done.stdout.startswith("Done: Quick")
+    # A bus address that leads nowhere: as a server's or a container's stale environment has it.
+    # (No address at all is every other playback test's case; MediaPlayer.start alone: below.)
+    env = {**sink.env, "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus-here"}
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "play", program, "--from", "1", "--quiet",
+                           "--engine", "espeak", "--pace", "4"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("Done: Quick")
 
 
 def test_no_bus_no_media_player(monkeypatch, tmp_path):

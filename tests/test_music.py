@@ -355,20 +355,26 @@ def test_music_and_its_level_are_settings_and_the_command_line_wins(tmp_path, mo
 @needs_sink
 def test_play_with_music_gives_exactly_the_exported_session(tmp_path, sink):
     program = tmp_path / "quick.yaml"
-    program.write_text(QUICK_MUSIC.replace("hold: 12", "hold: 3"), encoding="utf-8")
+    program.write_text("title: Quick\nexercises:\n  - {name: Squeeze, position: Sit., reps: 1, setup: 2, "
+                       "movement: [hold: 2]}\n", encoding="utf-8")
     music = write_wav(tmp_path / "tone.wav", tone(9.0, 44100, amplitude=0.3, hz=(220.0, 330.0)), 44100)
-    options = [str(program), "--engine", "espeak", "--pace", "2", "--music", str(music)]
+    options = [str(program), "--engine", "espeak", "--pace", "4", "--music", str(music)]
     assert run("export", *options, "-o", str(tmp_path / "session.wav")).exit_code == 0
+    shown = json.loads(run("show", *options[:-2], "--json").stdout)
     mark = sink.mark()
-    done = subprocess.run([sys.executable, "-m", "voicecoach", "play", *options, "--quiet"], capture_output=True,
-                          text=True, env=sink.env, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "play", *options, "--quiet", "--from", "1"],
+                          capture_output=True, text=True, env=sink.env, timeout=120)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     time.sleep(0.3)
-    heard = np.frombuffer(sink.captured(mark), dtype="<i2")
+    heard = np.frombuffer(sink.captured(mark), dtype="<i2").tobytes()
     exported = samples_of(tmp_path / "session.wav").astype("<i2")
-    start = int(np.flatnonzero(heard)[0])
-    first = int(np.flatnonzero(exported)[0])
-    assert np.array_equal(heard[start : start + len(exported) - first], exported[first:])
+    # From exercise 1 (--from 1): the music there as in the export, after play's 60 ms fade in.
+    played_from = frame_at(round(next(e["start"] for e in shown["events"] if e["exercise"]) * 1000), RATE)
+    settled = played_from + frame_at(START_FADE_MS + 40, RATE)
+    at = heard.find(exported[settled : settled + RATE].tobytes())
+    assert at != -1 and at % 2 == 0, "the music under play is not the export's"
+    rest = exported[settled:].tobytes()
+    assert heard[at : at + len(rest)] == rest  # to the end of the session, sample for sample
 
 
 def test_play_mixes_the_music_a_few_seconds_ahead_of_the_listener():
