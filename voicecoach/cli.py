@@ -772,7 +772,8 @@ def config(ctx: click.Context) -> None:
         else:
             param = params.get(name)
             default = False if param is not None and getattr(param, "is_flag", False) else getattr(param, "default", None)
-            value = "(the program's)" if name == "language" else "(automatic)" if default is None else _setting_text(default)
+            value = ("(the program's)" if name == "language" else "(none)" if name == "music"
+                     else "(automatic)" if default is None else _setting_text(default))
             source = "default"
         click.echo(f"  {name:<{width}}  {value:<16}  {source:<7}  {what}")
 
