@@ -53,11 +53,14 @@ def make_music(path: Path, minutes: float) -> Path:
     return path
 
 
+def export_command(program: str, target: Path, engine: str, music: Path | None) -> list[str]:
+    command = [sys.executable, "-m", "voicecoach", "export", program, "-o", str(target), "--engine", engine]
+    return command + (["--music", str(music)] if music is not None else [])
+
+
 def peak_kib(program: str, target: Path, env: dict, engine: str, music: Path | None) -> int:
     """Max RSS of one export, read from the child's resource usage (wait4)."""
-    command = [sys.executable, "-m", "voicecoach", "export", program, "-o", str(target), "--engine", engine]
-    if music is not None:
-        command += ["--music", str(music)]
+    command = export_command(program, target, engine, music)
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
@@ -66,9 +69,7 @@ def peak_kib(program: str, target: Path, env: dict, engine: str, music: Path | N
 
 
 def timed(program: str, target: Path, env: dict, engine: str, music: Path | None) -> float:
-    command = [sys.executable, "-m", "voicecoach", "export", program, "-o", str(target), "--engine", engine]
-    if music is not None:
-        command += ["--music", str(music)]
+    command = export_command(program, target, engine, music)
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started

@@ -82,7 +82,6 @@ class Music:
     sample_rate_hz: int
     lufs: float
     peak: float  # sample peak, linear
-    source: str = ""
     gain: float = 1.0
     lowered: float = 10 ** (-DUCK_DB / 20)  # the further gain around lines and cues
     _handle: object = field(default=None, repr=False)
@@ -167,7 +166,7 @@ def load_music(spec: str | Path, sample_rate_hz: int, cache_dir: Path | None = N
     with contextlib.suppress(OSError, ValueError, KeyError):
         known = json.loads(facts.read_text(encoding="utf-8"))
         if decoded.stat().st_size == known["frames"] * 4:
-            return Music(decoded, known["frames"], sample_rate_hz, known["lufs"], known["peak"], str(spec))
+            return Music(decoded, known["frames"], sample_rate_hz, known["lufs"], known["peak"])
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".part")
@@ -184,7 +183,7 @@ def load_music(spec: str | Path, sample_rate_hz: int, cache_dir: Path | None = N
         if not math.isfinite(lufs):
             raise MusicError(f"{_p(Path(spec))}: the music is silent")
         if decoded is None:
-            music = Music(Path(temporary), frames, sample_rate_hz, lufs, peak, str(spec))
+            music = Music(Path(temporary), frames, sample_rate_hz, lufs, peak)
             weakref.finalize(music, _remove, temporary)
             return music
         os.replace(temporary, decoded)
@@ -193,7 +192,7 @@ def load_music(spec: str | Path, sample_rate_hz: int, cache_dir: Path | None = N
     except BaseException:
         _remove(temporary)
         raise
-    return Music(decoded, frames, sample_rate_hz, lufs, peak, str(spec))
+    return Music(decoded, frames, sample_rate_hz, lufs, peak)
 
 
 def _remove(path: str) -> None:
