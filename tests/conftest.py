@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -14,42 +13,28 @@ import pytest
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
-@contextlib.contextmanager
-def _environment(name: str, value: str):
-    """os.environ[name] = value for the block, then as it was."""
-    previous = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = previous
+pytest_plugins = ["tests.isolation"]  # the user's own folders stay out of reach for the whole run
 
 
-@pytest.fixture(scope="session", autouse=True)
-def isolated_cache(tmp_path_factory: pytest.TempPathFactory):
-    """One speech cache for the whole run, never the user's: each phrase is synthesized once."""
-    directory = tmp_path_factory.mktemp("phrase-cache")
-    with _environment("VOICECOACH_CACHE_DIR", str(directory)):
-        yield directory
+@pytest.fixture(scope="session")
+def isolated_cache() -> Path:
+    """The speech cache of the whole run, never the user's: each phrase is synthesized once."""
+    return Path(os.environ["VOICECOACH_CACHE_DIR"])
 
 
-@pytest.fixture(scope="session", autouse=True)
-def isolated_config(tmp_path_factory: pytest.TempPathFactory):
-    """An empty config folder for the whole run, never the user's: their settings and phrasebooks
+@pytest.fixture(scope="session")
+def isolated_config() -> Path:
+    """The (empty) config folder of the whole run, never the user's: their settings and phrasebooks
     must not change what the tests hear. Tests that need settings point VOICECOACH_CONFIG_DIR
     elsewhere with monkeypatch."""
-    directory = tmp_path_factory.mktemp("config")
-    with _environment("VOICECOACH_CONFIG_DIR", str(directory)):
-        yield directory
+    return Path(os.environ["VOICECOACH_CONFIG_DIR"])
 
 
 @pytest.fixture(autouse=True)
-def isolated_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty history for each test, never the user's: sessions the tests play are recorded there."""
-    directory = tmp_path_factory.mktemp("data")
+def isolated_history(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty history for each test, never the user's: sessions the tests play are recorded there
+    (inside the run's own folder, tests/isolation.py)."""
+    directory = Path(tempfile.mkdtemp(prefix="data-", dir=os.environ["VOICECOACH_TEST_ROOT"]))
     monkeypatch.setenv("VOICECOACH_DATA_DIR", str(directory))
     return directory
 
