@@ -159,6 +159,28 @@ def test_a_damaged_history_says_so_and_history_is_one_line(isolated_history):
     assert_one_line_error(run("play", "--resume"), 1, "damaged")
 
 
+def test_a_row_with_a_bad_date_is_left_out_and_counted_never_hiding_the_good_ones(isolated_history):
+    now = datetime.now().astimezone()
+    record(entry(now - timedelta(days=1), minutes=15))
+    bad = record(entry(now - timedelta(hours=3), ending="interrupted", minutes=4, completed=1))
+    record(entry(now - timedelta(hours=1), ending="quit", minutes=5, completed=1))
+    with sqlite3.connect(history_path()) as connection:  # as a hand edit or another tool might leave it
+        connection.execute("UPDATE sessions SET started = 'yesterday-ish' WHERE id = ?", (bad,))
+    assert [s.listened_ms for s in sessions()] == [5 * 60_000, 15 * 60_000]
+    result = run("history")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("Note: 1 row of the history could not be read (a bad date or value) and is left "
+                             f"out; the others are all here ({history_path()}).\n")
+    lines = result.stdout.splitlines()
+    assert lines[1].endswith("  5:00   1/6  stopped (q) in exercise 3 (Abdominal contraction)")
+    assert lines[2].endswith("  15:00   2/6  finished") and lines[4] == "Days in a row: 2."
+    assert len(json.loads(run("history", "--json").stdout)["sessions"]) == 2
+    # play --resume goes on with the newest play it can read
+    from voicecoach.history import last_play
+
+    assert last_play().ending == "quit"
+
+
 def test_an_export_is_recorded_as_an_export(tmp_path, write_program):
     program = write_program(QUICK)
     out = tmp_path / "quick.ogg"

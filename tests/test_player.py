@@ -4,9 +4,11 @@ device failing mid-session, and the keyboard in a real pty."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import re
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -391,6 +393,8 @@ def test_quit_and_summary_with_the_run_loop(rig):
     script, clock, audio, player = rig
 
     class ScriptedKeys:
+        enabled = True
+
         def __init__(self, presses):
             self.presses = list(presses)
 
@@ -398,10 +402,25 @@ def test_quit_and_summary_with_the_run_loop(rig):
             clock.advance(timeout_s)
             return self.presses.pop(0) if self.presses else None
 
-    outcome = run(player, 0, ScriptedKeys([None] * 40 + ["n", None, "q"]), Display(enabled=False))
+    screen = io.StringIO()
+    outcome = run(player, 0, ScriptedKeys([None] * 40 + ["?", "n", None, "q"]), Display(enabled=True, stream=screen))
     assert not outcome.finished and outcome.exercises_completed == 0  # skipped to, not done
     assert player.timeline.exercise_index_at(outcome.position_ms) == 0  # stopped in exercise 1
     assert audio.played[-1].stopped
+    # the keys once at the start, where they can be pressed, and again on '?'; each a line that stays
+    lines = screen.getvalue().split("\n")
+    keys = [line for line in lines if "Keys: " in line]
+    assert len(keys) == 2 and keys[0].startswith("\rKeys: space pause, n next, p previous")
+    assert keys[0].endswith("q quit, ? these keys.\x1b[K") and lines[0] == keys[0]
+
+
+def test_the_keys_line_names_every_key_the_run_loop_acts_on():
+    from voicecoach.player import KEY_ACTIONS, keys_line
+
+    line = keys_line()
+    for key in KEY_ACTIONS:
+        assert (f"{key} " if key != " " else "space ") in line
+    assert "q quit" in line
 
 
 def test_status_line_shows_where_we_are(rig):
@@ -520,7 +539,26 @@ def test_no_audio_device_is_one_line(tmp_path, write_program):
     assert done.stderr.startswith("Error: no audio output device could be opened")
     assert "Stopped at" not in done.stderr  # nothing was heard, so there is no place to go on from
     assert "voicecoach export" in done.stderr and "-o session.mp3" in done.stderr
-    the_one_recorded(ending="failed", place="opening", completed=0, listened_ms=0)
+    from voicecoach.history import sessions
+
+    assert sessions() == []  # nothing was heard: not a session, and no streak counts it
+
+
+@needs_alsa
+def test_without_a_device_the_suggested_export_is_the_same_session(tmp_path, write_program):
+    program = write_program(QUICK)
+    done = subprocess.run([sys.executable, "-m", "voicecoach", "play", str(program), "--only", "squeeze",
+                           "--from", "squeeze", "--pace", "0.8", "--engine", "espeak", "--quiet-holds"],
+                          capture_output=True, text=True, env=no_device_env(tmp_path), timeout=60)
+    assert done.returncode == 4 and done.stderr.count("\n") == 1, done.stderr
+    suggested = done.stderr.rstrip("\n").split("export the session instead: ", 1)[1]
+    assert suggested == (f"{sys.executable} -m voicecoach export {program} --pace 0.8 --quiet-holds --engine espeak "
+                         "--only squeeze --from Squeeze -o session.mp3")
+    # and it does what it says: the session that would have played, to a file
+    words = shlex.split(suggested.replace("session.mp3", str(tmp_path / "s.wav")))
+    exported = subprocess.run(words, capture_output=True, text=True, timeout=120)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith(f"Wrote {tmp_path / 's.wav'}")
 
 
 def test_a_busy_device_says_so(monkeypatch):
@@ -586,6 +624,8 @@ def expect_terminal_restored(child, exit_code: int) -> None:
 def test_keyboard_pause_skip_quit_in_a_terminal(sink):
     child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate"], env=sink.env,
                           encoding="utf-8", timeout=30, dimensions=(24, 120))
+    child.expect("Keys: space pause, n next, p previous \\(restart; twice: the one before\\), q quit, "
+                 "\\? these keys\\.")  # once, before the session starts
     child.expect("Playing \\| Introduction")
     child.send(" ")
     child.expect("Paused  \\| Introduction")

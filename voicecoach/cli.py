@@ -509,7 +509,9 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
         chosen = select_exercises(resolve_program(program), only)
         start_index = find_exercise(chosen, start_at) if start_at is not None else None
     spec = program
-    out = SimpleaudioOut(export_hint=f"{invoked_as()} export {shlex.quote(spec)} -o session.mp3")
+    # Without a sound device: the same session (every option given, the same exercises) as a file.
+    out = SimpleaudioOut(export_hint=" ".join(_again("export", spec, chosen, settings, only, start_index)
+                                              + ["-o session.mp3"]))
     started = _now()
     # Synthesis runs ahead of the listener in the background; sound starts with the first line.
     options = session_options(chosen, settings)
@@ -521,8 +523,6 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
 
     def stopped() -> tuple[str, int | None]:
         """Where it stopped: in the opening, in an exercise (which), or after the last one."""
-        if player is None or not player.sounded:
-            return ("opening", None) if start_index is None else ("exercise", start_index)
         position = player.position_ms()
         index = player.timeline.exercise_index_at(position)
         if index is not None:
@@ -531,17 +531,16 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
         return ("opening", None) if not exercises or position < exercises[0][1] else ("closing", None)
 
     def remember(ending: str) -> int | None:
+        if player is None or not player.sounded:  # nothing was heard: not a session (nor an attempt)
+            return None
         place, index = ("closing", None) if ending == FINISHED else stopped()
-        whole = player is not None and player.complete
-        length_ms = player.script.duration_ms if whole else compile_script(
+        length_ms = player.script.duration_ms if player.complete else compile_script(
             chosen, options, Estimate(rate_wpm=settings.rate_wpm)).duration_ms
         return _remember(spec, chosen, settings, only, kind="play", started=started, ending=ending,
                          exercises=len(chosen.exercises), start_index=start_index or 0,
-                         completed=len(player.completed) if player is not None else 0, place=place,
-                         stopped_index=index,
-                         position_ms=player.position_ms() if player is not None else 0, length_ms=length_ms,
-                         listened_ms=round(player.listened_s() * 1000) if player is not None else 0,
-                         resumes=resumes)
+                         completed=len(player.completed), place=place, stopped_index=index,
+                         position_ms=player.position_ms(), length_ms=length_ms,
+                         listened_ms=round(player.listened_s() * 1000), resumes=resumes)
 
     def resume_hint(recorded: bool) -> str:
         heard = player is not None and player.sounded
@@ -550,11 +549,7 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
         count = len(chosen.exercises)
         words = [f"{invoked_as()} play --resume"]
         if not recorded:  # the history could not keep it: the whole command instead
-            words = [f"{invoked_as()} play {shlex.quote(spec)}", *settings.arguments()]
-            words += [f"--only {shlex.quote(name)}" for name in only]
-            if index is not None:
-                name = chosen.exercises[index].name
-                words.append(f"--from {shlex.quote(name) if only else index + 1}")
+            words = _again("play", spec, chosen, settings, only, index)
         if heard and index is None and player.complete and position >= player.timeline.ending_ms:
             return f"Stopped at {format_length(position)}, at the very end."
         if index is None:
@@ -609,6 +604,17 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
                    f"{done} exercise{'' if done == 1 else 's'}.")
     else:
         click.echo(resume_hint(recorded))
+
+
+def _again(verb: str, spec: str, chosen, settings: Settings, only: tuple[str, ...], index: int | None) -> list[str]:
+    """The words of a command that makes the same session again (play or export), from exercise
+    `index` of the chosen ones, if given: every option the user gave, in their own form."""
+    words = [f"{invoked_as()} {verb} {shlex.quote(spec)}", *settings.arguments()]
+    words += [f"--only {shlex.quote(name)}" for name in only]
+    if index is not None:
+        name = chosen.exercises[index].name
+        words.append(f"--from {shlex.quote(name) if only else index + 1}")
+    return words
 
 
 def invoked_as() -> str:
@@ -725,9 +731,13 @@ def history(limit: int, as_json: bool) -> None:
     """
     import json
 
-    from voicecoach.history import history_path, sessions, summary, summary_lines, table
+    from voicecoach.history import history_path, read_sessions, summary, summary_lines, table
 
-    entries = sessions()
+    entries, unreadable = read_sessions()
+    if unreadable:
+        click.echo(f"Note: {unreadable} row{' of the history could' if unreadable == 1 else 's of the history could'} "
+                   f"not be read (a bad date or value) and {'is' if unreadable == 1 else 'are'} left out; "
+                   f"the others are all here ({history_path()}).", err=True)
     now = _now()
     total = summary(entries, now)
     listed = entries[:limit] if limit else entries

@@ -216,22 +216,32 @@ def record(entry: Record, path: Path | None = None) -> int:
 
 
 def sessions(limit: int | None = None, path: Path | None = None) -> list[Record]:
-    """The recorded sessions, the newest first (an empty list before the first one)."""
+    """The recorded sessions, the newest first (an empty list before the first one); a row that
+    cannot be read is left out (read_sessions counts them)."""
+    return read_sessions(limit, path)[0]
+
+
+def read_sessions(limit: int | None = None, path: Path | None = None) -> tuple[list[Record], int]:
+    """The sessions that can be read, the newest first, and how many rows could not be (a bad date
+    or value, written by hand or by another tool): one bad row never hides the good ones."""
     path = path or history_path()
     try:
         with _open(path, write=False) as connection:
             if connection.execute("PRAGMA user_version").fetchone()[0] == 0:
-                return []
+                return [], 0
             query = "SELECT * FROM sessions ORDER BY started DESC, id DESC"
             rows = connection.execute(query + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
     except FileNotFoundError:
-        return []
+        return [], 0
     except sqlite3.Error as error:
         raise HistoryError(_problem(path, error)) from None
-    try:
-        return [_record(row) for row in rows]
-    except (ValueError, TypeError, KeyError, VoicecoachError) as error:
-        raise HistoryError(f"{path}: the history file is damaged ({error}); move it away to start a new history") from None
+    good: list[Record] = []
+    for row in rows:
+        try:
+            good.append(_record(row))
+        except (ValueError, TypeError, KeyError, AttributeError, VoicecoachError):
+            continue
+    return good, len(rows) - len(good)
 
 
 def last_play(program: str | None = None, path: Path | None = None) -> Record | None:

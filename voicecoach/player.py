@@ -803,6 +803,13 @@ class Display:
             self.stream.flush()
             self._shown = True
 
+    def note(self, line: str) -> None:
+        """A line that stays (the keys), above the status line that goes on being rewritten."""
+        if self.enabled:
+            self.stream.write("\r" + line + "\x1b[K\n")
+            self.stream.flush()
+            self._shown = False
+
     def close(self) -> None:
         if self._shown:
             self.stream.write("\r\x1b[K")
@@ -825,7 +832,19 @@ class Outcome:
     listened_s: float = 0.0  # elapsed_s without the pauses
 
 
-KEY_ACTIONS = {" ": "toggle_pause", "n": "next_exercise", "p": "restart_exercise"}
+# The keys while playing, in the order the keys line shows them: (key, Player method, words); q
+# (quit) and ? (the keys line again) are the run loop's own.
+KEYS = ((" ", "toggle_pause", "space pause"), ("n", "next_exercise", "n next"),
+        ("p", "restart_exercise", "p previous (restart; twice: the one before)"), ("q", None, "q quit"),
+        ("?", None, "? these keys"))
+KEY_ACTIONS = {key: action for key, action, _ in KEYS if action is not None}
+
+
+def keys_line() -> str:
+    """The keys, in a line, as play shows them once at the start (and on ?)."""
+    return "Keys: " + ", ".join(words for _, _, words in KEYS) + "."
+
+
 # A media player's controls (headset buttons, media keys, the desktop's widget: mpris.py) do what
 # the keys do; Stop is q.
 CONTROL_ACTIONS = {"PlayPause": "toggle_pause", "Play": "play", "Pause": "pause", "Next": "next_exercise",
@@ -849,6 +868,8 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
     began = player.clock()
     finished = False
     try:
+        if keys.enabled:  # the keys once, where they can be pressed
+            display.note(keys_line())
         player.start(start_ms)
         while player.poll():
             if media is not None:
@@ -857,6 +878,8 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
             control = media.take() if media is not None else None
             if key in ("q", "Q") or control == "Stop":
                 break
+            if key == "?":
+                display.note(keys_line())
             action = KEY_ACTIONS.get(key.lower() if key else "") or CONTROL_ACTIONS.get(control or "")
             if action:
                 getattr(player, action)()
