@@ -240,6 +240,8 @@ def played(monkeypatch):
 
     def stop_at_once(player, start_ms, keys, display, media=None):
         starts.append((player, start_ms))
+        # as a play that sounded and was stopped with q at once, where it started
+        player.sounded, player.ended, player._paused_at_ms = True, True, start_ms
         return Outcome(finished=False, position_ms=start_ms, elapsed_s=0.0, exercises_completed=0)
 
     monkeypatch.setattr(cli_module, "run", stop_at_once)

@@ -83,7 +83,11 @@ def test_every_setting_reaches_the_session_export_and_play_make(config, tmp_path
     result = run("export", str(program), "-o", str(tmp_path / "b.wav"), "--rate", "200", "--volume", "1")
     assert result.exit_code == 0, result.output
     assert sessions()[0].settings == Settings(**{**wanted.to_json(), "rate_wpm": 200, "volume": 1.0})
-    monkeypatch.setattr(cli_module, "run", lambda player, start_ms, keys, display, media=None: Outcome(False, 0, 0.0, 0))
+    def stop_at_once(player, start_ms, keys, display, media=None):  # a play that sounded, stopped with q at once
+        player.sounded, player.ended, player._paused_at_ms = True, True, start_ms
+        return Outcome(False, start_ms, 0.0, 0)
+
+    monkeypatch.setattr(cli_module, "run", stop_at_once)
     result = run("play", str(program), "--quiet", "--pace", "1.2")
     assert result.exit_code == 0, result.output
     assert sessions()[0].settings == Settings(**{**wanted.to_json(), "pace": 1.2}) and sessions()[0].kind == "play"
