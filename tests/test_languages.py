@@ -129,6 +129,18 @@ def test_language_option_overrides_the_program():
     assert script.language == "fr" and "Commençons." in said and "Fangen wir an." not in said
 
 
+# The word each language says for "watch out!": a cue before "Begin." must not read as a warning.
+WATCH_OUT = {"en": "watch out", "de": "achtung", "es": "atención", "fr": "attention"}
+
+
+@pytest.mark.parametrize("language", sorted(WATCH_OUT))
+def test_ready_says_get_ready_not_watch_out(language):
+    """French 'Attention.' and Spanish 'Atención.' read as "Careful!" just before the movement."""
+    book = builtin_phrasebook(language)
+    assert WATCH_OUT[language] not in book.line("ready").lower()
+    assert book.line("ready") not in (book.line("get_ready"), book.line("begin"))
+
+
 # --- a user's phrasebooks ---
 
 
