@@ -685,7 +685,7 @@ def voices(engine: str | None, language: str | None) -> None:
 
     A language instead of an ID (--voice de) picks the best voice for it.
     """
-    from voicecoach.engines import default_engine_name, engine_type, installed_engines, voices_for
+    from voicecoach.engines import add_voice_hint, default_engine_name, engine_type, installed_engines, voices_for
 
     default = default_engine_name()
     names = [engine_type(engine).name] if engine is not None else sorted(
@@ -693,7 +693,9 @@ def voices(engine: str | None, language: str | None) -> None:
     for name in names:
         kind = engine_type(name)
         found, used = (kind.voices() if language is None else voices_for(kind, language)), kind.default_voice()
-        click.echo(f"{name}{' (the default engine)' if name == default else ''}: {len(found)} voice{'' if len(found) == 1 else 's'}")
+        hint = add_voice_hint(name, language) if language is not None and not found else None
+        click.echo(f"{name}{' (the default engine)' if name == default else ''}: {len(found)} voice"
+                   f"{'' if len(found) == 1 else 's'}{f'; {hint}' if hint else ''}")  # none, and how to add one
         width = max((len(v.id) for v in found), default=2)
         for voice in found:
             mark = "*" if voice.id == used and name == (engine or default) else " "
