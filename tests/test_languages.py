@@ -3,6 +3,7 @@ voice that speaks the language."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -169,6 +170,15 @@ BROKEN = [
     ("one side", "phrases:\n  first_side: {left: Links zuerst.}\n", 2, "needs a 'left' and a 'right' form"),
     ("unclosed brace", "phrases:\n  next_up: 'Weiter: {name.'\n", 2, "phrase 'next_up'"),
     ("unknown key", "sprache: de\n", 1, "unknown key 'sprache'"),
+    # str.format obeys a format spec: this one padded a line to a gigabyte, and the session hung
+    ("a format width", "language: de\nphrases:\n  exercise_heading: '{number:>1000000000}'\n", 3,
+     "phrase 'exercise_heading': '{number:>1000000000}' is not a field; a field is a name in braces, such as "
+     "{number}, with nothing after it"),
+    ("a conversion", "phrases:\n  next_up: 'Weiter: {name!r}.'\n", 2, "'{name!r}' is not a field"),
+    ("a nested field", "phrases:\n  count_of: {other: '{N:{total}}'}\n", 2, "'{N:{total}}' is not a field"),
+    ("an attribute", "phrases:\n  next_up: '{name.__class__}'\n", 2, "uses {name.__class__}, which it cannot fill"),
+    ("nested 5,000 deep", "phrases:\n  begin: " + "[" * 5000 + "]" * 5000 + "\n", None,
+     "this is not a phrasebook: it is nested far too deeply"),
     ("bad numbers", "numbers: klingon\n", 1, "'numbers: klingon' is not a language num2words knows"),
 ]
 
@@ -181,6 +191,25 @@ def test_a_broken_phrasebook_gets_one_line_naming_the_file_and_the_phrase(tmp_pa
         find_phrasebook("de", tmp_path)
     assert (caught.value.source, caught.value.line) == (str(path), line)
     assert message in caught.value.message and "\n" not in str(caught.value)
+
+
+def test_a_phrasebook_that_is_not_a_file_is_one_line_not_passed_over(tmp_path):
+    """A folder, a named pipe (which, opened, would wait for a writer forever), a symlink loop or a
+    broken link where the phrasebook should be was passed over silently: the package's phrasebook
+    spoke instead of the user's."""
+    (tmp_path / "de.yaml").mkdir()
+    os.mkfifo(tmp_path / "fr.yaml")
+    (tmp_path / "es.yaml").symlink_to(tmp_path / "es.yaml")
+    (tmp_path / "nl.yaml").symlink_to(tmp_path / "gone.yaml")
+    (tmp_path / "pt.yaml").write_bytes(b"# " + b"x" * (1 << 20) + b"\n")
+    for language, message in [("de", "this is a directory, not a phrasebook file"),
+                              ("pt", "the file is too large for a phrasebook (over 1024 KiB)"),
+                              ("fr", "this is a named pipe (FIFO), not a phrasebook file"),
+                              ("es", "cannot read it: Too many levels of symbolic links"),
+                              ("nl", "this is a symlink to a file that does not exist")]:
+        with pytest.raises(PhrasebookError) as caught:
+            find_phrasebook(language, tmp_path)
+        assert str(caught.value) == f"{tmp_path / (language + '.yaml')}: {message}"
 
 
 def test_a_new_language_missing_a_phrase_names_it(tmp_path):
@@ -240,6 +269,24 @@ def test_a_users_phrasebook_is_used_by_the_command_line(tmp_path, monkeypatch):
     (tmp_path / "phrasebooks" / "de.yaml").write_text("phrases:\n  ready: [\n", encoding="utf-8")
     assert_one_line_error(run("show", str(path), "--estimate"), 2, str(tmp_path / "phrasebooks" / "de.yaml"),
                           "line 2: this is not a phrasebook")
+
+
+def test_check_says_when_the_phrasebook_a_program_is_spoken_with_is_broken(tmp_path, monkeypatch):
+    """check said "valid" while export, with the same phrasebook, exited 2."""
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "phrasebooks").mkdir()
+    book = tmp_path / "phrasebooks" / "de.yaml"
+    book.write_text("phrases:\n  begin: Und los.\n", encoding="utf-8")
+    path = tmp_path / "nacken.yaml"
+    path.write_text(NACKEN, encoding="utf-8")
+    assert run("check", str(path)).exit_code == 0
+    book.write_text("phrases:\n  ready: [\n", encoding="utf-8")
+    assert_one_line_error(run("check", str(path)), 2, f"Error: {path}: cannot be spoken: {book}, line 2: "
+                                                      "this is not a phrasebook")
+    assert_one_line_error(run("show", str(path), "--estimate"), 2, f"{book}, line 2")  # as the session says
+    book.unlink()
+    book.mkdir()
+    assert_one_line_error(run("check", str(path)), 2, f"{path}: cannot be spoken: {book}: this is a directory")
 
 
 # --- voices ---

@@ -312,18 +312,26 @@ def check(files: tuple[str, ...]) -> None:
     holds, sides, set-up, length at pace 1) and warnings about things that are allowed but
     probably not meant. A folder stands for the program files in it.
 
-    Exit code 0 when every program is valid, 2 when one is not (each problem is one line on
-    stderr). Warnings do not change the exit code.
+    Exit code 0 when every program is valid, 2 when one is not, or cannot be spoken because of its
+    phrasebook (each problem is one line on stderr). Warnings do not change the exit code.
     """
     from voicecoach.check import summary, warnings
+    from voicecoach.settings import load_settings
 
     failed = 0
+    language = load_settings().get("language")  # the settings' language, as play and export take it
     for spec, program in _programs(files):
         if isinstance(program, VoicecoachError):
             click.echo(f"Error: {program}", err=True)
             failed += 1
             continue
-        script = compile_script(program, Options(), ESTIMATE)  # once, for the summary and the warnings
+        try:  # the phrasebook the session will be spoken with, the user's own included
+            options = session_options(program, Settings(language=language))
+        except VoicecoachError as error:
+            click.echo(f"Error: {spec}: cannot be spoken: {error}", err=True)
+            failed += 1
+            continue
+        script = compile_script(program, options, ESTIMATE)  # at pace 1, once, for the summary and the warnings
         head, rows = summary(program, script)
         click.echo(f"{spec}: valid. {head}")
         for row in rows:
