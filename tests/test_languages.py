@@ -3,6 +3,7 @@ voice that speaks the language."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -129,6 +130,18 @@ def test_language_option_overrides_the_program():
     assert script.language == "fr" and "Commençons." in said and "Fangen wir an." not in said
 
 
+# The word each language says for "watch out!": a cue before "Begin." must not read as a warning.
+WATCH_OUT = {"en": "watch out", "de": "achtung", "es": "atención", "fr": "attention"}
+
+
+@pytest.mark.parametrize("language", sorted(WATCH_OUT))
+def test_ready_says_get_ready_not_watch_out(language):
+    """French 'Attention.' and Spanish 'Atención.' read as "Careful!" just before the movement."""
+    book = builtin_phrasebook(language)
+    assert WATCH_OUT[language] not in book.line("ready").lower()
+    assert book.line("ready") not in (book.line("get_ready"), book.line("begin"))
+
+
 # --- a user's phrasebooks ---
 
 
@@ -157,6 +170,15 @@ BROKEN = [
     ("one side", "phrases:\n  first_side: {left: Links zuerst.}\n", 2, "needs a 'left' and a 'right' form"),
     ("unclosed brace", "phrases:\n  next_up: 'Weiter: {name.'\n", 2, "phrase 'next_up'"),
     ("unknown key", "sprache: de\n", 1, "unknown key 'sprache'"),
+    # str.format obeys a format spec: this one padded a line to a gigabyte, and the session hung
+    ("a format width", "language: de\nphrases:\n  exercise_heading: '{number:>1000000000}'\n", 3,
+     "phrase 'exercise_heading': '{number:>1000000000}' is not a field; a field is a name in braces, such as "
+     "{number}, with nothing after it"),
+    ("a conversion", "phrases:\n  next_up: 'Weiter: {name!r}.'\n", 2, "'{name!r}' is not a field"),
+    ("a nested field", "phrases:\n  count_of: {other: '{N:{total}}'}\n", 2, "'{N:{total}}' is not a field"),
+    ("an attribute", "phrases:\n  next_up: '{name.__class__}'\n", 2, "uses {name.__class__}, which it cannot fill"),
+    ("nested 5,000 deep", "phrases:\n  begin: " + "[" * 5000 + "]" * 5000 + "\n", None,
+     "this is not a phrasebook: it is nested far too deeply"),
     ("bad numbers", "numbers: klingon\n", 1, "'numbers: klingon' is not a language num2words knows"),
 ]
 
@@ -169,6 +191,25 @@ def test_a_broken_phrasebook_gets_one_line_naming_the_file_and_the_phrase(tmp_pa
         find_phrasebook("de", tmp_path)
     assert (caught.value.source, caught.value.line) == (str(path), line)
     assert message in caught.value.message and "\n" not in str(caught.value)
+
+
+def test_a_phrasebook_that_is_not_a_file_is_one_line_not_passed_over(tmp_path):
+    """A folder, a named pipe (which, opened, would wait for a writer forever), a symlink loop or a
+    broken link where the phrasebook should be was passed over silently: the package's phrasebook
+    spoke instead of the user's."""
+    (tmp_path / "de.yaml").mkdir()
+    os.mkfifo(tmp_path / "fr.yaml")
+    (tmp_path / "es.yaml").symlink_to(tmp_path / "es.yaml")
+    (tmp_path / "nl.yaml").symlink_to(tmp_path / "gone.yaml")
+    (tmp_path / "pt.yaml").write_bytes(b"# " + b"x" * (1 << 20) + b"\n")
+    for language, message in [("de", "this is a directory, not a phrasebook file"),
+                              ("pt", "the file is too large for a phrasebook (over 1024 KiB)"),
+                              ("fr", "this is a named pipe (FIFO), not a phrasebook file"),
+                              ("es", "cannot read it: Too many levels of symbolic links"),
+                              ("nl", "this is a symlink to a file that does not exist")]:
+        with pytest.raises(PhrasebookError) as caught:
+            find_phrasebook(language, tmp_path)
+        assert str(caught.value) == f"{tmp_path / (language + '.yaml')}: {message}"
 
 
 def test_a_new_language_missing_a_phrase_names_it(tmp_path):
@@ -230,6 +271,24 @@ def test_a_users_phrasebook_is_used_by_the_command_line(tmp_path, monkeypatch):
                           "line 2: this is not a phrasebook")
 
 
+def test_check_says_when_the_phrasebook_a_program_is_spoken_with_is_broken(tmp_path, monkeypatch):
+    """check said "valid" while export, with the same phrasebook, exited 2."""
+    monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "phrasebooks").mkdir()
+    book = tmp_path / "phrasebooks" / "de.yaml"
+    book.write_text("phrases:\n  begin: Und los.\n", encoding="utf-8")
+    path = tmp_path / "nacken.yaml"
+    path.write_text(NACKEN, encoding="utf-8")
+    assert run("check", str(path)).exit_code == 0
+    book.write_text("phrases:\n  ready: [\n", encoding="utf-8")
+    assert_one_line_error(run("check", str(path)), 2, f"Error: {path}: cannot be spoken: {book}, line 2: "
+                                                      "this is not a phrasebook")
+    assert_one_line_error(run("show", str(path), "--estimate"), 2, f"{book}, line 2")  # as the session says
+    book.unlink()
+    book.mkdir()
+    assert_one_line_error(run("check", str(path)), 2, f"{path}: cannot be spoken: {book}: this is a directory")
+
+
 # --- voices ---
 
 needs_espeak = pytest.mark.skipif(not engine_type("espeak").installed(), reason="eSpeak NG is not installed")
@@ -285,3 +344,38 @@ def test_export_of_a_german_program_carries_the_language(tmp_path):
     probed = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(out)],
                             capture_output=True, text=True, check=True)
     assert float(probed.stdout) > 30
+
+
+def _piper_without(language: str) -> bool:
+    from voicecoach.engines import engine_types, voices_for
+
+    piper = engine_types().get("piper")
+    return piper is not None and piper.installed() and not voices_for(piper, language)
+
+
+needs_piper_without_french = pytest.mark.skipif(not (_piper_without("fr") and engine_type("espeak").installed()),
+                                                reason="needs Piper without a French voice, and eSpeak NG")
+
+
+@needs_piper_without_french
+def test_a_language_piper_has_no_voice_for_says_how_to_add_one():
+    """eSpeak is misheard 18 to 28% of the time against Piper's 4 to 6%: falling back to it for French
+    says how to give Piper a French voice, and so does 'voices --language fr'."""
+    how = ("a Piper voice is misheard far less often than eSpeak: download one for 'fr' (NAME.onnx and "
+           "NAME.onnx.json, from rhasspy/piper-voices; 'python -m piper.download_voices' lists them) and give "
+           "it with --voice PATH/NAME.onnx")
+    engine, voice, note = choose_voice(None, None, "fr")
+    assert (engine, voice) == ("espeak", "roa/fr")
+    assert note == f"no piper voice speaks 'fr'; using the espeak voice roa/fr (French (France)); {how}"
+    lines = run("voices", "--language", "fr").stdout.splitlines()
+    assert lines[0] == f"piper (the default engine): 0 voices; {how}"
+    assert not any("Piper voice" in line for line in run("voices", "--language", "en").stdout.splitlines())
+
+
+@needs_piper_without_french
+def test_a_piper_voice_file_of_your_own_is_taken_for_any_language_without_a_note():
+    """What the note advises: --voice PATH/NAME.onnx is Piper's, for the session's language, said nothing about."""
+    from voicecoach.engines.piper import installed_voices
+
+    model = str(installed_voices()[0].model)  # the English one stands in for a French file here
+    assert choose_voice(None, model, "fr") == (None, model, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import builtins
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -225,14 +225,14 @@ def test_directory(tmp_path):
 
 def test_unreadable_file(write_program, monkeypatch):
     path = write_program(MINIMAL_PROGRAM)
-    real_open = builtins.open
+    real_open = os.open  # load_program opens with os.open (files.read_regular), never blocking on a FIFO
 
     def deny(file, *args, **kwargs):
         if str(file) == str(path):
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     with pytest.raises(ProgramError, match="permission denied"):
         load_program(path)
 

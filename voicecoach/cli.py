@@ -231,9 +231,12 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
     elif ctx.invoked_subcommand != "config":  # config must work to mend a broken settings file
-        from voicecoach.settings import default_map, load_settings
+        from voicecoach.settings import default_map, read_settings
 
-        ctx.default_map = default_map(load_settings())
+        settings_file = read_settings()
+        for note in settings_file.notes():  # a key that is not a setting: said, and left out
+            click.echo(f"Note: {note}", err=True)
+        ctx.default_map = default_map(settings_file.values)
 
 
 def _script(program, settings: Settings, estimate: bool):
@@ -312,18 +315,26 @@ def check(files: tuple[str, ...]) -> None:
     holds, sides, set-up, length at pace 1) and warnings about things that are allowed but
     probably not meant. A folder stands for the program files in it.
 
-    Exit code 0 when every program is valid, 2 when one is not (each problem is one line on
-    stderr). Warnings do not change the exit code.
+    Exit code 0 when every program is valid, 2 when one is not, or cannot be spoken because of its
+    phrasebook (each problem is one line on stderr). Warnings do not change the exit code.
     """
     from voicecoach.check import summary, warnings
+    from voicecoach.settings import load_settings
 
     failed = 0
+    language = load_settings().get("language")  # the settings' language, as play and export take it
     for spec, program in _programs(files):
         if isinstance(program, VoicecoachError):
             click.echo(f"Error: {program}", err=True)
             failed += 1
             continue
-        script = compile_script(program, Options(), ESTIMATE)  # once, for the summary and the warnings
+        try:  # the phrasebook the session will be spoken with, the user's own included
+            options = session_options(program, Settings(language=language))
+        except VoicecoachError as error:
+            click.echo(f"Error: {spec}: cannot be spoken: {error}", err=True)
+            failed += 1
+            continue
+        script = compile_script(program, options, ESTIMATE)  # at pace 1, once, for the summary and the warnings
         head, rows = summary(program, script)
         click.echo(f"{spec}: valid. {head}")
         for row in rows:
@@ -691,7 +702,7 @@ def voices(engine: str | None, language: str | None) -> None:
 
     A language instead of an ID (--voice de) picks the best voice for it.
     """
-    from voicecoach.engines import default_engine_name, engine_type, installed_engines, voices_for
+    from voicecoach.engines import add_voice_hint, default_engine_name, engine_type, installed_engines, voices_for
 
     default = default_engine_name()
     names = [engine_type(engine).name] if engine is not None else sorted(
@@ -699,7 +710,9 @@ def voices(engine: str | None, language: str | None) -> None:
     for name in names:
         kind = engine_type(name)
         found, used = (kind.voices() if language is None else voices_for(kind, language)), kind.default_voice()
-        click.echo(f"{name}{' (the default engine)' if name == default else ''}: {len(found)} voice{'' if len(found) == 1 else 's'}")
+        hint = add_voice_hint(name, language) if language is not None and not found else None
+        click.echo(f"{name}{' (the default engine)' if name == default else ''}: {len(found)} voice"
+                   f"{'' if len(found) == 1 else 's'}{f'; {hint}' if hint else ''}")  # none, and how to add one
         width = max((len(v.id) for v in found), default=2)
         for voice in found:
             mark = "*" if voice.id == used and name == (engine or default) else " "
@@ -768,14 +781,15 @@ def _plain(value: Any) -> Any:
 def config(ctx: click.Context) -> None:
     """Your settings: the defaults of every command's options (an option given on the command line
     always wins). Without a subcommand: every setting, its value and where it comes from."""
-    from voicecoach.settings import load_settings, setting_names, settings_path
+    from voicecoach.settings import read_settings, setting_names, settings_path
 
     if ctx.invoked_subcommand is not None:
         return
-    values, path = load_settings(), settings_path()
+    settings_file, path = read_settings(), settings_path()
+    values = settings_file.values
     click.echo(f"Settings file: {path}{'' if path.exists() else ' (not written yet)'}")
     params = {param.name: param for param in cli.commands["play"].params}
-    width = max(len(name) for name in setting_names())
+    width = max(len(name) for name in [*setting_names(), *settings_file.unknown])
     for name, what in setting_names().items():
         if name in values:
             value, source = _setting_text(values[name]), "set"
@@ -786,6 +800,9 @@ def config(ctx: click.Context) -> None:
                      else "(automatic)" if default is None else _setting_text(default))
             source = "default"
         click.echo(f"  {name:<{width}}  {value:<16}  {source:<7}  {what}")
+    for name in settings_file.unknown:
+        click.echo(f"  {name:<{width}}  {'':<16}  {'unknown':<7}  not a setting, left out; "
+                   f"'{invoked_as()} config unset {name}' removes it")
 
 
 def _setting_text(value: Any) -> str:
@@ -810,31 +827,39 @@ def config_get(key: str) -> None:
 @click.argument("key")
 @click.argument("value")
 def config_set(key: str, value: str) -> None:
-    """Set one setting, checked as its option is checked."""
-    from voicecoach.settings import check_value, load_settings, save_settings, settings_path
+    """Set one setting, checked as its option is checked. The rest of the file (other settings,
+    your comments) stays as it is; a settings file that is a symlink is written through it."""
+    from voicecoach.settings import check_value, set_setting
 
-    path = settings_path()
     checked = check_value(key, value, "config set")
-    values = load_settings(path)
-    values[key] = checked
-    click.echo(f"{key} = {_setting_text(checked)} (in {save_settings(values, path)})")
+    click.echo(f"{key} = {_setting_text(checked)} (in {set_setting(key, checked)})")
 
 
 @config.command("unset")
 @click.argument("key")
 def config_unset(key: str) -> None:
-    """Remove one setting: its option's own default applies again."""
-    from voicecoach.settings import check_key, entries, save_settings, settings_path
+    """Remove one setting, or any other key the file has: its option's own default applies again."""
+    from voicecoach.settings import check_key, settings_path, unset_setting
 
-    check_key(key)
     path = settings_path()
-    values, given = entries(path)
-    if key not in given:
-        click.echo(f"{key} was not set")
+    if unset_setting(key, path):
+        click.echo(f"{key} unset (in {path})")
         return
-    values.pop(key, None)
-    save_settings(values, path)
-    click.echo(f"{key} unset (in {path})")
+    check_key(key)  # neither in the file nor a setting: a typo here, say so
+    click.echo(f"{key} was not set")
+
+
+@config.command("reset")
+def config_reset() -> None:
+    """Start over with no settings: the old file is kept beside it as settings.toml.bak. For a
+    settings file too broken to mend."""
+    from voicecoach.settings import reset_settings, settings_path
+
+    backup = reset_settings()
+    if backup is None:
+        click.echo(f"No settings to reset ({settings_path()} is not written yet)")
+        return
+    click.echo(f"Settings reset: every option has its own default again (the old file is {backup})")
 
 
 @config.command("path")
@@ -859,7 +884,8 @@ EXAMPLES = {
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
     "history": ["voicecoach history", "voicecoach history --limit 0 --json"],
-    "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace"],
+    "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace",
+               "voicecoach config reset"],
 }
 for _name, _lines in EXAMPLES.items():
     _command = cli.commands[_name]

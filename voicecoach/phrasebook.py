@@ -12,6 +12,7 @@ named fields each phrase documents in PHRASES. Number words come from num2words.
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from dataclasses import dataclass, field
@@ -230,10 +231,18 @@ class PhrasebookError(ProgramError):
 
 
 def _fields(template: str) -> set[str]:
+    """The fields a template fills. A field is a bare name: a format spec or a conversion is refused,
+    because str.format would obey it ("{name:>1000000000}" pads the line to a gigabyte)."""
     try:
-        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        parts = list(string.Formatter().parse(template))
     except ValueError as error:
         raise ValueError(f"a '{{' or '}}' is not closed ({error})") from None
+    for _, name, spec, conversion in parts:
+        if name is not None and (spec or conversion):
+            written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"'{shown(written)}' is not a field; a field is a name in braces, such as "
+                             f"{{{shown(name) or 'name'}}}, with nothing after it")
+    return {name for _, name, _, _ in parts if name is not None}
 
 
 def _check_phrase(key: str, value: Any, source: str, line: int | None) -> Any:
@@ -280,6 +289,8 @@ def parse_phrasebook(data: bytes, source: str, base: Phrasebook | None = None) -
     """A phrasebook from YAML bytes; with a base, the file overrides and extends it."""
     try:
         document = yaml.safe_load(data.decode("utf-8-sig"))
+    except RecursionError:  # PyYAML composes nested [ and { recursively: 5,000 of them exhaust the stack
+        raise PhrasebookError("this is not a phrasebook: it is nested far too deeply", source) from None
     except UnicodeDecodeError:
         raise PhrasebookError("the file is not UTF-8 text; save it as UTF-8", source) from None
     except yaml.YAMLError as error:
@@ -369,17 +380,35 @@ def find_phrasebook(language: str, user_dir: Path | None = None) -> Phrasebook:
     base = builtin_phrasebook(language)
     for tag in _candidates(language):
         path = folder / f"{tag}.yaml"
-        if path.is_file():
-            try:
-                data = path.read_bytes()
-            except OSError as error:
-                raise PhrasebookError(f"cannot read it: {error.strerror or error}", str(path)) from None
-            return parse_phrasebook(data, str(path), base)
+        if os.path.lexists(path):  # whatever it is: a folder, a FIFO or a broken link is said, not passed over
+            return parse_phrasebook(_read_phrasebook(path), str(path), base)
     if base is None:
         known = ", ".join(builtin_languages())
         raise PhrasebookError(f"no phrasebook for the language '{shown(language)}' (voicecoach speaks {known}); "
                               f"add one as {folder / (normal_tag(language) + '.yaml')}")
     return base
+
+
+MAX_PHRASEBOOK_BYTES = 1024 * 1024  # the shipped ones are 3 KiB; a program file has the same limit
+
+
+def _read_phrasebook(path: Path) -> bytes:
+    """A user's phrasebook file, or a PhrasebookError: only a regular file is opened (a named pipe
+    would wait for a writer forever)."""
+    from voicecoach.files import NotARegularFile, read_regular
+
+    try:
+        data = read_regular(path, MAX_PHRASEBOOK_BYTES)
+    except NotARegularFile as error:
+        raise PhrasebookError(f"this is {error.what}, not a phrasebook file", str(path)) from None
+    except FileNotFoundError:  # it exists (lexists), so it is a symlink to nothing
+        raise PhrasebookError("this is a symlink to a file that does not exist", str(path)) from None
+    except OSError as error:
+        raise PhrasebookError(f"cannot read it: {error.strerror or error}", str(path)) from None
+    if len(data) > MAX_PHRASEBOOK_BYTES:
+        raise PhrasebookError(f"the file is too large for a phrasebook (over {MAX_PHRASEBOOK_BYTES // 1024} KiB)",
+                              str(path))
+    return data
 
 
 ENGLISH = builtin_phrasebook(DEFAULT_LANGUAGE)

@@ -391,13 +391,14 @@ def _unknown_name_message(spec: str) -> str:
 
 def load_program(path: str | os.PathLike[str]) -> Program:
     """Load and validate a program from a YAML file."""
+    from voicecoach.files import NotARegularFile, read_regular
+
     source = os.fspath(path)
     target = Path(path)
     try:
-        if target.is_dir():
-            raise ProgramError("this is a directory, not a program file", source)
-        with open(target, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = read_regular(target, MAX_FILE_BYTES)  # never opens a FIFO or device, which could hang
+    except NotARegularFile as error:
+        raise ProgramError(f"this is {error.what}, not a program file", source) from None
     except FileNotFoundError:
         raise ProgramError("no such file", source) from None
     except PermissionError:
