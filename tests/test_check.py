@@ -124,6 +124,49 @@ def test_list_reports_a_bad_file_and_lists_the_rest(tmp_path):
     assert result.stdout.startswith(str(neck))
 
 
+def test_list_of_a_folder_lists_the_good_files_and_one_line_for_each_bad_one(tmp_path):
+    """A misspelt hold key ('- holds: 5') was a KeyError that ended the listing of the whole folder."""
+    write(tmp_path, "a-neck.yaml", NECK)
+    holds = write(tmp_path, "b-holds.yaml", NECK.replace("- hold: 5", "- holds: 5"))
+    hold_for = write(tmp_path, "c-hold-for.yaml", NECK.replace("- hold: 20", "- hold_for: 20"))
+    write(tmp_path, "d-knee.yaml", NECK.replace("Neck program", "Knee program"))
+    result = run("list", "--estimate", str(tmp_path))
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert [line.split("  ")[0] for line in result.stdout.splitlines()] == [str(tmp_path / "a-neck.yaml"),
+                                                                          str(tmp_path / "d-knee.yaml")]
+    assert result.stderr.splitlines()[:2] == [
+        f"Error: {holds}, line 9: exercise 1 (Chin tucks): movement step 2: unknown key 'holds'; did you mean 'hold'?",
+        f"Error: {hold_for}, line 19: exercise 2 (Side bends): movement step 2: unknown key 'hold_for'; "
+        "did you mean 'hold'?"]
+
+
+@pytest.mark.parametrize("command", ["list", "check"])
+def test_a_bug_in_one_file_does_not_stop_the_others_and_is_not_hidden(tmp_path, monkeypatch, command):
+    """*Simulated*: a bug (an exception that is not a VoicecoachError) while loading one file of a
+    folder. The others are listed or checked, the file gets its line, and then the bug ends the
+    command with its traceback and exit code 1."""
+    import voicecoach.cli
+
+    write(tmp_path, "a-neck.yaml", NECK)
+    write(tmp_path, "b-bug.yaml", NECK.replace("Neck program", "Buggy program"))
+    write(tmp_path, "c-knee.yaml", NECK.replace("Neck program", "Knee program"))
+    real = voicecoach.cli.resolve_program
+
+    def buggy(spec: str):
+        if spec.endswith("b-bug.yaml"):
+            raise KeyError("hold")
+        return real(spec)
+
+    monkeypatch.setattr(voicecoach.cli, "resolve_program", buggy)
+    result = run(command, *(["--estimate"] if command == "list" else []), str(tmp_path))
+    assert result.exit_code == 1 and isinstance(result.exception, KeyError)  # the bug itself, with its traceback
+    assert str(tmp_path / "a-neck.yaml") in result.stdout and str(tmp_path / "c-knee.yaml") in result.stdout
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'b-bug.yaml'}: voicecoach failed on this file, a bug in voicecoach "
+        "(KeyError: 'hold'); please report it"] + (
+        ["(~ estimated: a program's length is measured once it has been played or shown)"] if command == "list" else [])
+
+
 def test_list_without_files_lists_the_built_ins():
     result = run("list", "--estimate")
     assert [line.split()[0] for line in result.stdout.splitlines()] == list(BUILTIN_NAMES)
