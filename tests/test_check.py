@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from yamlcore import CoreLoader
 
 from tests.test_cli import assert_one_line_error, run
 from tests.test_mistakes import MISTAKES, NECK
@@ -124,12 +125,61 @@ def test_list_reports_a_bad_file_and_lists_the_rest(tmp_path):
     assert result.stdout.startswith(str(neck))
 
 
+def test_list_of_a_folder_lists_the_good_files_and_one_line_for_each_bad_one(tmp_path):
+    """A misspelt hold key ('- holds: 5') was a KeyError that ended the listing of the whole folder."""
+    write(tmp_path, "a-neck.yaml", NECK)
+    holds = write(tmp_path, "b-holds.yaml", NECK.replace("- hold: 5", "- holds: 5"))
+    hold_for = write(tmp_path, "c-hold-for.yaml", NECK.replace("- hold: 20", "- hold_for: 20"))
+    write(tmp_path, "d-knee.yaml", NECK.replace("Neck program", "Knee program"))
+    result = run("list", "--estimate", str(tmp_path))
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert [line.split("  ")[0] for line in result.stdout.splitlines()] == [str(tmp_path / "a-neck.yaml"),
+                                                                          str(tmp_path / "d-knee.yaml")]
+    assert result.stderr.splitlines()[:2] == [
+        f"Error: {holds}, line 9: exercise 1 (Chin tucks): movement step 2: unknown key 'holds'; did you mean 'hold'?",
+        f"Error: {hold_for}, line 19: exercise 2 (Side bends): movement step 2: unknown key 'hold_for'; "
+        "did you mean 'hold'?"]
+
+
+@pytest.mark.parametrize("command", ["list", "check"])
+def test_a_bug_in_one_file_does_not_stop_the_others_and_is_not_hidden(tmp_path, monkeypatch, command):
+    """*Simulated*: a bug (an exception that is not a VoicecoachError) while loading one file of a
+    folder. The others are listed or checked, the file gets its line, and then the bug ends the
+    command with its traceback and exit code 1."""
+    import voicecoach.cli
+
+    write(tmp_path, "a-neck.yaml", NECK)
+    write(tmp_path, "b-bug.yaml", NECK.replace("Neck program", "Buggy program"))
+    write(tmp_path, "c-knee.yaml", NECK.replace("Neck program", "Knee program"))
+    real = voicecoach.cli.resolve_program
+
+    def buggy(spec: str):
+        if spec.endswith("b-bug.yaml"):
+            raise KeyError("hold")
+        return real(spec)
+
+    monkeypatch.setattr(voicecoach.cli, "resolve_program", buggy)
+    result = run(command, *(["--estimate"] if command == "list" else []), str(tmp_path))
+    assert result.exit_code == 1 and isinstance(result.exception, KeyError)  # the bug itself, with its traceback
+    assert str(tmp_path / "a-neck.yaml") in result.stdout and str(tmp_path / "c-knee.yaml") in result.stdout
+    assert result.stderr.splitlines() == [
+        f"Error: {tmp_path / 'b-bug.yaml'}: voicecoach failed on this file, a bug in voicecoach "
+        "(KeyError: 'hold'); please report it"] + (
+        ["(~ estimated: a program's length is measured once it has been played or shown)"] if command == "list" else [])
+
+
 def test_list_without_files_lists_the_built_ins():
     result = run("list", "--estimate")
     assert [line.split()[0] for line in result.stdout.splitlines()] == list(BUILTIN_NAMES)
 
 
 # --- the schema ---
+
+
+def editor_reads(text: str):
+    """A file as an editor reads it: YAML 1.2's core schema ('yes' is text, '012' is twelve), by
+    yamlcore, a reader independent of voicecoach's."""
+    return yaml.load(text, Loader=CoreLoader)
 
 
 def validator() -> jsonschema.Draft7Validator:
@@ -149,18 +199,24 @@ def test_the_shipped_schemas_are_what_the_rules_make():
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
 def test_every_built_in_program_passes_the_schema(name):
-    document = yaml.safe_load((ROOT / "voicecoach" / "programs" / f"{name}.yaml").read_text(encoding="utf-8"))
+    document = editor_reads((ROOT / "voicecoach" / "programs" / f"{name}.yaml").read_text(encoding="utf-8"))
     assert list(validator().iter_errors(document)) == []
 
 
 def test_the_examples_pass_the_schema():
     for text in (NECK, WARNED):
-        assert list(validator().iter_errors(yaml.safe_load(text))) == []
+        assert list(validator().iter_errors(editor_reads(text))) == []
 
 
 SCHEMA_MISTAKES = [case for case in MISTAKES if case[0] in {
     "dash missing before a hold", "dash missing before a movement", "comma in short-form text", "quoted number",
     "quoted whole number", "repetitions", "times", "count beside reps", "rest", "duration",
+    "holds", "hold_for", "Hold with a capital", "HOLD in capitals", "Say with a capital", "a step key like no other",
+    "no space after the dash, in line with the keys", "a colon in an instruction",
+    "a colon in a position on its own line", "say beside left and right", "a hold range with a dash",
+    "a hold range with a dash in brackets", "a decimal comma", "a decimal comma in the short form",
+    "minutes and seconds", "a unit after the number", "an exponent is a number, not quoted text", "yes for true",
+    "quoted true",
 }]
 
 
@@ -168,7 +224,7 @@ SCHEMA_MISTAKES = [case for case in MISTAKES if case[0] in {
 def test_the_mistakes_that_are_still_yaml_fail_the_schema(text):
     """An editor underlines them as the user types (the rest are not YAML at all: the editor's YAML
     check underlines those)."""
-    assert list(validator().iter_errors(yaml.safe_load(text)))
+    assert list(validator().iter_errors(editor_reads(text)))
 
 
 @pytest.mark.parametrize("text", [case[1] for case in MISTAKES if case not in SCHEMA_MISTAKES],
@@ -177,7 +233,7 @@ def test_the_other_mistakes_are_not_yaml_or_need_the_loader(text):
     """Each mistake the schema does not catch is either not YAML (an editor underlines it anyway)
     or one only the loader knows ({side} without sides: each, a duplicate key)."""
     try:
-        document = yaml.safe_load(text)
+        document = editor_reads(text)
     except yaml.YAMLError:
         return
     loader_only = ("{side}" in text or "{sied}" in text or "left:" in text or text.count("name: Side bends") == 1)
@@ -188,7 +244,7 @@ def test_the_other_mistakes_are_not_yaml_or_need_the_loader(text):
 def test_a_hold_range_is_two_numbers_in_the_schema():
     """Draft-07 tuple form, which yaml-language-server reads (it mis-reads 2020-12's prefixItems)."""
     def errors(hold: str) -> list:
-        return list(validator().iter_errors(yaml.safe_load(NECK.replace("hold: 20", f"hold: {hold}"))))
+        return list(validator().iter_errors(editor_reads(NECK.replace("hold: 20", f"hold: {hold}"))))
 
     assert errors("[20, 30]") == [] and errors("25") == []
     assert errors("[20, 30, 40]") and errors("[20, '30']") and errors("[]") and errors("0")

@@ -157,3 +157,62 @@ def test_any_text_echoed_in_an_error_stays_on_one_line(text):
         result = CliRunner().invoke(cli, args)
         if result.exit_code != 0:
             assert len(result.stderr.splitlines()) == 1 and "\x1b" not in result.stderr, (args, result.stderr)
+
+
+# --- misspelt keys (issue 21: '- holds: 5' reached a KeyError) ---
+
+# A program with every kind of step, as a list of (indent, key, value) lines, one key of which is
+# misspelt at a time: steps' keys first, then the exercise's and the program's.
+STEPS = [[("      - ", "say", "Bend."), ("        ", "seconds", "2")],
+         [("      - ", "hold", "5")],
+         [("      - ", "hold", "[3, 6]")],
+         [("      - ", "left", "Tilt left."), ("        ", "right", "Tilt right."), ("        ", "seconds", "3")],
+         [("      - ", "say", "{left: Back left., right: Back right.}"), ("        ", "seconds", "2")]]
+EXERCISE = [("  - ", "name", "Side bends"), ("    ", "position", "Sit tall."), ("    ", "sides", "each"),
+            ("    ", "reps", "2"), ("    ", "reminder", "Breathe."), ("    ", "rest_after", "5")]
+PROGRAM = [("", "title", "Neck"), ("", "rest_after", "10")]
+
+
+@st.composite
+def misspelt(draw, key: str) -> str:
+    """key as people mistype it: in another case, a letter dropped, doubled, swapped, changed or
+    added, a word added, a dash or spaces around it; once or several times over."""
+    for _ in range(draw(st.integers(1, 3))):
+        where = draw(st.integers(0, max(len(key) - 1, 0)))
+        letter = draw(st.sampled_from(string.ascii_letters + "_- 0"))
+        how = draw(st.sampled_from(["upper", "capital", "random case", "drop", "double", "swap", "change", "add",
+                                    "plural", "_for", "dash", "spaces", "synonym"]))
+        if how == "random case":
+            flips = draw(st.lists(st.booleans(), min_size=len(key), max_size=len(key)))
+            key = "".join(c.swapcase() if flip else c for c, flip in zip(key, flips))
+        elif how == "synonym":
+            key = draw(st.sampled_from(["holds", "hold_for", "duration", "time", "secs", "text", "cue", "reps",
+                                        "repetitions", "rest", "steps", "title", "name", "side", "Left", "RIGHT"]))
+        else:
+            key = {"upper": key.upper(), "capital": key.capitalize(), "drop": key[:where] + key[where + 1:],
+                   "double": key[:where] + key[where:where + 1] * 2 + key[where + 1:],
+                   "swap": key[:where] + key[where + 1:where + 2] + key[where:where + 1] + key[where + 2:],
+                   "change": key[:where] + letter + key[where + 1:], "add": key[:where] + letter + key[where:],
+                   "plural": key + "s", "_for": key + "_for", "dash": "-" + key, "spaces": f" {key}  "}[how]
+    return key
+
+
+@st.composite
+def a_program_with_a_misspelt_key(draw) -> str:
+    steps = draw(st.lists(st.sampled_from(STEPS), min_size=1, max_size=3))
+    lines = PROGRAM + [("", "exercises", "")] + EXERCISE + [("    ", "movement", "")] + [line for step in steps
+                                                                                    for line in step]
+    # Steps' keys most often: the issue's slip was there.
+    places = [i for i, (_, key, _) in enumerate(lines) if key in ("say", "seconds", "hold", "left", "right")]
+    chosen = draw(st.one_of(st.sampled_from(places), st.integers(0, len(lines) - 1)))
+    indent, key, value = lines[chosen]
+    lines[chosen] = (indent, draw(misspelt(key)), value)
+    return "".join(f"{indent}{key}: {value}\n".replace(": \n", ":\n") for indent, key, value in lines)
+
+
+@MANY
+@given(a_program_with_a_misspelt_key())
+def test_a_misspelt_key_anywhere_gets_one_clear_line(text):
+    """Every key of every kind of step, and of the exercise and the program, misspelt in every way:
+    the file loads (a harmless change such as ' say ') or gets one clear ProgramError."""
+    must_fail_cleanly(text.encode())

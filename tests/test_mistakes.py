@@ -103,6 +103,50 @@ MISTAKES = [
     ("left and right without sides: each",
      edit("      - say: Tuck your chin.", "      - say: {left: Tuck left., right: Tuck right.}"), 7,
      "has left and right wording, which needs 'sides: each'"),
+    # A step's keys, misspelt (issue 21): each gets the key it meant, never a traceback.
+    ("holds", edit("hold: 5", "holds: 5"), 9, "movement step 2: unknown key 'holds'; did you mean 'hold'?"),
+    ("hold_for", edit("hold: 5", "hold_for: 5"), 9, "unknown key 'hold_for'; did you mean 'hold'?"),
+    ("Hold with a capital", edit("hold: 5", "Hold: 5"), 9, "unknown key 'Hold'; did you mean 'hold'?"),
+    ("HOLD in capitals", edit("hold: 5", "HOLD: 5"), 9, "unknown key 'HOLD'; did you mean 'hold'?"),
+    ("Say with a capital", edit("say: Tuck your chin.", "Say: Tuck your chin."), 7,
+     "unknown key 'Say'; did you mean 'say'?"),
+    ("a step key like no other", edit("hold: 5", "pause: 5"), 9,
+     "unknown key 'pause'; a step is a movement (say: ..., seconds: ...), a movement worded by side "
+     "(left: ..., right: ..., seconds: ...) or a hold (hold: seconds)"),
+    ("no space after the dash", edit("      - hold: 5", "      -hold: 5"), 9, "put a space after the '-': '- hold: 5'"),
+    ("no space after the dash of an exercise", edit("  - name: Side bends", "  -name: Side bends"), 13,
+     "put a space after the '-': '- name: Side bends'"),
+    ("no space after the dash, in line with the keys",
+     edit("      - hold: 20", "    -hold: 20"), 19, "put a space after the '-': '- hold: 20'"),
+    ("a colon in an instruction", edit("    reps: 10", "    instructions:\n      - Tip: put a towel under your knee.\n"
+                                       "    reps: 10"), 6,
+     "'instructions', line 1 of the list: text containing ': ' must be in quotes: "
+     "- \"Tip: put a towel under your knee.\""),
+    ("a colon in a position on its own line", edit("    position: Sit up straight.", "    position:\n      Tip: sit."), 5,
+     "'position': text containing ': ' must be in quotes: \"Tip: sit.\""),
+    ("left and right straight in a step without sides: each",
+     edit("      - say: Tuck your chin.", "      - left: Tuck left.\n        right: Tuck right."), 7,
+     "the step has left and right wording, which needs 'sides: each' in the exercise"),
+    ("say beside left and right", edit("      - {say: Tilt your head., seconds: 3}",
+                                       "      - {say: Tilt., left: Tilt left., right: Tilt right., seconds: 3}"), 18,
+     "'say' and 'left' are in one step; a movement's words are 'say', or 'left' and 'right' for each side"),
+    ("a hold range with a dash", edit("hold: 20", "hold: 30-45"), 19,
+     "found the text '30-45': a range is written in brackets (hold: [30, 45])"),
+    ("a hold range with a dash in brackets", edit("hold: 20", "hold: [30-45]"), 19,
+     "'hold' range must be two numbers, [shortest, longest] (hold: [30, 45])"),
+    ("a decimal comma", edit("        seconds: 2\n      - hold", "        seconds: 1,5\n      - hold"), 8,
+     "found the text '1,5': a decimal number is written with a point (seconds: 1.5)"),
+    ("a decimal comma in the short form", edit("seconds: 3}", "seconds: 1,5}"), 18,
+     "'1,5' is not a number: a decimal number is written with a point: seconds: 1.5"),
+    ("minutes and seconds", edit("hold: 20", "hold: 1:30"), 19, "found the text '1:30': write it in seconds (hold: 90)"),
+    ("a unit after the number", edit("hold: 5", "hold: 5 seconds"), 9, "write the number alone (hold: 5)"),
+    ("no colon after a key", edit("reps: 10", "reps 10"), 5, "add a ':' after 'reps': 'reps: 10'"),
+    ("an exponent is a number, not quoted text", edit("hold: 5", "hold: 1e9"), 9,
+     "'hold' must be from 1 to 300 seconds, found 1000000000.0"),
+    ("yes for true", edit("reps: 10", "reps: 10\n    wait_for_me: yes"), 6,
+     "'wait_for_me' must be true or false, found the text 'yes': write wait_for_me: true"),
+    ("quoted true", edit("reps: 10", "reps: 10\n    wait_for_me: 'true'"), 6,
+     "found the text 'true': remove the quotes (wait_for_me: true)"),
 ]
 
 
@@ -147,3 +191,57 @@ def test_the_command_line_says_it_in_one_line_with_exit_code_2(tmp_path):
     path = tmp_path / "neck.yaml"
     path.write_text(edit("reps: 10", "reps:10"), encoding="utf-8")
     assert_one_line_error(run("show", str(path), "--estimate"), 2, f"{path}, line 5: put a space after the colon")
+
+
+# Where text goes, and the line of NECK that holds it (or after which it goes): a ': ' in the text
+# gets the same advice everywhere, whichever way the text is laid out (issue 21).
+TEXT_PLACES = {
+    "title": "title: Neck program", "intro": "title: Neck program", "safety": "title: Neck program",
+    "name": "  - name: Chin tucks", "position": "    position: Sit up straight.",
+    "instructions": "    position: Sit up straight.", "reminder": "    position: Sit up straight.",
+    "say": "      - say: Tuck your chin.",
+}
+LISTS = {"intro", "safety", "position", "instructions"}
+
+
+def _with_text(key: str, layout: str) -> tuple[str, int]:
+    """NECK with 'Tip: rest.' as the text of key, laid out on one line, on the next line, or as a
+    list item; and the line of the slip."""
+    anchor = TEXT_PLACES[key]
+    indent = anchor[: len(anchor) - len(anchor.lstrip(" -"))].replace("-", " ")
+    value = {"inline": " Tip: rest.", "next line": f"\n{indent}  Tip: rest.", "list": f"\n{indent}  - Tip: rest."}[layout]
+    line = NECK[: NECK.index(anchor)].count("\n") + 1
+    if anchor.lstrip(" -").startswith(key + ":"):  # the key is there: its text is replaced
+        head = anchor[: anchor.index(key)]
+        return edit(anchor, f"{head}{key}:{value}"), line + (0 if layout == "inline" else 1)
+    return edit(anchor, f"{anchor}\n{indent}{key}:{value}"), line + (1 if layout == "inline" else 2)
+
+
+PLACES_AND_LAYOUTS = [(key, layout) for key in TEXT_PLACES for layout in ("inline", "next line", "list")
+                      if layout != "list" or key in LISTS]
+
+
+@pytest.mark.parametrize(("key", "layout"), PLACES_AND_LAYOUTS, ids=[f"{k}, {l}" for k, l in PLACES_AND_LAYOUTS])
+def test_a_colon_in_text_gets_the_advice_to_quote_it_everywhere(key, layout):
+    text, line = _with_text(key, layout)
+    with pytest.raises(ProgramError) as caught:
+        parse_program(text.encode(), "neck", "neck.yaml")
+    advice = {"inline": f"{key}: \"Tip: rest.\"", "next line": "\"Tip: rest.\"", "list": "- \"Tip: rest.\""}[layout]
+    assert caught.value.line == line, str(caught.value)
+    assert f"text containing ': ' must be in quotes: {advice}" in caught.value.message, str(caught.value)
+
+
+HUGE = 540_123  # the length of the text a message once quoted whole (issue 22, item 14)
+
+
+@pytest.mark.parametrize(("text", "line"), [case[1:3] for case in MISTAKES], ids=[c[0] for c in MISTAKES])
+def test_a_huge_text_on_the_line_of_a_mistake_is_cut_in_the_message(text, line):
+    """The longest word on the line of each mistake made 540,123 characters long: whatever the
+    message says then, it stays short."""
+    lines = text.split("\n")
+    words = re.findall(r"[A-Za-z]{2,}", lines[line - 1])
+    longest = max(words, key=len)
+    lines[line - 1] = lines[line - 1].replace(longest, longest + "x" * HUGE, 1)
+    with pytest.raises(ProgramError) as caught:
+        parse_program("\n".join(lines).encode(), "neck", "neck.yaml")
+    assert len(str(caught.value)) < 400, str(caught.value)[:500]

@@ -17,6 +17,7 @@ from voicecoach.program import (
     MAX_FILE_BYTES,
     Hold,
     Move,
+    Sided,
     load_builtin,
     load_program,
     parse_program,
@@ -125,7 +126,16 @@ BAD_FILES = [
     ("reps huge", _exercise(reps="1000000"), "'reps' must be from 1 to 100, found 1000000", 5),
     ("reps fraction", _exercise(reps="2.5"), "'reps' must be a whole number, found the number 2.5", 5),
     ("reps text", _exercise(reps="ten"), "'reps' must be a whole number, found the text 'ten'", 5),
-    ("reps bool", _exercise(reps="yes"), "'reps' must be a whole number, found 'true' (true/false)", 5),
+    ("reps bool", _exercise(reps="true"), "'reps' must be a whole number, found 'true' (true/false)", 5),
+    ("reps yes is text", _exercise(reps="yes"), "'reps' must be a whole number, found the text 'yes'", 5),
+    ("a number far too long", _exercise(reps="1" * 5000), "this number has 5000 digits; no value in a program has more "
+     "than 100", 5),
+    ("a long number is cut", _exercise(reps="9" * 99), f"'reps' must be from 1 to 100, found {'9' * 37}...", 5),
+    ("a tag", MINIMAL_PROGRAM.replace("Knee routine", "!!int x"), "tags (!name, !!name) are not supported in program "
+     "files; text that starts with '!' must be in quotes", 1),
+    ("a tag on a list", _exercise(position="!!seq x"), "tags (!name, !!name) are not supported", 4),
+    ("a timestamp tag", _exercise(position="!!timestamp x"), "tags (!name, !!name) are not supported", 4),
+    ("on is a key, not true", "on: 1\n" + MINIMAL_PROGRAM, "unknown key 'on'", 1),
     ("sides wrong", _exercise(sides="both"), "'sides' must be 'one' or 'each', found the text 'both'", 7),
     ("position empty", _exercise(position="'  '"), "'position' is empty", 4),
     ("position empty list", _exercise(position="[]"), "'position' is an empty list", 4),
@@ -168,6 +178,55 @@ def test_bad_file_gets_one_clear_line(write_program, content, message, line):
     text = str(error)
     assert "\n" not in text
     assert text.startswith(str(path) + (f", line {line}: " if line else ": "))
+
+
+# What a value written without quotes means: YAML 1.2's core schema, as editors read it (YAML 1.1,
+# which PyYAML reads, made 'yes' true, '1:30' ninety, '1_0' ten and '012' ten).
+YAML_1_2 = [
+    # (written, the key it is written for, what the program holds)
+    ("yes", "title", "yes"), ("No", "title", "No"), ("on", "title", "on"), ("off", "title", "off"),
+    ("1:30", "title", "1:30"), ("1_0", "title", "1_0"), ("2024-01-01", "title", "2024-01-01"), ("0b11", "title", "0b11"),
+    ("012", "rest_after", 12), ("0o12", "rest_after", 10), ("0x1A", "rest_after", 26), ("1e2", "rest_after", 100),
+    (".5", "rest_after", 0.5), ("5.", "rest_after", 5), ("+7", "rest_after", 7), ("-0", "rest_after", 0),
+    ("true", "wait_for_me", True), ("True", "wait_for_me", True), ("FALSE", "wait_for_me", False),
+]
+
+
+@pytest.mark.parametrize(("written", "key", "meant"), YAML_1_2, ids=[f"{key}: {text}" for text, key, _ in YAML_1_2])
+def test_a_value_means_what_yaml_1_2_says(write_program, written, key, meant):
+    text = MINIMAL_PROGRAM.replace("Knee routine", written) if key == "title" else f"{key}: {written}\n" + MINIMAL_PROGRAM
+    program = load_program(write_program(text))
+    held = {"title": program.title, "rest_after": program.exercises[0].rest_after_s,
+            "wait_for_me": program.exercises[0].wait_for_me}[key]
+    assert held == meant
+
+
+def test_a_whole_number_written_with_a_point_is_whole(write_program):
+    """3.0 is an integer to an editor's JSON Schema, so it is one to the loader too."""
+    assert load_program(write_program(_exercise(reps="3.0"))).exercises[0].reps == 3
+
+
+def test_left_and_right_can_be_written_straight_in_a_movement_step(write_program):
+    program = load_program(write_program("""\
+        title: Neck
+        exercises:
+          - name: Side bends
+            position: Sit tall.
+            sides: each
+            reps: 2
+            movement:
+              - left: Tilt your head to the left.
+                right: Tilt your head to the right.
+                seconds: 3
+              - say:
+                  left: Back from the left.
+                  right: Back from the right.
+                seconds: 2
+        """))
+    first, second = program.exercises[0].movement
+    assert first == Move(Sided("Tilt your head to the left.", "Tilt your head to the right."), 3.0)
+    assert second == Move(Sided("Back from the left.", "Back from the right."), 2.0)
+    assert first.line == 8
 
 
 def _many(count: int, exercise: str) -> str:

@@ -254,6 +254,21 @@ estimate_option = click.option("--estimate", is_flag=True,
                                help="Estimate speech lengths from the text instead of synthesizing it.")
 
 
+class _FileBug(Exception):
+    """A bug met while loading one of several program files (an exception that is not a
+    VoicecoachError): the file gets its line and the others go on; the command raises the bug
+    again at its end, so that it still shows its traceback and exits with 1."""
+
+    def __init__(self, spec: str, bug: Exception):
+        super().__init__(spec, bug)
+        self.bug = bug
+        self.text = (f"{shown(spec, limit=300)}: voicecoach failed on this file, a bug in voicecoach "
+                     f"({type(bug).__name__}: {shown(str(bug))}); please report it")
+
+    def __str__(self) -> str:
+        return self.text
+
+
 def _programs(specs: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
     """(spec, program) for each program a command was given (folders stand for their program
     files), or (spec, error) for one that cannot be loaded: the command reports it and goes on."""
@@ -265,9 +280,14 @@ def _programs(specs: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
             continue
         for item in items:
             try:
-                yield item, resolve_program(item)
+                program = resolve_program(item)
             except VoicecoachError as error:
                 yield item, error
+                continue
+            except Exception as bug:  # not swallowed: the command raises it again at its end
+                yield item, _FileBug(item, bug)
+                continue
+            yield item, program
 
 
 @cli.command("list")
@@ -285,11 +305,12 @@ def list_programs(paths: tuple[str, ...], engine: str | None, estimate: bool) ->
     if not estimate:
         with contextlib.suppress(EngineMissing):
             speech = make_speech(Settings(engine=engine))
-    rows, failed = [], 0
+    rows, failed, bugs = [], 0, []
     for spec, program in _programs(paths or builtin_names()):
-        if isinstance(program, VoicecoachError):
+        if isinstance(program, (VoicecoachError, _FileBug)):
             click.echo(f"Error: {program}", err=True)
             failed += 1
+            bugs += [program.bug] if isinstance(program, _FileBug) else []
             continue
         options = Options()
         if speech is not None and all(speech.ready(line) for line in spoken_lines(program, options)):
@@ -304,6 +325,8 @@ def list_programs(paths: tuple[str, ...], engine: str | None, estimate: bool) ->
         click.echo(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}")
     if any(row[3].startswith("~") for row in rows):
         click.echo("(~ estimated: a program's length is measured once it has been played or shown)", err=True)
+    if bugs:
+        raise bugs[0]
     if failed:
         sys.exit(2)
 
@@ -321,12 +344,13 @@ def check(files: tuple[str, ...]) -> None:
     from voicecoach.check import summary, warnings
     from voicecoach.settings import load_settings
 
-    failed = 0
+    failed, bugs = 0, []
     language = load_settings().get("language")  # the settings' language, as play and export take it
     for spec, program in _programs(files):
-        if isinstance(program, VoicecoachError):
+        if isinstance(program, (VoicecoachError, _FileBug)):
             click.echo(f"Error: {program}", err=True)
             failed += 1
+            bugs += [program.bug] if isinstance(program, _FileBug) else []
             continue
         try:  # the phrasebook the session will be spoken with, the user's own included
             options = session_options(program, Settings(language=language))
@@ -342,6 +366,8 @@ def check(files: tuple[str, ...]) -> None:
         for finding in warnings(program, script, ESTIMATE):
             where = spec if finding.line is None else f"{spec}, line {finding.line}"
             click.echo(f"  warning: {where}: {finding.text}")
+    if bugs:
+        raise bugs[0]
     if failed:
         sys.exit(2)
 

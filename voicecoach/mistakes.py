@@ -21,8 +21,9 @@ ITEM_KEYS = {"name": "exercise", "say": "step", "hold": "step"}
 _SPECIAL_START = "{[*&!|>@`%'\""
 
 
-def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int | None, str]:
-    """The line (1-based) and a plain-language description of a YAML syntax error in text."""
+def explain(text: str, error: yaml.MarkedYAMLError, keys: frozenset[str] = frozenset()) -> tuple[int | None, str]:
+    """The line (1-based) and a plain-language description of a YAML syntax error in text; `keys`
+    are the format's keys, so that 'reps 2' can be told to add a ':'."""
     lines = text.splitlines()
     problem = error.problem or ""
     context = error.context or ""
@@ -37,6 +38,14 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int | None, str]:
     if "'\\t'" in problem and problem_at is not None:
         return problem_at + 1, "there is a tab on this line; use spaces instead (tabs are not allowed)"
 
+    if problem_at is not None and problem_at < len(lines):
+        # '-hold: 5': without a space the dash is part of the key, and the parser's report is
+        # about indentation, on this line or the next.
+        for index in [problem_at] + [i for i, _ in _content(lines, problem_at)[:1]]:
+            dashed = re.match(r"\s*-([A-Za-z_{\[].*)$", lines[index])
+            if dashed:
+                return index + 1, f"put a space after the '-': '- {shown(dashed.group(1).strip(), 60)}'"
+
     if context.startswith("while scanning a quoted scalar") and context_at is not None:
         quote = _char(lines, error.context_mark)
         return context_at + 1, (f"the quote mark {quote} opened on this line is never closed; "
@@ -46,7 +55,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int | None, str]:
         return problem_at + 1, "the line '---' starts a second program; a file holds one program: remove it"
 
     if "could not find expected ':'" in problem and context_at is not None:
-        return context_at + 1, _missing_colon(lines[context_at])
+        return context_at + 1, _missing_colon(lines[context_at], keys)
 
     in_line = problem_at is not None and problem_at < len(lines)
     quoting = _needs_quotes(lines[problem_at], error.problem_mark.column) if in_line else None
@@ -61,7 +70,7 @@ def explain(text: str, error: yaml.MarkedYAMLError) -> tuple[int | None, str]:
         if "mapping values are not allowed" in problem:
             before = _content(lines, problem_at)
             if before and _parts(before[0][1])[3] is None and not _parts(before[0][1])[1]:
-                return before[0][0] + 1, _missing_colon(before[0][1])
+                return before[0][0] + 1, _missing_colon(before[0][1], keys)
             return problem_at + 1, _indentation(lines, problem_at) or _colon_in_text_hint()
         if "block end" in problem or "block" in context:
             advice = _indentation(lines, problem_at)
@@ -81,14 +90,18 @@ def _char(lines: list[str], mark) -> str:
         return '"'
 
 
-def _missing_colon(line: str) -> str:
+def _missing_colon(line: str, keys: frozenset[str] = frozenset()) -> str:
     match = re.match(r"\s*(?:-\s+)?([A-Za-z_]\w*):(\S.*)$", line)
     if match:
         key, value = match.groups()
-        return f"put a space after the colon: '{key}: {shown(value)}'"
+        return f"put a space after the colon: '{shown(key)}: {shown(value)}'"
     body = line.strip()
     if re.fullmatch(r"(?:-\s+)?[A-Za-z_]\w*", body):
         return f"put ':' after '{shown(body.lstrip('- '))}'"
+    spaced = re.fullmatch(r"(?:-\s+)?([A-Za-z_]\w*)\s+(\S.*)", body)
+    if spaced and spaced.group(1) in keys:  # 'reps 2'
+        key, value = spaced.groups()
+        return f"add a ':' after '{key}': '{key}: {shown(value)}'"
     return (f"'{shown(body)}' is not a 'key: value' line; if it continues the text above, "
             "make that text a list with each line starting with '- '")
 
@@ -97,7 +110,8 @@ def _colon_in_text_hint() -> str:
     return "text containing ': ' must be in quotes"
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
+    """Text in the quotes that keep it text: double quotes, or single ones if it has a double quote."""
     value = value.strip()
     if '"' not in value:
         return f'"{value}"'
@@ -111,7 +125,7 @@ def _needs_quotes(line: str, column: int) -> str | None:
     if not starts:
         return None
     pair = starts[-1]
-    key = pair.group(1)
+    key = shown(pair.group(1))
     rest = line[pair.end():]
     inside = line[: pair.start() + 1].count("{") > line[: pair.start() + 1].count("}")  # in { ... }
     if inside:
@@ -119,23 +133,24 @@ def _needs_quotes(line: str, column: int) -> str | None:
         value = rest[: end.start()].strip() if end else rest.strip()
         if value and value[0] not in "'\"" and any(mark in value for mark in "{}[]"):
             return (f"in the short {{say: ..., seconds: ...}} form, text with '{{' or '[' in it must be in quotes: "
-                    f"{key}: {_quoted(value)}")
+                    f"{key}: {quoted(shown(value, 60))}")
     else:
         value = re.sub(r"\s+#.*$", "", rest)
     value = value.strip()
     if not value:
         return None
     if value[0] in "{" and re.match(r"\{\s*(side|other_side)\s*\}", value, re.IGNORECASE):
-        return f"text that starts with '{{' must be in quotes: {key}: {_quoted(value)}"
+        return f"text that starts with '{{' must be in quotes: {key}: {quoted(shown(value, 60))}"
     if value[0] == "'" and value.count("'") > 2:
-        return f"text with an apostrophe must be in double quotes: {key}: \"{value[1:-1] if value.endswith(chr(39)) else value[1:]}\""
+        inner = value[1:-1] if value.endswith("'") else value[1:]
+        return f"text with an apostrophe must be in double quotes: {key}: \"{shown(inner, 60)}\""
     if value[0] == '"' and value.count('"') > 2:
         inner = value[1:-1] if value.endswith('"') else value[1:]
-        return f"text with \" inside it must be in single quotes: {key}: '{inner}'"
+        return f"text with \" inside it must be in single quotes: {key}: '{shown(inner, 60)}'"
     if value[0] in "*&!|>@`%":
-        return f"text cannot start with '{value[0]}' unless it is in quotes: {key}: {_quoted(value)}"
+        return f"text cannot start with '{value[0]}' unless it is in quotes: {key}: {quoted(shown(value, 60))}"
     if ": " in value or value.endswith(":"):
-        return f"text containing ': ' must be in quotes: {key}: {_quoted(value)}"
+        return f"text containing ': ' must be in quotes: {key}: {quoted(shown(value, 60))}"
     return None
 
 
@@ -166,7 +181,7 @@ def _indentation(lines: list[str], index: int) -> str | None:
     if not before:
         return None
     parsed = [(i, _parts(line)) for i, line in before]
-    name = f"'- {key}'" if dash and key else (f"'{key}'" if key else "this line")
+    name = f"'- {shown(key)}'" if dash and key else (f"'{shown(key)}'" if key else "this line")
     if dash:
         candidates = [(i, c) for i, (c, d, _, _) in parsed if d]
     else:
@@ -182,7 +197,8 @@ def _indentation(lines: list[str], index: int) -> str | None:
     if target == column:
         return None
     other_column, other_dash, _, other_key = _parts(lines[line])
-    other = f"'- {other_key}'" if other_dash and dash and other_key else f"'{other_key}'" if other_key else "the line"
+    other = (f"'- {shown(other_key)}'" if other_dash and dash and other_key
+             else f"'{shown(other_key)}'" if other_key else "the line")
     spaces = abs(column - target)
     way = "further right" if column > target else "further left"
     return (f"{name} starts {spaces} space{'' if spaces == 1 else 's'} {way} than {other} on line {line + 1}; "

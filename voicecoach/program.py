@@ -22,7 +22,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from voicecoach.errors import ProgramError, shown
-from voicecoach.mistakes import explain
+from voicecoach.mistakes import explain, quoted
 
 # The built-in programs, in the order they are listed; each is programs/<name>.yaml.
 BUILTIN_NAMES = ("beginning", "intermediate", "advanced")
@@ -230,12 +230,30 @@ MOVE_RULES = (
          low=MIN_MOVE_S, high=MAX_MOVE_S),
 )
 
+# A movement worded by side, in an exercise with 'sides: each': the say: {left: ..., right: ...}
+# of MOVE_RULES written straight in the step, as instructions are written.
+SIDED_MOVE_RULES = (
+    Rule("left", "text", "Spoken as the movement starts, on the left side (needs 'sides: each').", required=True),
+    Rule("right", "text", "Spoken as the movement starts, on the right side (needs 'sides: each').",
+         required=True),
+    MOVE_RULES[1],
+)
+
 HOLD_RULES = (
     Rule("hold", "hold", "Seconds to hold, or [shortest, longest] (timed to the longest). --pace never "
          "changes it.", required=True, low=MIN_HOLD_S, high=MAX_HOLD_S),
 )
 
+# Every key a movement step can have, whatever its kind: unknown keys in a step are matched
+# against all of them, so that 'Hold' in a movement still gets "did you mean 'hold'?".
+STEP_KEYS = ("say", "seconds", "hold", "left", "right")
+STEP_KINDS = ("a movement (say: ..., seconds: ...), a movement worded by side (left: ..., right: ..., "
+              "seconds: ...) or a hold (hold: seconds)")
+
 SIDED_KEYS = SIDES
+# Every key of the format, at any level: a line 'reps 2' is told to add a ':'.
+FORMAT_KEYS = frozenset(rule.key for rules in (PROGRAM_RULES, EXERCISE_RULES, MOVE_RULES, SIDED_MOVE_RULES,
+                                               HOLD_RULES) for rule in rules)
 PLACEHOLDERS = {"side": 0, "other_side": 1}  # {side} is the side being worked, {other_side} the other
 
 # Keys people write that mean one of ours: suggested by meaning, where spelling would not find them.
@@ -279,8 +297,40 @@ class _OwnError(yaml.MarkedYAMLError):
     """A problem the loader itself finds while reading YAML: its words are already plain."""
 
 
+class _Quoted(str):
+    """Text written in quotes: only such text is told to "remove the quotes" where a number or
+    true/false belongs."""
+
+
+# The longest whole number the loader reads: more digits than any value of a program could have,
+# and far below Python's 4300-digit limit on turning text into a number.
+MAX_NUMBER_DIGITS = 100
+
+# The YAML 1.2 core schema (YAML 1.2.2, section 10.3.2), which editors read (yaml-language-server,
+# and so VS Code): 'yes', 'on', '1:30', '1_0' are text and '012' is twelve. PyYAML reads YAML 1.1,
+# where they are true, true, 90, 10 and ten, so a file would mean one thing in the editor and
+# another when played. (tag, pattern, the characters the scalars can start with), in the order
+# they are tried: an int before a float, which the same digits also match.
+CORE_SCHEMA = (
+    ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", "~nN"),
+    ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("tag:yaml.org,2002:int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", "-+0123456789"),
+    ("tag:yaml.org,2002:float", r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)", "-+.0123456789"),
+)
+_CORE = {tag: re.compile(rf"^(?:{pattern})$") for tag, pattern, _ in CORE_SCHEMA}
+
+
+def _is_core(tag: str, text: str) -> bool:
+    """Whether plain text is read as this YAML 1.2 core type (an int: '12', '0x1A'; a float: '1.5')."""
+    return bool(_CORE[tag].match(text))
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and refuses aliases."""
+    """SafeLoader that reads the YAML 1.2 core schema, records line numbers and refuses aliases
+    and tags."""
+
+    yaml_implicit_resolvers: dict = {}  # replaced, not added to: none of YAML 1.1's is kept
 
     def compose_node(self, parent, index):  # type: ignore[override]
         # Aliases make "billion laughs" bombs cheap; no program needs them.
@@ -291,7 +341,45 @@ class _Loader(yaml.SafeLoader):
                 "text that starts with '*' or '&' must be in quotes",
                 problem_mark=event.start_mark,
             )
+        # A tag (!!int x, !!timestamp x) asks for a type of its own; no program needs one, and
+        # PyYAML's constructors fail on most values with errors no one could act on.
+        event = self.peek_event()
+        if getattr(event, "tag", None) is not None:
+            raise _OwnError(problem="tags (!name, !!name) are not supported in program files; "
+                            "text that starts with '!' must be in quotes", problem_mark=event.start_mark)
         return super().compose_node(parent, index)
+
+
+for _tag, _pattern, _first in CORE_SCHEMA:
+    _Loader.add_implicit_resolver(_tag, _CORE[_tag], list(_first) + ([""] if _tag.endswith("null") else []))
+
+
+def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
+    return node.value in ("true", "True", "TRUE")
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    text = node.value
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _OwnError(problem=f"this number has {len(text)} digits; no value in a program has more than "
+                        f"{MAX_NUMBER_DIGITS}", problem_mark=node.start_mark)
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text)  # a leading 0 is decimal in YAML 1.2: 012 is twelve
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    text = node.value
+    if text.lstrip("+-").lower() == ".inf":
+        return -math.inf if text.startswith("-") else math.inf
+    if text.lower() == ".nan":
+        return math.nan
+    return float(text)  # a number too large to hold is inf, and refused as out of range
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    text = loader.construct_scalar(node)
+    return _Quoted(text) if node.style in ("'", '"') else text
 
 
 def _line(node: yaml.Node) -> int:
@@ -324,6 +412,10 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -450,7 +542,7 @@ def parse_program(data: bytes, name: str, source: str) -> Program:
         mark = error.problem_mark
         raise ProgramError(error.problem or "not a program", source, mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as error:
-        line, message = explain(text, error)
+        line, message = explain(text, error, FORMAT_KEYS)
         raise ProgramError(message, source, line) from None
     except yaml.YAMLError:
         raise ProgramError("this is not a program file: it does not have the layout of YAML", source) from None
@@ -487,6 +579,28 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
+def is_invisible(char: str) -> bool:
+    """Whether spoken text may not contain this character: a control, format, private-use or
+    surrogate character (terminal escapes, right-to-left marks), except the zero-width joiner that
+    joins emoji. Text is checked after its whitespace is folded, so tabs and line breaks never are."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs") and char != "\u200d"
+
+
+def _colon_text(value: Any) -> str | None:
+    """The text someone wrote, if YAML read it as one 'key: value' pair because of a ': ' in it
+    ('- Tip: put a towel under your knee.'); else None."""
+    if not isinstance(value, _Map) or len(value) != 1:
+        return None
+    key, rest = next(iter(value.items()))
+    if not isinstance(key, str) or key.strip().lower() in SIDES:
+        return None
+    if rest is None:
+        return None if key.strip().lower() in PLACEHOLDERS else f"{key}:"
+    if isinstance(rest, bool):
+        rest = str(rest).lower()
+    return f"{key}: {rest}" if isinstance(rest, (str, int, float)) else None
+
+
 # --- validation -------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -511,45 +625,65 @@ class _Reader:
     def fail(self, message: str, line: int | None) -> ProgramError:
         return ProgramError(message, self.source, line)
 
-    def keys(self, mapping: _Map, rules: tuple[Rule, ...], where: str, level: str, what: str) -> None:
-        """Keys given twice, unknown keys (suggested by meaning and spelling) and missing ones."""
+    def keys(self, mapping: _Map, rules: tuple[Rule, ...], where: str, level: str, what: str,
+             known: tuple[str, ...] = ()) -> None:
+        """Keys given twice, unknown keys (suggested by meaning and spelling, from `known` if given,
+        else from the rules' keys) and missing ones."""
         for key, first, second in mapping.twice:
             if isinstance(key, str) and key in ITEM_STARTS.get(level, ()):
                 raise self.fail(f"{where}'{shown(key)}' is given twice (lines {first} and {second}); if a new "
                                 f"{what} starts on line {second}, put '- ' before '{shown(key)}'", second)
             raise self.fail(f"{where}'{shown(str(key))}' is given twice (lines {first} and {second}); keep one",
                             second)
-        allowed = tuple(rule.key for rule in rules)
+        allowed = known or tuple(rule.key for rule in rules)
         for key in mapping:
             line = mapping.key_lines[key]
             if not isinstance(key, str):
-                raise self.fail(f"{where}unexpected key {_kind(key)}", line)
+                raise self.fail(f"{where}{self.not_a_key(key, mapping)}", line)
             if key not in allowed:
                 raise self.fail(f"{where}{self.unknown(key, mapping, allowed, level)}", line)
         for rule in rules:
             if rule.required and rule.key not in mapping:
                 raise self.fail(f"{where}missing '{rule.key}'", mapping.line)
 
+    def not_a_key(self, key: Any, mapping: _Map) -> str:
+        keys = list(mapping)
+        before = keys[keys.index(key) - 1] if keys.index(key) else None
+        if (isinstance(key, int) and not isinstance(key, bool) and key >= 0 and mapping[key] is None
+                and isinstance(before, str) and isinstance(mapping[before], int)
+                and mapping.key_lines[before] == mapping.key_lines[key]):
+            # {say: Bend., seconds: 1,5}: a decimal comma splits the number in two
+            number = f"{mapping[before]}.{key}"
+            return (f"'{shown(number.replace('.', ','))}' is not a number: a decimal number is written with a "
+                    f"point: {shown(before)}: {shown(number)}")
+        return f"unexpected key {_kind(key)}"
+
     def unknown(self, key: str, mapping: _Map, allowed: tuple[str, ...], level: str) -> str:
         if " " in key.strip() and mapping[key] is None:  # "{say: Tilt, your head., seconds: 3}"
             return (f"'{shown(key)}' is not a key: text with a comma in the short {{say: ..., seconds: ...}} "
                     "form must be in quotes")
+        if re.match(r"-[^\s-]", key.strip()):  # "-hold: 3"
+            value = mapping[key]
+            written = f"{key.strip()[1:]}: {value}" if isinstance(value, (str, int, float)) else f"{key.strip()[1:]}:"
+            return f"put a space after the '-': '- {shown(written, 60)}'"
         free = [k for k in allowed if k not in mapping]
         folded = key.strip().lower().replace(" ", "_").replace("-", "_")
         meant = SYNONYMS.get(level, {}).get(folded, ())
         if folded in allowed:
             meant = (folded,)
-        if meant:
-            open_ = [k for k in meant if k in free]
-            if open_:
-                choices = " or ".join(f"'{k}'" for k in open_)
-                return f"unknown key '{shown(key)}'; did you mean {choices}?"
-            given = meant[0]
+        open_ = [k for k in meant if k in free]
+        if open_:
+            choices = " or ".join(f"'{k}'" for k in open_)
+            return f"unknown key '{shown(key)}'; did you mean {choices}?"
+        given = next((k for k in meant if k in mapping), None)
+        if given is not None:
             return (f"unknown key '{shown(key)}'; '{given}' (line {mapping.key_lines[given]}) already says it: "
                     "remove this line")
-        close = difflib.get_close_matches(key, free, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(folded, free, n=1, cutoff=0.6)
         if close:
             return f"unknown key '{shown(key)}'; did you mean '{close[0]}'?"
+        if level == "step":
+            return f"unknown key '{shown(key)}'; a step is {STEP_KINDS}"
         return f"unknown key '{shown(key)}'; expected one of: " + ", ".join(free or allowed)
 
     # --- values ---
@@ -559,7 +693,11 @@ class _Reader:
             word = next(iter(value))
             if isinstance(word, str) and word.strip().lower() in PLACEHOLDERS:
                 raise self.fail(f"{what}: text that starts with '{{' must be in quotes, "
-                                f"such as \"{{{word}}} ...\"", line)
+                                f"such as \"{{{shown(word)}}} ...\"", line)
+        written = _colon_text(value)
+        if written is not None:  # "Tip: put a towel under your knee." read as a 'key: value' line
+            raise self.fail(f"{what.rstrip(',')}: text containing ': ' must be in quotes: {quoted(shown(written, 60))}",
+                            value.line)
         if not isinstance(value, str):
             hint = " (put it in quotes)" if isinstance(value, (bool, int, float)) else ""
             raise self.fail(f"{what} must be text, found {_kind(value)}{hint}", line)
@@ -573,7 +711,7 @@ class _Reader:
                 line,
             )
         for char in cleaned:
-            if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs") and char not in "\u200d":
+            if is_invisible(char):
                 raise self.fail(f"{what} contains an invisible control character {shown(char)}", line)
         return cleaned
 
@@ -583,7 +721,7 @@ class _Reader:
         for match in _PLACEHOLDER.finditer(text):
             word = match.group(1).strip().lower()
             if word in PLACEHOLDERS:
-                raise self.fail(f"{what} uses {{{match.group(1)}}}, which only works in the spoken lines of an "
+                raise self.fail(f"{what} uses {{{shown(match.group(1))}}}, which only works in the spoken lines of an "
                                 "exercise with 'sides: each'", line)
         return text
 
@@ -598,6 +736,11 @@ class _Reader:
                 raise self.fail(f"{what} is an empty list", line)
             if len(value) > MAX_LINES:
                 raise self.fail(f"{what} has {len(value)} lines; at most {MAX_LINES}", line)
+            for i, (item, item_line) in enumerate(zip(value, value.item_lines)):
+                written = _colon_text(item)
+                if written is not None:
+                    raise self.fail(f"{what}, line {i + 1} of the list: text containing ': ' must be in quotes: "
+                                    f"- {quoted(shown(written, 60))}", item_line)
             return [(item, f"{what}, line {i + 1} of the list,", item_line)
                     for i, (item, item_line) in enumerate(zip(value, value.item_lines))]
         return [(value, what, line)]
@@ -623,7 +766,8 @@ class _Reader:
                 hint = f"did you mean {{{close[0]}}}?" if close else "the ones there are: {side}, {other_side}"
                 raise self.fail(f"{what} has an unknown placeholder {{{shown(match.group(1))}}}; {hint}", line)
         if not each_side:
-            raise self.fail(f"{what} uses {{{found[0].group(1)}}}, which needs 'sides: each' in the exercise", line)
+            raise self.fail(f"{what} uses {{{shown(found[0].group(1))}}}, which needs 'sides: each' in the exercise",
+                            line)
         return Sided(left=text, right=text)  # filled in when said, in the session's language
 
     def sided_lines(self, value: Any, what: str, line: int, each_side: bool) -> tuple[Text, ...]:
@@ -640,23 +784,27 @@ class _Reader:
 
     def number(self, value: Any, rule: Rule, what: str, line: int) -> float:
         unit = "seconds"
-        if isinstance(value, str) and _is_number(value):
-            raise self.fail(f"{what} must be a number of {unit}, found the text '{shown(value)}': remove the "
-                            f"quotes ({rule.key}: {value.strip()})", line)
+        if isinstance(value, str):
+            raise self.fail(f"{what} must be a number of {unit}, found the text '{shown(value)}'"
+                            f"{_number_advice(value, rule)}", line)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(f"{what} must be a number of {unit}, found {_kind(value)}", line)
         if not math.isfinite(value) or not rule.low <= value <= rule.high:
-            raise self.fail(f"{what} must be from {_num(rule.low)} to {_num(rule.high)} {unit}, found {value}", line)
+            raise self.fail(f"{what} must be from {_num(rule.low)} to {_num(rule.high)} {unit}, "
+                            f"found {shown(str(value))}", line)
         return float(value)
 
     def whole(self, value: Any, rule: Rule, what: str, line: int) -> int:
-        if isinstance(value, str) and _is_number(value):
-            raise self.fail(f"{what} must be a whole number, found the text '{shown(value)}': remove the quotes "
-                            f"({rule.key}: {value.strip()})", line)
+        if isinstance(value, str):
+            raise self.fail(f"{what} must be a whole number, found the text '{shown(value)}'"
+                            f"{_number_advice(value, rule)}", line)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 3.0 is a whole number to an editor's JSON Schema too
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(f"{what} must be a whole number, found {_kind(value)}", line)
         if not rule.low <= value <= rule.high:
-            raise self.fail(f"{what} must be from {_num(rule.low)} to {_num(rule.high)}, found {value}", line)
+            raise self.fail(f"{what} must be from {_num(rule.low)} to {_num(rule.high)}, found {shown(str(value))}",
+                            line)
         return value
 
     def choice(self, value: Any, rule: Rule, what: str, line: int) -> str:
@@ -668,9 +816,14 @@ class _Reader:
     def flag(self, value: Any, rule: Rule, what: str, line: int) -> bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
-            raise self.fail(f"{what} must be true or false, found the text '{shown(value)}': remove the quotes "
-                            f"({rule.key}: {value.strip().lower()})", line)
+        word = value.strip().lower() if isinstance(value, str) else None
+        if word in ("true", "false"):
+            how = "remove the quotes" if isinstance(value, _Quoted) else "write it in small letters"
+            raise self.fail(f"{what} must be true or false, found the text '{shown(value)}': {how} "
+                            f"({rule.key}: {word})", line)
+        if word in _YES_NO:  # YAML 1.1 read these as true and false; YAML 1.2, as editors do, as text
+            raise self.fail(f"{what} must be true or false, found the text '{shown(value)}': write "
+                            f"{rule.key}: {_YES_NO[word]}", line)
         raise self.fail(f"{what} must be true or false, found {_kind(value)}", line)
 
     def setting(self, mapping: _Map, rules: dict[str, Rule], key: str, where: str, default: Any = None) -> Any:
@@ -800,7 +953,7 @@ class _Reader:
             raise self.fail(f"{where}expected 'say: ...' with 'seconds: ...', or 'hold: seconds'; "
                             f"found {_kind(step)}", line)
         if "hold" in step:
-            moving = [k for k in ("say", "seconds") if k in step]
+            moving = [k for k in ("say", "seconds", "left", "right") if k in step]
             if moving:  # a dash lost between two steps
                 order = sorted(["hold", *moving], key=lambda k: step.key_lines[k])
                 first_kind = order[0] == "hold"
@@ -808,9 +961,24 @@ class _Reader:
                 at = step.key_lines[later]
                 raise self.fail(f"{where}'{moving[0]}' and 'hold' are in one step; a step is a movement or a hold: "
                                 f"put '- ' before '{later}' on line {at} to start a new step", at)
-            self.keys(step, HOLD_RULES, where, "step", "step")
+            self.keys(step, HOLD_RULES, where, "step", "step", known=STEP_KEYS)
             return self.hold(step["hold"], where, step.key_lines["hold"])
-        self.keys(step, MOVE_RULES, where, "step", "step")
+        sides = [k for k in SIDES if k in step]
+        if sides:
+            if "say" in step:
+                later = max(("say", sides[0]), key=lambda k: step.key_lines[k])
+                raise self.fail(f"{where}'say' and '{sides[0]}' are in one step; a movement's words are 'say', or "
+                                "'left' and 'right' for each side: keep one, or put '- ' before "
+                                f"'{later}' on line {step.key_lines[later]} to start a new step", step.key_lines[later])
+            self.keys(step, SIDED_MOVE_RULES, where, "step", "step", known=STEP_KEYS)
+            if not each_side:
+                raise self.fail(f"{where}the step has left and right wording, which needs 'sides: each' in the "
+                                "exercise", step.key_lines[sides[0]])
+            say: Text = Sided(left=self.plain(step["left"], f"{where}'left'", step.key_lines["left"]),
+                              right=self.plain(step["right"], f"{where}'right'", step.key_lines["right"]))
+            seconds = self.setting(step, _MOVE, "seconds", where)
+            return Move(say=say, seconds=seconds, line=step.key_lines[sides[0]])
+        self.keys(step, MOVE_RULES, where, "step", "step", known=STEP_KEYS)
         say = self.sided(step["say"], f"{where}'say'", step.key_lines["say"], each_side)
         seconds = self.setting(step, _MOVE, "seconds", where)
         return Move(say=say, seconds=seconds, line=step.key_lines["say"])
@@ -820,7 +988,9 @@ class _Reader:
         rule = _HOLD["hold"]
         if isinstance(value, _Seq):
             if len(value) != 2:
-                raise self.fail(f"{what} range must be two numbers, [shortest, longest]", line)
+                pair = _RANGE.fullmatch(value[0].strip()) if len(value) == 1 and isinstance(value[0], str) else None
+                advice = f" (hold: [{shown(pair.group(1))}, {shown(pair.group(2))}])" if pair else ""
+                raise self.fail(f"{what} range must be two numbers, [shortest, longest]{advice}", line)
             low = self.number(value[0], rule, f"{what} shortest", line)
             high = self.number(value[1], rule, f"{what} longest", line)
             if low >= high:
@@ -831,15 +1001,39 @@ class _Reader:
 
 
 # Keys that begin a list item, by the level of the mapping: given twice, a '- ' was probably lost.
-ITEM_STARTS = {"exercise": ("name",), "step": ("say", "hold")}
+ITEM_STARTS = {"exercise": ("name",), "step": ("say", "hold", "left")}
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text.strip())
-    except ValueError:
-        return False
-    return True
+_YES_NO = {"yes": "true", "y": "true", "on": "true", "no": "false", "n": "false", "off": "false"}
+_DECIMAL = r"[0-9]+(?:[.,][0-9]+)?"
+_RANGE = re.compile(rf"({_DECIMAL})\s*(?:-|–|—|\.\.|to|,\s)\s*({_DECIMAL})")
+_UNIT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:s|secs?|seconds?|times|x|reps?)", re.IGNORECASE)
+
+
+def _number_advice(value: str, rule: Rule) -> str:
+    """What to write instead of text where a number belongs, or "" when there is no good guess."""
+    text = value.strip()
+    key = rule.key
+    if isinstance(value, _Quoted) and (_is_core("tag:yaml.org,2002:int", text)
+                                       or _is_core("tag:yaml.org,2002:float", text)):
+        return f": remove the quotes ({key}: {shown(text)})"
+    if re.fullmatch(r"[-+]?[0-9]+,[0-9]+", text) and rule.kind != "whole":
+        return f": a decimal number is written with a point ({key}: {shown(text.replace(',', '.'))})"
+    pair = _RANGE.fullmatch(text)
+    if pair:
+        low, high = (shown(part.replace(",", ".")) for part in pair.groups())
+        if rule.kind == "hold":
+            return f": a range is written in brackets ({key}: [{low}, {high}])"
+        return f": give one number, such as {key}: {high}"
+    clock = re.fullmatch(r"([0-9]{1,3}):([0-5][0-9])", text)
+    if clock and rule.kind != "whole":  # minutes:seconds, which YAML 1.1 read as a number of seconds
+        return f": write it in seconds ({key}: {int(clock.group(1)) * 60 + int(clock.group(2))})"
+    if "_" in text and _is_core("tag:yaml.org,2002:int", text.replace("_", "")):
+        return f": write the number without '_' ({key}: {shown(text.replace('_', ''))})"
+    unit = _UNIT.fullmatch(text)
+    if unit:
+        return f": write the number alone ({key}: {shown(unit.group(1))})"
+    return ""
 
 
 def _fill(text: str, side_index: int, side_words: dict[str, str]) -> str:

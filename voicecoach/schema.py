@@ -6,9 +6,14 @@ docs/program.schema.json) are this function's output; a test keeps them equal.
 It is draft-07 JSON Schema: the draft yaml-language-server (and so VS Code's YAML extension)
 fully supports; it mis-reads 2020-12's tuple form, prefixItems (redhat-developer/vscode-yaml#1175).
 
-Some rules a schema cannot state are checked only by the loader: text length after folding
-spaces, a range's shortest below its longest, {side} only with 'sides: each', unique names, and
-the whole session's bounds.
+The schema reads a file as the editor does, YAML 1.2 (the loader reads it so too: 'yes' is text,
+'012' is twelve). Some rules a schema cannot state are checked only by the loader: a range's
+shortest below its longest, {side} and left/right wording only with 'sides: each', unique names,
+not-a-number (.nan), and the whole session's bounds. Text length is counted as written, where the
+loader counts it after folding runs of spaces (so the schema may underline text with many double
+spaces that the loader takes); invisible characters are refused in the first 65,536 code points
+only (outside them, format and private-use characters are refused by the loader alone: JSON
+Schema's regular expressions cannot name them alike in Python and JavaScript).
 """
 
 from __future__ import annotations
@@ -24,12 +29,37 @@ from voicecoach.program import (
     MAX_TEXT_CHARS,
     MOVE_RULES,
     PROGRAM_RULES,
+    SIDED_MOVE_RULES,
     Rule,
+    is_invisible,
 )
 
 FILE_NAME = "program.schema.json"
 
-_TEXT = {"type": "string", "pattern": r"\S", "description": f"Spoken text, at most {MAX_TEXT_CHARS} characters."}
+
+def _ranges(chars: list[int]) -> str:
+    """Code points as the inside of a regular expression's [...], in \\uXXXX escapes, which
+    Python's re and JavaScript's RegExp (an editor's) read alike."""
+    spans: list[list[int]] = []
+    for code in chars:
+        if spans and spans[-1][1] == code - 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in spans)
+
+
+# The loader folds whitespace, then refuses invisible characters (program.is_invisible). A lone
+# surrogate is left out: in a JavaScript pattern without the 'u' flag it would match half of
+# every emoji, and no UTF-8 file can hold one unescaped.
+_SPACES = _ranges([code for code in range(0x10000) if chr(code).isspace()])
+_INVISIBLE = _ranges([code for code in range(0x10000)
+                      if is_invisible(chr(code)) and not chr(code).isspace() and not 0xD800 <= code <= 0xDFFF])
+# Something besides spaces, and nothing invisible.
+TEXT_PATTERN = f"^[^{_INVISIBLE}]*[^{_INVISIBLE}{_SPACES}][^{_INVISIBLE}]*$"
+
+_TEXT = {"type": "string", "pattern": TEXT_PATTERN, "maxLength": MAX_TEXT_CHARS,
+         "description": f"Spoken text, at most {MAX_TEXT_CHARS} characters, with no invisible control characters."}
 _SIDED = {
     "type": "object",
     "description": "The words for each side, in an exercise with 'sides: each'.",
@@ -54,14 +84,17 @@ def _value(rule: Rule) -> dict[str, Any]:
         "sided lines": _many(sided),
         "seconds": number,
         "whole": {"type": "integer", "minimum": int(rule.low), "maximum": int(rule.high)},
-        "choice": {"enum": list(rule.choices)},
+        "choice": {"anyOf": [{"enum": list(rule.choices)},
+                             {"type": "string", "pattern": _any_case(rule.choices)}]},
         "flag": {"type": "boolean"},
         "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
         "hold": {"anyOf": [number, {"type": "array", "items": [number, number], "additionalItems": False,
                                     "minItems": 2}]},
         "exercises": {"type": "array", "items": {"$ref": "#/definitions/exercise"},
                       "minItems": int(rule.low), "maxItems": int(rule.high)},
-        "movement": {"type": "array", "items": {"anyOf": [{"$ref": "#/definitions/move"}, {"$ref": "#/definitions/hold"}]},
+        "movement": {"type": "array", "items": {"anyOf": [{"$ref": "#/definitions/move"},
+                                                          {"$ref": "#/definitions/sided move"},
+                                                          {"$ref": "#/definitions/hold"}]},
                      "minItems": int(rule.low), "maxItems": int(rule.high)},
     }
     schema = dict(kinds[rule.kind])
@@ -69,6 +102,16 @@ def _value(rule: Rule) -> dict[str, Any]:
     if rule.default is not None:
         schema["default"] = rule.default
     return schema
+
+
+def _any_case(choices: tuple[str, ...]) -> str:
+    """A pattern for the choices in any case and spacing, as the loader takes them ('Each side')."""
+    def letters(word: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+    space = f"[{_SPACES}]"
+    forms = "|".join(f"{space}+".join(letters(word) for word in choice.split()) for choice in choices)
+    return f"^{space}*(?:{forms}){space}*$"
 
 
 def _object(rules: tuple[Rule, ...], description: str) -> dict[str, Any]:
@@ -93,6 +136,8 @@ def program_schema() -> dict[str, Any]:
             "sided": _SIDED,
             "exercise": _object(EXERCISE_RULES, "One exercise."),
             "move": _object(MOVE_RULES, "A movement: a cue spoken as it starts, and its length."),
+            "sided move": _object(SIDED_MOVE_RULES, "A movement worded for each side (in an exercise with "
+                                  "'sides: each'): the cue for the left and for the right, and its length."),
             "hold": _object(HOLD_RULES, "A hold, framed by a rising and a falling tone."),
         },
     }
