@@ -138,6 +138,26 @@ def test_mp3_tags_and_chapters(exported):
     assert [c.start_time for c in ordered] == sorted(c.start_time for c in ordered)
 
 
+def test_mp3_chapters_come_out_in_time_order_to_every_reader(exported):
+    """ffprobe and mpv list CHAP frames in file order, not the table of contents' order."""
+    from mutagen.id3 import ID3
+
+    data, files = exported
+    names = list(dict.fromkeys(e["exercise"] for e in data["events"] if e["exercise"]))
+    titles = ["Introduction"] + [f"{n}. {name}" for n, name in enumerate(names, start=1)]
+    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(files["mp3"])],
+                                      capture_output=True, text=True, check=True).stdout)["chapters"]
+    assert [chapter["tags"]["title"] for chapter in probe] == titles
+    starts = [float(chapter["start_time"]) for chapter in probe]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert [float(chapter["end_time"]) for chapter in probe[:-1]] == starts[1:]
+    tags = ID3(str(files["mp3"]))
+    in_file = tags.getall("CHAP")  # mutagen keeps the order of the file
+    assert [str(chapter.sub_frames["TIT2"]) for chapter in in_file] == titles
+    assert [chapter.element_id for chapter in in_file] == tags.getall("CTOC")[0].child_element_ids
+    assert [chapter.start_time for chapter in in_file] == [round(s * 1000) for s in starts]
+
+
 def test_the_title_names_the_pace_when_it_is_not_the_normal_one():
     from voicecoach.script import Script
 

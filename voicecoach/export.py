@@ -279,6 +279,41 @@ def _tag_mp3(path: Path, tags: Tags, chapters: tuple[Chapter, ...]) -> None:
         id3.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
                      sub_frames=[TIT2(encoding=3, text=chapter.title)]))
     id3.save(str(path), v2_version=3)
+    _chapters_in_time_order(path)
+
+
+def _chapters_in_time_order(path: Path) -> None:
+    """Rewrite the ID3 tag at the start of `path` with its CHAP frames in time order.
+
+    mutagen writes frames ordered by their size (quodlibet/mutagen#506, still open), and ffmpeg,
+    ffprobe and mpv list CHAP frames in the order they come in the file, not the CTOC's: the
+    chapters came out as Introduction, 4, 1, 2, 5, 6, 3. The tag is the one mutagen has just
+    written: ID3v2.3, no flags (so no unsynchronisation or extended header), frames with plain
+    32-bit sizes, then zero padding. Only the CHAP frames move, into the places CHAP frames held,
+    so the tag keeps its length and nothing after it moves.
+    """
+    with open(path, "r+b") as file:
+        header = file.read(10)
+        if header[:4] != b"ID3\x03" or header[5] != 0:
+            raise ValueError(f"expected the plain ID3v2.3 tag mutagen writes, found {header[:6]!r}")
+        size = int.from_bytes(header[6:10], "big")
+        size = sum(((size >> (8 * n)) & 0x7F) << (7 * n) for n in range(4))  # a syncsafe integer
+        body = file.read(size)
+        frames = []
+        position = 0
+        while position + 10 <= len(body) and body[position] != 0:  # a zero byte: the padding
+            end = position + 10 + int.from_bytes(body[position + 4 : position + 8], "big")
+            frames.append(body[position:end])
+            position = end
+        chapters = iter(sorted((frame for frame in frames if frame[:4] == b"CHAP"), key=_chap_start_ms))
+        file.seek(10)
+        file.write(b"".join(next(chapters) if frame[:4] == b"CHAP" else frame for frame in frames))
+
+
+def _chap_start_ms(frame: bytes) -> int:
+    """A CHAP frame's start time: the 32-bit number after its NUL-terminated element id."""
+    start = frame.index(b"\x00", 10) + 1
+    return int.from_bytes(frame[start : start + 4], "big")
 
 
 def _tag_vorbis(path: Path, fmt: str, tags: Tags, chapters: tuple[Chapter, ...]) -> None:
