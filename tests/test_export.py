@@ -192,6 +192,34 @@ def test_subtitles_parse_and_match_the_script(exported):
         assert line == event["text"]
 
 
+SUBTITLED = """\
+title: Breathing
+exercises:
+  - name: Breath <and> hold
+    position: Sit up.
+    instructions: ["Breathe out for <5 seconds & relax.", "Count --> then rest, for 1 < 2 & 3 > 2."]
+    reps: 1
+    movement: [{say: In & out., seconds: 2}]
+"""
+
+
+def test_subtitles_keep_every_character_of_the_spoken_lines(tmp_path):
+    """'<' opens a tag and '&' a character reference in WebVTT: a reader lost "<5 seconds"."""
+    program = tmp_path / "breathing.yaml"
+    program.write_text(SUBTITLED, encoding="utf-8")
+    result = run("export", str(program), "--engine", "espeak", "-o", str(tmp_path / "b.wav"), "--subtitles")
+    assert result.exit_code == 0, result.output
+    vtt = tmp_path / "b.vtt"
+    srt = subprocess.run(["ffmpeg", "-v", "error", "-i", str(vtt), "-f", "srt", "-"],  # an independent reader
+                         capture_output=True, text=True, check=True).stdout
+    shown = [block.splitlines()[2:] for block in srt.strip().split("\n\n")]
+    assert ["Breathe out for <5 seconds & relax."] in shown
+    assert ["Count --> then rest, for 1 < 2 & 3 > 2."] in shown
+    assert ["In & out."] in shown
+    assert ["Exercise one of one: Breath <and> hold."] in shown
+    assert "Breathe out for &lt;5 seconds &amp; relax." in vtt.read_text(encoding="utf-8")
+
+
 def test_files_get_normal_permissions(exported):
     _, files = exported
     assert files["wav"].stat().st_mode & 0o777 == 0o666 & ~_umask()

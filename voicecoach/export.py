@@ -342,13 +342,19 @@ def vtt_time(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def vtt_escaped(text: str) -> str:
+    """Cue text as WebVTT reads it back: '<' opens a tag and '&' a character reference, so a
+    line "Breathe out for <5 seconds" showed as "Breathe out for". Escaping '>' too keeps "-->"
+    (which would end the cue's text) out of it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def vtt_text(script: Script) -> str:
     """WebVTT: every spoken line, from its start to its end; the header says the language."""
     lines = ["WEBVTT", "Kind: subtitles", f"Language: {script.language}", ""]
     for event in script.events:
         if event.kind == "speech" and event.text:
-            lines += [f"{vtt_time(event.start_ms)} --> {vtt_time(event.end_ms)}",
-                      event.text.replace("-->", "->"), ""]
+            lines += [f"{vtt_time(event.start_ms)} --> {vtt_time(event.end_ms)}", vtt_escaped(event.text), ""]
     return "\n".join(lines)
 
 
