@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -73,3 +74,24 @@ def find_sound(signal: np.ndarray, template: np.ndarray, threshold: float = 0.9)
             continue
         starts.append(int(index))
     return starts
+
+
+def riff_chunks(path: Path) -> list[tuple[bytes, bytes]]:
+    """The top-level chunks of a WAV file, in order, as (id, body): a walk by the RIFF
+    specification's layout, independent of the writer."""
+    data = path.read_bytes()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert int.from_bytes(data[4:8], "little") == len(data) - 8  # the RIFF size counts every chunk
+    chunks, position = [], 12
+    while position < len(data):
+        size = int.from_bytes(data[position + 4 : position + 8], "little")
+        chunks.append((data[position : position + 4], data[position + 8 : position + 8 + size]))
+        position += 8 + size + size % 2  # a chunk of odd size is followed by a pad byte
+    assert position == len(data)
+    return chunks
+
+
+def ffprobe_chapters(path: Path) -> list[dict]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["chapters"]

@@ -21,11 +21,13 @@ from click.testing import CliRunner
 
 from tests.audio import (
     decode,
+    ffprobe_chapters,
     ffprobe_duration,
     find_sound,
     needs_ffmpeg,
     needs_sox,
     pcm_to_float,
+    riff_chunks,
     soxi_frames,
 )
 from tests.test_script import FAKE, make_program
@@ -145,8 +147,7 @@ def test_mp3_chapters_come_out_in_time_order_to_every_reader(exported):
     data, files = exported
     names = list(dict.fromkeys(e["exercise"] for e in data["events"] if e["exercise"]))
     titles = ["Introduction"] + [f"{n}. {name}" for n, name in enumerate(names, start=1)]
-    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(files["mp3"])],
-                                      capture_output=True, text=True, check=True).stdout)["chapters"]
+    probe = ffprobe_chapters(files["mp3"])
     assert [chapter["tags"]["title"] for chapter in probe] == titles
     starts = [float(chapter["start_time"]) for chapter in probe]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
@@ -156,6 +157,44 @@ def test_mp3_chapters_come_out_in_time_order_to_every_reader(exported):
     assert [str(chapter.sub_frames["TIT2"]) for chapter in in_file] == titles
     assert [chapter.element_id for chapter in in_file] == tags.getall("CTOC")[0].child_element_ids
     assert [chapter.start_time for chapter in in_file] == [round(s * 1000) for s in starts]
+
+
+def test_wav_chapters_are_cue_points_that_ffprobe_lists(exported):
+    """The export said "7 chapters" of a WAV that had none: they are cue points with labels now."""
+    data, files = exported
+    names = list(dict.fromkeys(e["exercise"] for e in data["events"] if e["exercise"]))
+    firsts = [0] + [next(round(e["start"] * 1000) for e in data["events"] if e["exercise"] == name) for name in names]
+    probe = ffprobe_chapters(files["wav"])
+    assert [chapter["tags"]["title"] for chapter in probe] == ["Introduction"] + [
+        f"{n}. {name}" for n, name in enumerate(names, start=1)]
+    assert {chapter["time_base"] for chapter in probe} == {f"1/{RATE}"}  # counted in sample frames
+    starts = [frame_at(ms, RATE) for ms in firsts]
+    assert [chapter["start"] for chapter in probe] == starts
+    assert [chapter["end"] for chapter in probe] == starts[1:] + [soxi_frames(files["wav"])]
+
+
+def test_wav_chapters_leave_the_audio_as_it_was_rendered(tmp_path):
+    script = compile_script(make_program(), durations=FAKE)
+    rendered = [os.urandom(2 * 1000) for _ in range(7)]
+    target = tmp_path / "session.wav"
+    export_session(script, iter(rendered), target, RATE)
+    chunks = riff_chunks(target)
+    assert [kind for kind, _ in chunks] == [b"fmt ", b"data", b"cue ", b"LIST"]
+    body = dict(chunks)
+    assert body[b"data"] == b"".join(rendered)  # bit for bit
+    chapters = chapters_of(script)
+    cue = body[b"cue "]
+    assert int.from_bytes(cue[:4], "little") == len(chapters) == 2
+    points = [cue[4 + 24 * n : 4 + 24 * (n + 1)] for n in range(len(chapters))]
+    frames = [frame_at(chapter.start_ms, RATE) for chapter in chapters]
+    assert [int.from_bytes(point[4:8], "little") for point in points] == frames  # position
+    assert [point[8:12] for point in points] == [b"data"] * 2
+    assert [int.from_bytes(point[20:24], "little") for point in points] == frames  # sample offset
+    assert body[b"LIST"][:4] == b"adtl"
+    labels = body[b"LIST"][4:]
+    assert labels == (b"labl" + (4 + 13).to_bytes(4, "little") + (1).to_bytes(4, "little") + b"Introduction\x00" + b"\x00"
+                      + b"labl" + (4 + 9).to_bytes(4, "little") + (2).to_bytes(4, "little") + b"1. Bends\x00" + b"\x00")
+    assert soxi_frames(target) == 7000
 
 
 def test_the_title_names_the_pace_when_it_is_not_the_normal_one():
