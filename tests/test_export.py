@@ -381,6 +381,57 @@ def test_a_stopped_export_leaves_the_old_file_and_nothing_else(tmp_path, stop):
     assert list(tmp_path.iterdir()) == [target] and target.read_bytes() == b"the listener's earlier export"
 
 
+def test_a_part_file_left_by_a_killed_export_is_swept_by_the_next_export(tmp_path):
+    """kill -9 runs no cleanup: the temporary file stays. It is locked while its export runs; once
+    an hour old and unlocked, the next export in the folder removes it, and only it."""
+    target = tmp_path / "slow.mp3"
+    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "export", "beginning", "--pace", "0.25",
+                                "--engine", "espeak", "-o", str(target)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".slow.mp3.*.part")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    (left,) = tmp_path.glob(".slow.mp3.*.part")
+    assert process.poll() is None, "the export finished before it could be killed"
+    assert _locked(left)
+    process.kill()
+    process.wait(timeout=60)
+    assert left.exists() and not _locked(left)
+
+    an_hour_ago = time.time() - 3700
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    fresh = tmp_path / ".other.wav.abcd_123.part"  # the next export may be writing it
+    theirs = [tmp_path / name for name in (".slow.mp3.part", ".slow.mp3.backup.part", ".slow.mp3.ABCD1234.part",
+                                           ".notes.txt.abcd1234.part", "slow.mp3.abcd1234.part")]
+    held = tmp_path / ".held.flac.abcd1234.part"
+    for path in [fresh, held, *theirs]:
+        path.write_bytes(b"data")
+    for path in [held, *theirs]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    holder = subprocess.Popen(["flock", str(held), "-c", "echo locked; sleep 60"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"  # another process holds it, as a running export would
+        result = run("export", "beginning", "--engine", "espeak", "--only", "ankle pumps", "-o", str(tmp_path / "b.wav"))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 0, result.output
+    assert not left.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["b.wav", fresh.name, held.name] + [p.name for p in theirs])
+
+
+def _locked(path: Path) -> bool:
+    import fcntl
+
+    with open(path, "rb") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(file, fcntl.LOCK_UN)
+        return False
+
+
 def test_voices_command_lists_every_engine_and_marks_the_one_used():
     lines = run("voices").stdout.splitlines()
     assert lines[:2] == ["piper (the default engine): 1 voice", " * en_US-joe-medium  joe (medium)  (en-US, en-us)"]

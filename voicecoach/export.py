@@ -9,14 +9,21 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import struct
 import tempfile
+import time
 import wave
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import VoicecoachError, shown
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so no way to tell a running export's file from a dead one's
+    fcntl = None
 from voicecoach.render import BYTES_PER_FRAME, frame_at
 from voicecoach.script import Script
 
@@ -131,16 +138,25 @@ def _read_only(folder: Path) -> bool:
         return False
 
 
+STALE_PART_S = 3600  # a temporary file untouched this long, that no export holds, was left by a killed one
+# The names atomic_file's mkstemp gives: ".<target>.<8 of mkstemp's random characters>.part", for a
+# target voicecoach writes. A user's file named otherwise is never touched.
+_PART_NAME = re.compile(r"\..+\.(?i:%s)\.[a-z0-9_]{8}\.part" % "|".join(ext[1:] for ext in (*FORMATS, ".vtt")))
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it only if the block completes."""
     check_target(path)
+    sweep_stale_parts(path.parent if str(path.parent) else Path("."))
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except OSError as error:
         raise _export_error(path, error) from None
-    os.close(handle)
     try:
+        if fcntl is not None:
+            with contextlib.suppress(OSError):  # a file system without locks: the hour still protects it
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end: not litter, in use
         os.chmod(temporary, _mode_for(path))
         yield Path(temporary)
         with open(temporary, "rb+") as written:
@@ -152,6 +168,39 @@ def atomic_file(path: Path) -> Iterator[Path]:
     except BaseException:
         _remove(temporary)
         raise
+    finally:
+        os.close(handle)
+
+
+def sweep_stale_parts(folder: Path) -> list[Path]:
+    """Remove the temporary files that exports killed outright (kill -9, a power cut) left in
+    `folder`: only names atomic_file gives, untouched for an hour and locked by no running export.
+    The files removed; a file that cannot be examined or removed is left alone."""
+    if fcntl is None:
+        return []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    removed = []
+    for entry in entries:
+        if not _PART_NAME.fullmatch(entry.name):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or time.time() - entry.stat().st_mtime < STALE_PART_S:
+                continue
+            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while an export writes it
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
+    return removed
 
 
 def _mode_for(path: Path) -> int:
