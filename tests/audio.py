@@ -14,6 +14,8 @@ import pytest
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                                   reason="ffmpeg/ffprobe not installed (scripts/setup.sh --dev installs them)")
 needs_sox = pytest.mark.skipif(shutil.which("soxi") is None, reason="sox not installed")
+needs_mpg123 = pytest.mark.skipif(shutil.which("mpg123") is None,
+                                  reason="mpg123 not installed (scripts/setup.sh --dev installs it)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -21,6 +23,12 @@ def decode(path: Path, sample_rate_hz: int = 22050) -> np.ndarray:
     """Every sample a decoder gives for the file (ffmpeg), as float32 mono."""
     raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
                           "-ar", str(sample_rate_hz), "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32)
+
+
+def decode_mpg123(path: Path) -> np.ndarray:
+    """Every sample mpg123 (a decoder apart from ffmpeg, gapless by the LAME tag) gives, as float32."""
+    raw = subprocess.run(["mpg123", "-q", "-s", str(path)], capture_output=True, check=True).stdout
     return np.frombuffer(raw, dtype="<i2").astype(np.float32)
 
 

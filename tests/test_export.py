@@ -21,10 +21,12 @@ from click.testing import CliRunner
 
 from tests.audio import (
     decode,
+    decode_mpg123,
     ffprobe_chapters,
     ffprobe_duration,
     find_sound,
     needs_ffmpeg,
+    needs_mpg123,
     needs_sox,
     pcm_to_float,
     riff_chunks,
@@ -32,6 +34,7 @@ from tests.audio import (
 )
 from tests.test_script import FAKE, make_program
 from voicecoach import export as export_module
+from voicecoach import mp3
 from voicecoach.cli import cli
 from voicecoach.cues import load_cues
 from voicecoach.errors import VoicecoachError
@@ -94,6 +97,42 @@ def test_mp3_carries_an_info_tag_so_readers_know_its_exact_length(exported):
     # ffprobe's figure is the tag's frame count: the audio, LAME's 576-sample delay, and its padding
     # to the end of the last frame (under two frames)
     assert 0 <= ffprobe_duration(files["mp3"]) - script_frames(data) / RATE < 3 * 576 / RATE
+
+
+DECODER_DELAY = 529  # samples an MP3 decoder's filter bank adds before the first encoded one (LAME's technical FAQ)
+
+
+@needs_mpg123
+def test_two_decoders_give_back_the_session_sample_for_sample(exported):
+    """ffmpeg (and mpv, which decodes through it) and mpg123 read the Info tag alike: not a sample
+    added or lost at either end, and a known cue where the script puts it."""
+    data, files = exported
+    by_ffmpeg, by_mpg123 = decode(files["mp3"]), decode_mpg123(files["mp3"])
+    assert len(by_ffmpeg) == len(by_mpg123) == script_frames(data)
+    assert np.max(np.abs(by_ffmpeg - by_mpg123)) <= 1  # rounding only: a shift of one sample differs by hundreds
+    cue = pcm_to_float(load_cues(RATE)["next-exercise"])
+    found = find_sound(by_mpg123, cue, threshold=0.8)
+    assert len(found) == len(cue_frames(data, "next-exercise"))
+    assert max(abs(a - b) for a, b in zip(found, cue_frames(data, "next-exercise"))) <= FIVE_MS
+
+
+def test_ffprobe_counts_the_codec_delay_in_its_clock_and_then_plays_the_session(exported):
+    """ffmpeg's clock starts at the MP3 stream, ahead of LAME's 576 samples of delay and the
+    decoder's 529, which it skips: its start_time of 0.050 s is those 1105 samples, and from there
+    the audio lasts exactly the session. Nothing in the file adds it (ffmpeg's own LAME encoder's
+    files start there too), and its chapter times are the session's."""
+    data, files = exported
+    frames = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries",
+                             "stream=start_time:frame=pts_time,nb_samples", "-of", "json", str(files["mp3"])],
+                            capture_output=True, text=True, check=True).stdout
+    probe = json.loads(frames)
+    start_s = float(probe["streams"][0]["start_time"])
+    assert start_s == pytest.approx((mp3.ENCODER_DELAY + DECODER_DELAY) / RATE, abs=1e-6)
+    assert float(probe["frames"][0]["pts_time"]) == pytest.approx(start_s, abs=1e-6)
+    assert sum(frame["nb_samples"] for frame in probe["frames"]) == script_frames(data)
+    firsts = [next(e["start"] for e in data["events"] if e["exercise"] == chapter.split(". ", 1)[1])
+              for chapter in [c["tags"]["title"] for c in ffprobe_chapters(files["mp3"])][1:]]
+    assert [float(c["start_time"]) for c in ffprobe_chapters(files["mp3"])] == [0] + [round(s, 3) for s in firsts]
 
 
 @pytest.mark.parametrize(("ext", "offset", "tolerance"), [("wav", 0, 0), ("flac", 0, 0), ("mp3", 0, FIVE_MS)])
