@@ -231,8 +231,11 @@ def test_wav_chapters_leave_the_audio_as_it_was_rendered(tmp_path):
     assert [int.from_bytes(point[20:24], "little") for point in points] == frames  # sample offset
     assert body[b"LIST"][:4] == b"adtl"
     labels = body[b"LIST"][4:]
-    assert labels == (b"labl" + (4 + 13).to_bytes(4, "little") + (1).to_bytes(4, "little") + b"Introduction\x00" + b"\x00"
-                      + b"labl" + (4 + 9).to_bytes(4, "little") + (2).to_bytes(4, "little") + b"1. Bends\x00" + b"\x00")
+    def le32(number: int) -> bytes:
+        return number.to_bytes(4, "little")
+
+    assert labels == (b"labl" + le32(4 + 13) + le32(1) + b"Introduction\x00" + b"\x00"  # odd size: a pad byte
+                      + b"labl" + le32(4 + 9) + le32(2) + b"1. Bends\x00" + b"\x00")
     assert soxi_frames(target) == 7000
 
 

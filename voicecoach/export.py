@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import VoicecoachError, shown
+from voicecoach.render import BYTES_PER_FRAME, frame_at
+from voicecoach.script import Script
 
 try:
     import fcntl
 except ImportError:  # Windows: no flock, so no way to tell a running export's file from a dead one's
     fcntl = None
-from voicecoach.render import BYTES_PER_FRAME, frame_at
-from voicecoach.script import Script
 
 FORMATS = {".wav": "wav", ".mp3": "mp3", ".flac": "flac", ".ogg": "ogg"}
 MP3_BITRATE_KBPS = 64  # speech and simple tones: transparent enough, 0.5 MB a minute
@@ -374,17 +374,20 @@ def _chapter_wav(path: Path, chapters: tuple[Chapter, ...], sample_rate_hz: int)
     (Multimedia Programming Interface and Data Specifications 1.0, "Cue-Points Chunk" and
     "Associated Data List Chunk").
 
-    RIFF sizes are 32-bit, and that is enough: a session lasts at most 6 hours at pace 1
-    (program.MAX_SESSION_S), under 1 GB at 22050 Hz mono 16-bit; even pace 0.25, which at most
-    quadruples it, stays under 4 GB.
+    RIFF sizes are 32-bit, which is enough: 4 GB is 27 hours at 22050 Hz mono 16-bit, and a program
+    is at most 6 hours of exercise at pace 1 (program.MAX_SESSION_S), under 1 GB. (Only such a
+    program slowed to pace 0.25 could come near 4 GB, and the data chunk's own size, which `wave`
+    writes, would overflow first.) Labels are UTF-8, as ffprobe and libsndfile read them.
     """
+    frames = [frame_at(chapter.start_ms, sample_rate_hz) for chapter in chapters]
     points = b"".join(struct.pack("<II4sIII", number, frame, b"data", 0, 0, frame)  # no playlist: position = offset
-                      for number, frame in enumerate((frame_at(c.start_ms, sample_rate_hz) for c in chapters), start=1))
+                      for number, frame in enumerate(frames, start=1))
     labels = b"".join(_riff_chunk(b"labl", struct.pack("<I", number) + chapter.title.encode("utf-8") + b"\x00")
                       for number, chapter in enumerate(chapters, start=1))
+    cue = _riff_chunk(b"cue ", struct.pack("<I", len(chapters)) + points)
     with open(path, "r+b") as file:
         file.seek(0, os.SEEK_END)
-        file.write(_riff_chunk(b"cue ", struct.pack("<I", len(chapters)) + points) + _riff_chunk(b"LIST", b"adtl" + labels))
+        file.write(cue + _riff_chunk(b"LIST", b"adtl" + labels))
         riff_size = file.tell() - 8
         file.seek(4)
         file.write(struct.pack("<I", riff_size))
