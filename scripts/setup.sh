@@ -27,7 +27,7 @@ for arg in "$@"; do
 done
 
 # Debian packages the project needs: Python's venv module (Debian ships it separately) and the
-# eSpeak NG speech engine; for the tests, ffmpeg and sox read the audio files back independently.
+# eSpeak NG speech engine; for the tests, ffmpeg, sox and mpg123 read the audio files back independently.
 packages=()
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
@@ -43,6 +43,7 @@ lean=()
 if [ "$dev" -eq 1 ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
   command -v soxi >/dev/null 2>&1 || packages+=(sox)
+  command -v mpg123 >/dev/null 2>&1 || packages+=(mpg123)  # a second MP3 decoder, apart from ffmpeg
   # the media-key tests run a private D-Bus session bus (dbus-run-session, dbus-send)
   command -v dbus-run-session >/dev/null 2>&1 && command -v dbus-send >/dev/null 2>&1 || packages+=(dbus)
   command -v pulseaudio >/dev/null 2>&1 && command -v pacmd >/dev/null 2>&1 || lean+=(pulseaudio pulseaudio-utils)

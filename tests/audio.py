@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                                   reason="ffmpeg/ffprobe not installed (scripts/setup.sh --dev installs them)")
 needs_sox = pytest.mark.skipif(shutil.which("soxi") is None, reason="sox not installed")
+needs_mpg123 = pytest.mark.skipif(shutil.which("mpg123") is None,
+                                  reason="mpg123 not installed (scripts/setup.sh --dev installs it)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -20,6 +23,12 @@ def decode(path: Path, sample_rate_hz: int = 22050) -> np.ndarray:
     """Every sample a decoder gives for the file (ffmpeg), as float32 mono."""
     raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
                           "-ar", str(sample_rate_hz), "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32)
+
+
+def decode_mpg123(path: Path) -> np.ndarray:
+    """Every sample mpg123 (a decoder apart from ffmpeg, gapless by the LAME tag) gives, as float32."""
+    raw = subprocess.run(["mpg123", "-q", "-s", str(path)], capture_output=True, check=True).stdout
     return np.frombuffer(raw, dtype="<i2").astype(np.float32)
 
 
@@ -73,3 +82,24 @@ def find_sound(signal: np.ndarray, template: np.ndarray, threshold: float = 0.9)
             continue
         starts.append(int(index))
     return starts
+
+
+def riff_chunks(path: Path) -> list[tuple[bytes, bytes]]:
+    """The top-level chunks of a WAV file, in order, as (id, body): a walk by the RIFF
+    specification's layout, independent of the writer."""
+    data = path.read_bytes()
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert int.from_bytes(data[4:8], "little") == len(data) - 8  # the RIFF size counts every chunk
+    chunks, position = [], 12
+    while position < len(data):
+        size = int.from_bytes(data[position + 4 : position + 8], "little")
+        chunks.append((data[position : position + 4], data[position + 8 : position + 8 + size]))
+        position += 8 + size + size % 2  # a chunk of odd size is followed by a pad byte
+    assert position == len(data)
+    return chunks
+
+
+def ffprobe_chapters(path: Path) -> list[dict]:
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["chapters"]

@@ -21,15 +21,20 @@ from click.testing import CliRunner
 
 from tests.audio import (
     decode,
+    decode_mpg123,
+    ffprobe_chapters,
     ffprobe_duration,
     find_sound,
     needs_ffmpeg,
+    needs_mpg123,
     needs_sox,
     pcm_to_float,
+    riff_chunks,
     soxi_frames,
 )
 from tests.test_script import FAKE, make_program
 from voicecoach import export as export_module
+from voicecoach import mp3
 from voicecoach.cli import cli
 from voicecoach.cues import load_cues
 from voicecoach.errors import VoicecoachError
@@ -94,6 +99,42 @@ def test_mp3_carries_an_info_tag_so_readers_know_its_exact_length(exported):
     assert 0 <= ffprobe_duration(files["mp3"]) - script_frames(data) / RATE < 3 * 576 / RATE
 
 
+DECODER_DELAY = 529  # samples an MP3 decoder's filter bank adds before the first encoded one (LAME's technical FAQ)
+
+
+@needs_mpg123
+def test_two_decoders_give_back_the_session_sample_for_sample(exported):
+    """ffmpeg (and mpv, which decodes through it) and mpg123 read the Info tag alike: not a sample
+    added or lost at either end, and a known cue where the script puts it."""
+    data, files = exported
+    by_ffmpeg, by_mpg123 = decode(files["mp3"]), decode_mpg123(files["mp3"])
+    assert len(by_ffmpeg) == len(by_mpg123) == script_frames(data)
+    assert np.max(np.abs(by_ffmpeg - by_mpg123)) <= 1  # rounding only: a shift of one sample differs by hundreds
+    cue = pcm_to_float(load_cues(RATE)["next-exercise"])
+    found = find_sound(by_mpg123, cue, threshold=0.8)
+    assert len(found) == len(cue_frames(data, "next-exercise"))
+    assert max(abs(a - b) for a, b in zip(found, cue_frames(data, "next-exercise"))) <= FIVE_MS
+
+
+def test_ffprobe_counts_the_codec_delay_in_its_clock_and_then_plays_the_session(exported):
+    """ffmpeg's clock starts at the MP3 stream, ahead of LAME's 576 samples of delay and the
+    decoder's 529, which it skips: its start_time of 0.050 s is those 1105 samples, and from there
+    the audio lasts exactly the session. Nothing in the file adds it (ffmpeg's own LAME encoder's
+    files start there too), and its chapter times are the session's."""
+    data, files = exported
+    frames = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries",
+                             "stream=start_time:frame=pts_time,nb_samples", "-of", "json", str(files["mp3"])],
+                            capture_output=True, text=True, check=True).stdout
+    probe = json.loads(frames)
+    start_s = float(probe["streams"][0]["start_time"])
+    assert start_s == pytest.approx((mp3.ENCODER_DELAY + DECODER_DELAY) / RATE, abs=1e-6)
+    assert float(probe["frames"][0]["pts_time"]) == pytest.approx(start_s, abs=1e-6)
+    assert sum(frame["nb_samples"] for frame in probe["frames"]) == script_frames(data)
+    firsts = [next(e["start"] for e in data["events"] if e["exercise"] == chapter.split(". ", 1)[1])
+              for chapter in [c["tags"]["title"] for c in ffprobe_chapters(files["mp3"])][1:]]
+    assert [float(c["start_time"]) for c in ffprobe_chapters(files["mp3"])] == [0] + [round(s, 3) for s in firsts]
+
+
 @pytest.mark.parametrize(("ext", "offset", "tolerance"), [("wav", 0, 0), ("flac", 0, 0), ("mp3", 0, FIVE_MS)])
 def test_beeps_sound_exactly_where_the_script_says(exported, ext, offset, tolerance):
     data, files = exported
@@ -138,6 +179,66 @@ def test_mp3_tags_and_chapters(exported):
     assert [c.start_time for c in ordered] == sorted(c.start_time for c in ordered)
 
 
+def test_mp3_chapters_come_out_in_time_order_to_every_reader(exported):
+    """ffprobe and mpv list CHAP frames in file order, not the table of contents' order."""
+    from mutagen.id3 import ID3
+
+    data, files = exported
+    names = list(dict.fromkeys(e["exercise"] for e in data["events"] if e["exercise"]))
+    titles = ["Introduction"] + [f"{n}. {name}" for n, name in enumerate(names, start=1)]
+    probe = ffprobe_chapters(files["mp3"])
+    assert [chapter["tags"]["title"] for chapter in probe] == titles
+    starts = [float(chapter["start_time"]) for chapter in probe]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert [float(chapter["end_time"]) for chapter in probe[:-1]] == starts[1:]
+    tags = ID3(str(files["mp3"]))
+    in_file = tags.getall("CHAP")  # mutagen keeps the order of the file
+    assert [str(chapter.sub_frames["TIT2"]) for chapter in in_file] == titles
+    assert [chapter.element_id for chapter in in_file] == tags.getall("CTOC")[0].child_element_ids
+    assert [chapter.start_time for chapter in in_file] == [round(s * 1000) for s in starts]
+
+
+def test_wav_chapters_are_cue_points_that_ffprobe_lists(exported):
+    """The export said "7 chapters" of a WAV that had none: they are cue points with labels now."""
+    data, files = exported
+    names = list(dict.fromkeys(e["exercise"] for e in data["events"] if e["exercise"]))
+    firsts = [0] + [next(round(e["start"] * 1000) for e in data["events"] if e["exercise"] == name) for name in names]
+    probe = ffprobe_chapters(files["wav"])
+    assert [chapter["tags"]["title"] for chapter in probe] == ["Introduction"] + [
+        f"{n}. {name}" for n, name in enumerate(names, start=1)]
+    assert {chapter["time_base"] for chapter in probe} == {f"1/{RATE}"}  # counted in sample frames
+    starts = [frame_at(ms, RATE) for ms in firsts]
+    assert [chapter["start"] for chapter in probe] == starts
+    assert [chapter["end"] for chapter in probe] == starts[1:] + [soxi_frames(files["wav"])]
+
+
+def test_wav_chapters_leave_the_audio_as_it_was_rendered(tmp_path):
+    script = compile_script(make_program(), durations=FAKE)
+    rendered = [os.urandom(2 * 1000) for _ in range(7)]
+    target = tmp_path / "session.wav"
+    export_session(script, iter(rendered), target, RATE)
+    chunks = riff_chunks(target)
+    assert [kind for kind, _ in chunks] == [b"fmt ", b"data", b"cue ", b"LIST"]
+    body = dict(chunks)
+    assert body[b"data"] == b"".join(rendered)  # bit for bit
+    chapters = chapters_of(script)
+    cue = body[b"cue "]
+    assert int.from_bytes(cue[:4], "little") == len(chapters) == 2
+    points = [cue[4 + 24 * n : 4 + 24 * (n + 1)] for n in range(len(chapters))]
+    frames = [frame_at(chapter.start_ms, RATE) for chapter in chapters]
+    assert [int.from_bytes(point[4:8], "little") for point in points] == frames  # position
+    assert [point[8:12] for point in points] == [b"data"] * 2
+    assert [int.from_bytes(point[20:24], "little") for point in points] == frames  # sample offset
+    assert body[b"LIST"][:4] == b"adtl"
+    labels = body[b"LIST"][4:]
+    def le32(number: int) -> bytes:
+        return number.to_bytes(4, "little")
+
+    assert labels == (b"labl" + le32(4 + 13) + le32(1) + b"Introduction\x00" + b"\x00"  # odd size: a pad byte
+                      + b"labl" + le32(4 + 9) + le32(2) + b"1. Bends\x00" + b"\x00")
+    assert soxi_frames(target) == 7000
+
+
 def test_the_title_names_the_pace_when_it_is_not_the_normal_one():
     from voicecoach.script import Script
 
@@ -170,6 +271,34 @@ def test_subtitles_parse_and_match_the_script(exported):
         assert begin == vtt_time(round(event["start"] * 1000))
         assert end == vtt_time(round((event["start"] + event["duration"]) * 1000))
         assert line == event["text"]
+
+
+SUBTITLED = """\
+title: Breathing
+exercises:
+  - name: Breath <and> hold
+    position: Sit up.
+    instructions: ["Breathe out for <5 seconds & relax.", "Count --> then rest, for 1 < 2 & 3 > 2."]
+    reps: 1
+    movement: [{say: In & out., seconds: 2}]
+"""
+
+
+def test_subtitles_keep_every_character_of_the_spoken_lines(tmp_path):
+    """'<' opens a tag and '&' a character reference in WebVTT: a reader lost "<5 seconds"."""
+    program = tmp_path / "breathing.yaml"
+    program.write_text(SUBTITLED, encoding="utf-8")
+    result = run("export", str(program), "--engine", "espeak", "-o", str(tmp_path / "b.wav"), "--subtitles")
+    assert result.exit_code == 0, result.output
+    vtt = tmp_path / "b.vtt"
+    srt = subprocess.run(["ffmpeg", "-v", "error", "-i", str(vtt), "-f", "srt", "-"],  # an independent reader
+                         capture_output=True, text=True, check=True).stdout
+    shown = [block.splitlines()[2:] for block in srt.strip().split("\n\n")]
+    assert ["Breathe out for <5 seconds & relax."] in shown
+    assert ["Count --> then rest, for 1 < 2 & 3 > 2."] in shown
+    assert ["In & out."] in shown
+    assert ["Exercise one of one: Breath <and> hold."] in shown
+    assert "Breathe out for &lt;5 seconds &amp; relax." in vtt.read_text(encoding="utf-8")
 
 
 def test_files_get_normal_permissions(exported):
@@ -292,6 +421,57 @@ def test_a_stopped_export_leaves_the_old_file_and_nothing_else(tmp_path, stop):
     assert process.returncode == 130
     assert "Traceback" not in err.decode() and err.decode().strip() == f"Stopped; {target} was not written."
     assert list(tmp_path.iterdir()) == [target] and target.read_bytes() == b"the listener's earlier export"
+
+
+def test_a_part_file_left_by_a_killed_export_is_swept_by_the_next_export(tmp_path):
+    """kill -9 runs no cleanup: the temporary file stays. It is locked while its export runs; once
+    an hour old and unlocked, the next export in the folder removes it, and only it."""
+    target = tmp_path / "slow.mp3"
+    process = subprocess.Popen([sys.executable, "-m", "voicecoach", "export", "beginning", "--pace", "0.25",
+                                "--engine", "espeak", "-o", str(target)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".slow.mp3.*.part")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    (left,) = tmp_path.glob(".slow.mp3.*.part")
+    assert process.poll() is None, "the export finished before it could be killed"
+    assert _locked(left)
+    process.kill()
+    process.wait(timeout=60)
+    assert left.exists() and not _locked(left)
+
+    an_hour_ago = time.time() - 3700
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    fresh = tmp_path / ".other.wav.abcd_123.part"  # the next export may be writing it
+    theirs = [tmp_path / name for name in (".slow.mp3.part", ".slow.mp3.backup.part", ".slow.mp3.ABCD1234.part",
+                                           ".notes.txt.abcd1234.part", "slow.mp3.abcd1234.part")]
+    held = tmp_path / ".held.flac.abcd1234.part"
+    for path in [fresh, held, *theirs]:
+        path.write_bytes(b"data")
+    for path in [held, *theirs]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    holder = subprocess.Popen(["flock", str(held), "-c", "echo locked; sleep 60"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"  # another process holds it, as a running export would
+        result = run("export", "beginning", "--engine", "espeak", "--only", "ankle pumps", "-o", str(tmp_path / "b.wav"))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 0, result.output
+    assert not left.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["b.wav", fresh.name, held.name] + [p.name for p in theirs])
+
+
+def _locked(path: Path) -> bool:
+    import fcntl
+
+    with open(path, "rb") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(file, fcntl.LOCK_UN)
+        return False
 
 
 def test_voices_command_lists_every_engine_and_marks_the_one_used():

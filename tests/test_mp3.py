@@ -1,5 +1,5 @@
 """The LAME Info tag written behind lameenc's frames: its checksums, its numbers, and decoders
-that read it (ffmpeg, mutagen)."""
+that read it (ffmpeg, mpg123, mutagen)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from tests.audio import needs_ffmpeg
+from tests.audio import needs_ffmpeg, needs_mpg123
 from voicecoach import mp3
 
 
@@ -35,19 +35,27 @@ def write(path, samples: np.ndarray, rate: int, kbps: int = 64) -> None:
     writer.close()
 
 
+DECODERS = {
+    "ffmpeg": ["ffmpeg", "-v", "error", "-i", "{path}", "-f", "s16le", "-ac", "1", "-"],
+    "mpg123": ["mpg123", "-q", "-s", "{path}"],  # gapless by the LAME tag, apart from ffmpeg
+}
+
+
 @needs_ffmpeg
+@needs_mpg123
+@pytest.mark.parametrize("decoder", list(DECODERS))
 @pytest.mark.parametrize("rate", [16000, 22050, 24000])
 @pytest.mark.parametrize("seconds", [0.01, 1.0, 7.3])
-def test_decoders_give_back_exactly_what_was_encoded(tmp_path, rate, seconds):
-    """ffmpeg decodes every sample we wrote and no more, with a click on its own sample."""
+def test_decoders_give_back_exactly_what_was_encoded(tmp_path, rate, seconds, decoder):
+    """Each decoder gives every sample we wrote and no more, with a click on its own sample."""
     count = round(seconds * rate)
     samples = np.sin(2 * np.pi * 440 * np.arange(count) / rate) * 0.3
     click = count // 2
     samples[click] = 0.99
     path = tmp_path / "t.mp3"
     write(path, samples, rate)
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
-                         capture_output=True, check=True).stdout
+    command = [str(path) if part == "{path}" else part for part in DECODERS[decoder]]
+    raw = subprocess.run(command, capture_output=True, check=True).stdout
     decoded = np.frombuffer(raw, dtype="<i2") / 32768
     assert len(decoded) == count
     if count > 1000:

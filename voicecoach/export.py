@@ -9,15 +9,23 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import struct
 import tempfile
+import time
 import wave
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import VoicecoachError, shown
-from voicecoach.render import BYTES_PER_FRAME
+from voicecoach.render import BYTES_PER_FRAME, frame_at
 from voicecoach.script import Script
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so no way to tell a running export's file from a dead one's
+    fcntl = None
 
 FORMATS = {".wav": "wav", ".mp3": "mp3", ".flac": "flac", ".ogg": "ogg"}
 MP3_BITRATE_KBPS = 64  # speech and simple tones: transparent enough, 0.5 MB a minute
@@ -130,16 +138,25 @@ def _read_only(folder: Path) -> bool:
         return False
 
 
+STALE_PART_S = 3600  # a temporary file untouched this long, that no export holds, was left by a killed one
+# The names atomic_file's mkstemp gives: ".<target>.<8 of mkstemp's random characters>.part", for a
+# target voicecoach writes. A user's file named otherwise is never touched.
+_PART_NAME = re.compile(r"\..+\.(?i:%s)\.[a-z0-9_]{8}\.part" % "|".join(ext[1:] for ext in (*FORMATS, ".vtt")))
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
     """A temporary path beside `path`, renamed onto it only if the block completes."""
     check_target(path)
+    sweep_stale_parts(path.parent if str(path.parent) else Path("."))
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except OSError as error:
         raise _export_error(path, error) from None
-    os.close(handle)
     try:
+        if fcntl is not None:
+            with contextlib.suppress(OSError):  # a file system without locks: the hour still protects it
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end: not litter, in use
         os.chmod(temporary, _mode_for(path))
         yield Path(temporary)
         with open(temporary, "rb+") as written:
@@ -151,6 +168,39 @@ def atomic_file(path: Path) -> Iterator[Path]:
     except BaseException:
         _remove(temporary)
         raise
+    finally:
+        os.close(handle)
+
+
+def sweep_stale_parts(folder: Path) -> list[Path]:
+    """Remove the temporary files that exports killed outright (kill -9, a power cut) left in
+    `folder`: only names atomic_file gives, untouched for an hour and locked by no running export.
+    The files removed; a file that cannot be examined or removed is left alone."""
+    if fcntl is None:
+        return []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    removed = []
+    for entry in entries:
+        if not _PART_NAME.fullmatch(entry.name):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or time.time() - entry.stat().st_mtime < STALE_PART_S:
+                continue
+            handle = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while an export writes it
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
+    return removed
 
 
 def _mode_for(path: Path) -> int:
@@ -279,6 +329,73 @@ def _tag_mp3(path: Path, tags: Tags, chapters: tuple[Chapter, ...]) -> None:
         id3.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
                      sub_frames=[TIT2(encoding=3, text=chapter.title)]))
     id3.save(str(path), v2_version=3)
+    _chapters_in_time_order(path)
+
+
+def _chapters_in_time_order(path: Path) -> None:
+    """Rewrite the ID3 tag at the start of `path` with its CHAP frames in time order.
+
+    mutagen writes frames ordered by their size (quodlibet/mutagen#506, still open), and ffmpeg,
+    ffprobe and mpv list CHAP frames in the order they come in the file, not the CTOC's: the
+    chapters came out as Introduction, 4, 1, 2, 5, 6, 3. The tag is the one mutagen has just
+    written: ID3v2.3, no flags (so no unsynchronisation or extended header), frames with plain
+    32-bit sizes, then zero padding. Only the CHAP frames move, into the places CHAP frames held,
+    so the tag keeps its length and nothing after it moves.
+    """
+    with open(path, "r+b") as file:
+        header = file.read(10)
+        if header[:4] != b"ID3\x03" or header[5] != 0:
+            raise ValueError(f"expected the plain ID3v2.3 tag mutagen writes, found {header[:6]!r}")
+        size = int.from_bytes(header[6:10], "big")
+        size = sum(((size >> (8 * n)) & 0x7F) << (7 * n) for n in range(4))  # a syncsafe integer
+        body = file.read(size)
+        frames = []
+        position = 0
+        while position + 10 <= len(body) and body[position] != 0:  # a zero byte: the padding
+            end = position + 10 + int.from_bytes(body[position + 4 : position + 8], "big")
+            frames.append(body[position:end])
+            position = end
+        chapters = iter(sorted((frame for frame in frames if frame[:4] == b"CHAP"), key=_chap_start_ms))
+        file.seek(10)
+        file.write(b"".join(next(chapters) if frame[:4] == b"CHAP" else frame for frame in frames))
+
+
+def _chap_start_ms(frame: bytes) -> int:
+    """A CHAP frame's start time: the 32-bit number after its NUL-terminated element id."""
+    start = frame.index(b"\x00", 10) + 1
+    return int.from_bytes(frame[start : start + 4], "big")
+
+
+def _chapter_wav(path: Path, chapters: tuple[Chapter, ...], sample_rate_hz: int) -> None:
+    """Chapters as the WAV's cue points: a `cue ` chunk with one point per chapter at its first
+    sample frame, and a `LIST` `adtl` chunk with each point's `labl` label, both after the data
+    chunk, which stays byte for byte as written. ffprobe lists them as chapters; libsndfile
+    (SFC_GET_CUE) and audio editors read them as markers. Layout: Microsoft's RIFF specification
+    (Multimedia Programming Interface and Data Specifications 1.0, "Cue-Points Chunk" and
+    "Associated Data List Chunk").
+
+    RIFF sizes are 32-bit, which is enough: 4 GB is 27 hours at 22050 Hz mono 16-bit, and a program
+    is at most 6 hours of exercise at pace 1 (program.MAX_SESSION_S), under 1 GB. (Only such a
+    program slowed to pace 0.25 could come near 4 GB, and the data chunk's own size, which `wave`
+    writes, would overflow first.) Labels are UTF-8, as ffprobe and libsndfile read them.
+    """
+    frames = [frame_at(chapter.start_ms, sample_rate_hz) for chapter in chapters]
+    points = b"".join(struct.pack("<II4sIII", number, frame, b"data", 0, 0, frame)  # no playlist: position = offset
+                      for number, frame in enumerate(frames, start=1))
+    labels = b"".join(_riff_chunk(b"labl", struct.pack("<I", number) + chapter.title.encode("utf-8") + b"\x00")
+                      for number, chapter in enumerate(chapters, start=1))
+    cue = _riff_chunk(b"cue ", struct.pack("<I", len(chapters)) + points)
+    with open(path, "r+b") as file:
+        file.seek(0, os.SEEK_END)
+        file.write(cue + _riff_chunk(b"LIST", b"adtl" + labels))
+        riff_size = file.tell() - 8
+        file.seek(4)
+        file.write(struct.pack("<I", riff_size))
+
+
+def _riff_chunk(kind: bytes, body: bytes) -> bytes:
+    """A RIFF chunk: its id, its size (without the pad byte), its body, padded to an even length."""
+    return kind + struct.pack("<I", len(body)) + body + b"\x00" * (len(body) % 2)
 
 
 def _tag_vorbis(path: Path, fmt: str, tags: Tags, chapters: tuple[Chapter, ...]) -> None:
@@ -307,13 +424,19 @@ def vtt_time(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def vtt_escaped(text: str) -> str:
+    """Cue text as WebVTT reads it back: '<' opens a tag and '&' a character reference, so a
+    line "Breathe out for <5 seconds" showed as "Breathe out for". Escaping '>' too keeps "-->"
+    (which would end the cue's text) out of it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def vtt_text(script: Script) -> str:
     """WebVTT: every spoken line, from its start to its end; the header says the language."""
     lines = ["WEBVTT", "Kind: subtitles", f"Language: {script.language}", ""]
     for event in script.events:
         if event.kind == "speech" and event.text:
-            lines += [f"{vtt_time(event.start_ms)} --> {vtt_time(event.end_ms)}",
-                      event.text.replace("-->", "->"), ""]
+            lines += [f"{vtt_time(event.start_ms)} --> {vtt_time(event.end_ms)}", vtt_escaped(event.text), ""]
     return "\n".join(lines)
 
 
@@ -348,6 +471,8 @@ def export_session(script: Script, pieces: Iterable[bytes], path: Path, sample_r
         encoder.close()
         if fmt == "mp3":
             _tag_mp3(temporary, tags, chapters)
+        elif fmt == "wav":
+            _chapter_wav(temporary, chapters, sample_rate_hz)
         elif fmt in ("flac", "ogg"):
             _tag_vorbis(temporary, fmt, tags, chapters)
         if vtt_path is not None:
