@@ -154,6 +154,63 @@ def test_music_that_cannot_be_used_is_one_clear_line(tmp_path, music_cache, make
     assert not list(music_cache.glob("*.part")) if music_cache.exists() else True  # nothing half-written
 
 
+def mp3_of(samples: np.ndarray, rate: int) -> bytes:
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(128)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(1)
+    encoder.set_quality(5)
+    return bytes(encoder.encode((samples * 32767).astype(np.int16).tobytes()) + encoder.flush())
+
+
+def damaged_mp3(path: Path) -> Path:
+    """A good MP3 with 20 kB of noise a third of the way in: libmpg123 loses the stream there."""
+    data = bytearray(mp3_of(tone(5.0, 44100, amplitude=0.3, hz=(440.0,)), 44100))
+    noise = np.random.default_rng(1).integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    data[len(data) // 3 : len(data) // 3 + len(noise)] = noise
+    path.write_bytes(bytes(data))
+    return path
+
+
+def voicecoach(*args: str, timeout_s: float = 60) -> subprocess.CompletedProcess:
+    """The real command in its own process: what C libraries print on descriptor 2 shows up here."""
+    return subprocess.run([sys.executable, "-m", "voicecoach", *args], capture_output=True, text=True,
+                          timeout=timeout_s)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda d: _file(d / "notes.mp3", b"these are my notes, not music\n" * 200),
+     "notes.mp3: not a music file voicecoach can read (libsndfile found no audio in it); use .mp3, "),
+    (lambda d: _file(d / "tag-only.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00"),
+     "tag-only.mp3: not a music file voicecoach can read (libsndfile found no audio in it); use .mp3, "),
+    (lambda d: damaged_mp3(d / "damaged.mp3"), "damaged.mp3: the music file is damaged ("),
+])
+@pytest.mark.parametrize("command", ["export", "play"])
+def test_the_decoders_own_messages_never_reach_the_terminal(tmp_path, make, message, command):
+    """libmpg123 writes 'Illegal Audio-MPEG-Header', 'Trying to resync' and wetwork() errors on
+    descriptor 2, and libsndfile calls a text file "not a regular file (possibly a pipe?)": the
+    user gets one line, with the true reason."""
+    music = make(tmp_path)
+    target = ["-o", str(tmp_path / "out.wav")] if command == "export" else []
+    done = voicecoach(command, "beginning", "--engine", "espeak", "--music", str(music), *target)
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"Error: {tmp_path}/") and message in line, line
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_a_named_pipe_as_music_is_one_line_and_never_waits_for_a_writer(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "radio.mp3")
+    done = voicecoach("export", "beginning", "--engine", "espeak", "--music", str(tmp_path / "radio.mp3"),
+                      "-o", str(tmp_path / "out.wav"), timeout_s=20)  # the decoder opening it would block
+    assert done.returncode == 2
+    assert done.stderr == f"Error: {tmp_path / 'radio.mp3'}: this is a named pipe (FIFO), not a music file\n"
+
+
 def _file(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path

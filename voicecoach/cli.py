@@ -640,6 +640,8 @@ def _music_bed(settings: Settings, speech):
     from voicecoach.shape import SESSION_LUFS
 
     music = load_music(settings.music, speech.sample_rate_hz)
+    if music.note:  # the cache had no room for it (a full or read-only disk): it plays all the same
+        click.echo(f"Note: {music.note}", err=True)
     speech_lufs = SESSION_LUFS + (20 * math.log10(speech.volume) if speech.volume > 0 else -60.0)
     return MusicBed(music.level(speech_lufs, settings.music_level_db), speech.sample_rate_hz)
 
