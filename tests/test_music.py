@@ -386,6 +386,27 @@ def test_bad_music_is_one_line_before_anything_and_no_file_is_left(tmp_path):
         assert not target.exists() and not list(tmp_path.glob(".out.mp3.*"))
 
 
+def test_the_cache_command_counts_and_clears_the_decoded_music_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    program = _file(tmp_path / "quick.yaml", QUICK_MUSIC.encode())
+    for seconds in (20.0, 30.0):  # two pieces of music: 1.8 and 2.6 MB decoded
+        music = write_wav(tmp_path / f"tone-{seconds:.0f}.wav", tone(seconds, RATE, amplitude=0.3), RATE)
+        assert run("export", str(program), "--engine", "espeak", "--music", str(music),
+                   "-o", str(tmp_path / "out.wav")).exit_code == 0
+    music_dir = tmp_path / "cache" / "music"
+    phrase_bytes = sum(path.stat().st_size for path in (tmp_path / "cache").glob("*.pcm"))
+    music_bytes = sum(path.stat().st_size for path in music_dir.iterdir())
+    assert music_bytes > 4_000_000
+    phrases, music, total = run("cache").stdout.splitlines()
+    assert phrases.startswith(f"{tmp_path / 'cache'}: {len(list((tmp_path / 'cache').glob('*.pcm')))} phrases, ")
+    assert music == f"{music_dir}: 2 decoded music files, {music_bytes / 1e6:.1f} MB"
+    assert total == f"In all: {(phrase_bytes + music_bytes) / 1e6:.1f} MB"
+    cleared = run("cache", "--clear").stdout.splitlines()
+    assert cleared[0].startswith("Removed ") and cleared[1] == f"Removed 2 decoded music files from {music_dir}"
+    assert list(music_dir.iterdir()) == [] and list((tmp_path / "cache").glob("*.pcm")) == []
+    assert run("cache").stdout.splitlines()[1:] == [f"{music_dir}: 0 decoded music files, 0.0 MB", "In all: 0.0 MB"]
+
+
 def test_music_and_its_level_are_settings_and_the_command_line_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "config"))
     music = write_wav(tmp_path / "tone.wav", tone(5.0, RATE, amplitude=0.3), RATE)

@@ -703,15 +703,23 @@ def voices(engine: str | None, language: str | None) -> None:
 
 
 @cli.command()
-@click.option("--clear", is_flag=True, help="Delete every cached phrase.")
+@click.option("--clear", is_flag=True, help="Delete every cached phrase and all decoded music.")
 def cache(clear: bool) -> None:
-    """Show where synthesized speech is cached and how much, or clear it."""
-    phrases = PhraseCache(default_cache_dir())
+    """Show where synthesized speech and decoded music are cached and how much, or clear them."""
+    from voicecoach.music import clear_decoded, decoded_entries, music_cache_dir
+
+    phrases, music_dir = PhraseCache(default_cache_dir()), music_cache_dir()
     if clear:
         click.echo(f"Removed {phrases.clear()} cached phrases from {phrases.directory}")
+        count = clear_decoded(music_dir)
+        click.echo(f"Removed {count} decoded music file{'' if count == 1 else 's'} from {music_dir}")
         return
-    entries = phrases.entries()
-    click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrases.size_bytes() / 1_000_000:.1f} MB")
+    entries, phrase_bytes = phrases.entries(), phrases.size_bytes()
+    music = decoded_entries(music_dir)
+    count, music_bytes = sum(path.suffix == ".f32" for path in music), sum(path.stat().st_size for path in music)
+    click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrase_bytes / 1_000_000:.1f} MB")
+    click.echo(f"{music_dir}: {count} decoded music file{'' if count == 1 else 's'}, {music_bytes / 1_000_000:.1f} MB")
+    click.echo(f"In all: {(phrase_bytes + music_bytes) / 1_000_000:.1f} MB")
 
 
 @cli.command()

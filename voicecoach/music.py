@@ -172,6 +172,31 @@ def music_cache_dir() -> Path:
     return default_cache_dir() / "music"
 
 
+def decoded_entries(directory: Path | None = None) -> list[Path]:
+    """Every file of decoded music kept in directory: the samples (.f32) and their facts (.json)."""
+    directory = directory or music_cache_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(path for pattern in ("*.f32", "*.json") for path in directory.glob(pattern))
+
+
+def clear_decoded(directory: Path | None = None) -> int:
+    """Delete the decoded music kept in directory; how many pieces of music (.f32 files) went, or
+    CacheError naming the file that could not be removed."""
+    from voicecoach.speech import CacheError
+
+    directory = directory or music_cache_dir()
+    removed = 0
+    for path in decoded_entries(directory):
+        try:
+            path.unlink(missing_ok=True)  # another process may have cleared it first
+        except OSError as error:
+            raise CacheError(f"removed {removed} decoded music files, then could not remove {path.name} from "
+                             f"{directory}: {error.strerror or error}") from None
+        removed += path.suffix == ".f32"
+    return removed
+
+
 def load_music(spec: str | Path, sample_rate_hz: int, cache_dir: Path | None = None) -> Music:
     """The music spec names, decoded at sample_rate_hz (from the cache when it was decoded before),
     or a MusicError naming the file and what is wrong with it. Where the cache cannot keep it (a
