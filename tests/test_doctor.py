@@ -63,6 +63,19 @@ def test_an_unwritable_cache_is_a_problem_that_does_not_stop_a_session(tmp_path,
     assert doctor_module.can_play([check, doctor_module.check_cues()])
 
 
+@needs_sink
+def test_without_a_session_bus_the_media_keys_are_a_note_and_a_session_can_play(sink):
+    # the sink's $XDG_RUNTIME_DIR holds PulseAudio's socket and no D-Bus one
+    done = doctor({key: value for key, value in sink.env.items() if key != "DBUS_SESSION_BUS_ADDRESS"})
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    (media,) = [line for line in lines if " media keys: " in line]
+    assert media.startswith("note     media keys: there is no D-Bus session bus here (")
+    assert media.endswith("; the terminal's keys still work")
+    assert lines[lines.index(media) + 1].startswith("         to have them: run voicecoach in a desktop session")
+    assert "PROBLEM" not in done.stdout and lines[-1] == "A session can play."
+
+
 def test_a_busy_device_names_the_way_to_free_it(monkeypatch):
     import simpleaudio
 

@@ -666,9 +666,10 @@ def doctor() -> None:
 
     checks = run_checks()
     for check in checks:
-        click.echo(f"{'ok     ' if check.ok else 'PROBLEM'}  {check.name}: {check.detail}")
+        label = "ok     " if check.ok else "note   " if check.note else "PROBLEM"
+        click.echo(f"{label}  {check.name}: {check.detail}")
         if check.fix and not check.ok:
-            click.echo(f"         fix: {check.fix}")
+            click.echo(f"         {'to have them' if check.note else 'fix'}: {check.fix}")
     note = env_note()
     if note:
         click.echo(f"         note: {note}")

@@ -18,11 +18,15 @@ OUTPUT_CHECK_RATE_HZ = 22050
 
 @dataclass(frozen=True)
 class Check:
+    """One thing doctor looked at: ok, or a problem with its fix; or, with `note`, something this
+    machine lacks that is no fault to fix (the media keys without a desktop session)."""
+
     name: str
     ok: bool
     detail: str
     fix: str | None = None
     needed_to_play: bool = True
+    note: bool = False
 
 
 def check_engines() -> list[Check]:
@@ -84,14 +88,21 @@ def check_cues() -> Check:
 
 def check_media_keys() -> Check:
     """Whether headset buttons, media keys and the desktop's media widget can reach play (MPRIS on
-    the D-Bus session bus). Sessions play without them: the terminal's keys still work."""
+    the D-Bus session bus). Sessions play without them, and the terminal's keys still work, so
+    where there is no bus (a server, a container, SSH) it is a note, not a problem; a missing
+    package is a problem with its fix."""
+    import importlib.util
+
     from voicecoach.mpris import session_bus_address, why_not
 
+    if importlib.util.find_spec("jeepney") is None:
+        return Check("media keys", False, "the jeepney package is missing; the terminal's keys still work",
+                     "reinstall voicecoach (bash scripts/setup.sh)", needed_to_play=False)
     reason = why_not()
     if reason is not None:
         return Check("media keys", False, reason + "; the terminal's keys still work",
                      "run voicecoach in a desktop session (its session bus carries headset buttons and media keys)",
-                     needed_to_play=False)
+                     needed_to_play=False, note=True)
     return Check("media keys", True, f"play is a media player on the session bus ({session_bus_address()}): "
                  "headset buttons and media keys reach it", needed_to_play=False)
 
