@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.readonly import needs_small_disk, on_small_disk
+from tests.readonly import needs_read_only, needs_small_disk, on_small_disk, read_only
 from tests.sink import needs_sink
 from tests.test_player import QUICK
 from voicecoach import cli as cli_module
@@ -25,6 +25,7 @@ from voicecoach.script import MAX_PACE, MIN_PACE, compile_script
 from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 from voicecoach.engines import espeak as espeak_module
 from voicecoach.engines.espeak import EspeakEngine
+from voicecoach.engines.piper import PiperEngine, installed_voices
 from voicecoach.errors import EngineError
 from voicecoach.session import make_speech
 from voicecoach.settings import Settings
@@ -381,6 +382,23 @@ def test_play_with_music_and_the_cache_on_a_full_disk_plays_the_whole_session(tm
     time.sleep(0.3)
     heard = np.frombuffer(sink.captured(mark), dtype="<i2")
     assert np.count_nonzero(np.abs(heard) > 64) > SAMPLE_RATE_HZ  # over a second of sound reached the speaker
+
+
+@needs_read_only
+@pytest.mark.skipif(not PiperEngine.installed() or not installed_voices(), reason="Piper or its voice not installed")
+def test_piper_on_a_read_only_home_says_nothing_of_onnxruntimes_telemetry(tmp_path, write_program):
+    """onnxruntime 1.32 prints a coloured 'Failed to persist telemetry device ID' warning on
+    descriptor 2 as it is imported, wherever it cannot write its device ID under the home folder."""
+    program = write_program(QUICK)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if key not in ("XDG_CACHE_HOME", "XDG_DATA_HOME")}
+    env.update(HOME=str(home), VOICECOACH_CACHE_DIR=str(tmp_path / "cache"))  # empty: Piper must load and speak
+    done = subprocess.run(read_only(home, [sys.executable, "-m", "voicecoach", "export", str(program), "--engine",
+                                           "piper", "-o", str(tmp_path / "session.wav")]),
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith(f"Wrote {tmp_path / 'session.wav'}: ")
+    assert done.stderr == "", done.stderr
 
 
 # --- two exports at once sharing one cache -------------------------------------------------------------
