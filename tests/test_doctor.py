@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 from click.testing import CliRunner
 
+from tests.readonly import needs_small_disk, on_small_disk
 from tests.sink import needs_sink
 from tests.test_player import needs_alsa, no_device_env
 from voicecoach.cli import cli
@@ -61,6 +63,47 @@ def test_an_unwritable_cache_is_a_problem_that_does_not_stop_a_session(tmp_path,
     assert not check.ok and not check.needed_to_play
     assert "set VOICECOACH_CACHE_DIR to a writable folder; sessions still play without it" in check.fix
     assert doctor_module.can_play([check, doctor_module.check_cues()])
+
+
+@needs_small_disk
+def test_a_cache_on_a_full_disk_is_a_problem_that_says_how_much_is_free(tmp_path):
+    disk = tmp_path / "disk"
+    done = on_small_disk(disk, 2048, """
+        head -c 1900000 /dev/zero > "$DISK/filler"
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC doctor
+    """)
+    lines = done.stdout.splitlines()
+    (cache,) = [line for line in lines if " speech cache: " in line]
+    assert re.fullmatch(rf"PROBLEM  speech cache: {re.escape(str(disk / 'cache'))} is writable, but its disk has only "
+                        r"0\.[0-9] MB free \(0 phrases, 0 decoded music files\); a session's phrases take up to 8\.0 MB "
+                        r"and decoded music 5\.3 MB a minute, so they would not be kept", cache), cache
+    assert lines[lines.index(cache) + 1] == ("         fix: free some space on that disk, or set VOICECOACH_CACHE_DIR to a "
+                                             "folder on a disk with room; sessions still play without it")
+
+
+def test_a_cache_with_room_says_how_much_is_free_and_what_it_keeps(tmp_path):
+    from voicecoach.doctor import check_cache
+
+    (tmp_path / "cache" / "music").mkdir(parents=True)
+    (tmp_path / "cache" / "a.pcm").write_bytes(b"VCPHRASE1")
+    (tmp_path / "cache" / "music" / "b.f32").write_bytes(bytes(8))
+    check = check_cache(tmp_path / "cache")
+    assert check.ok and not check.needed_to_play
+    assert re.fullmatch(rf"{re.escape(str(tmp_path / 'cache'))} is writable, [0-9]+\.[0-9] (MB|GB) free "
+                        r"\(1 phrases, 1 decoded music file\)", check.detail), check.detail
+
+
+@needs_sink
+def test_without_a_session_bus_the_media_keys_are_a_note_and_a_session_can_play(sink):
+    # the sink's $XDG_RUNTIME_DIR holds PulseAudio's socket and no D-Bus one
+    done = doctor({key: value for key, value in sink.env.items() if key != "DBUS_SESSION_BUS_ADDRESS"})
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    (media,) = [line for line in lines if " media keys: " in line]
+    assert media.startswith("note     media keys: there is no D-Bus session bus here (")
+    assert media.endswith("; the terminal's keys still work")
+    assert lines[lines.index(media) + 1].startswith("         to have them: run voicecoach in a desktop session")
+    assert "PROBLEM" not in done.stdout and lines[-1] == "A session can play."
 
 
 def test_a_busy_device_names_the_way_to_free_it(monkeypatch):

@@ -154,6 +154,63 @@ def test_music_that_cannot_be_used_is_one_clear_line(tmp_path, music_cache, make
     assert not list(music_cache.glob("*.part")) if music_cache.exists() else True  # nothing half-written
 
 
+def mp3_of(samples: np.ndarray, rate: int) -> bytes:
+    import lameenc
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(128)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(1)
+    encoder.set_quality(5)
+    return bytes(encoder.encode((samples * 32767).astype(np.int16).tobytes()) + encoder.flush())
+
+
+def damaged_mp3(path: Path) -> Path:
+    """A good MP3 with 20 kB of noise a third of the way in: libmpg123 loses the stream there."""
+    data = bytearray(mp3_of(tone(5.0, 44100, amplitude=0.3, hz=(440.0,)), 44100))
+    noise = np.random.default_rng(1).integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    data[len(data) // 3 : len(data) // 3 + len(noise)] = noise
+    path.write_bytes(bytes(data))
+    return path
+
+
+def voicecoach(*args: str, timeout_s: float = 60) -> subprocess.CompletedProcess:
+    """The real command in its own process: what C libraries print on descriptor 2 shows up here."""
+    return subprocess.run([sys.executable, "-m", "voicecoach", *args], capture_output=True, text=True,
+                          timeout=timeout_s)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda d: _file(d / "notes.mp3", b"these are my notes, not music\n" * 200),
+     "notes.mp3: not a music file voicecoach can read (libsndfile found no audio in it); use .mp3, "),
+    (lambda d: _file(d / "tag-only.mp3", b"ID3\x03\x00\x00\x00\x00\x00\x00"),
+     "tag-only.mp3: not a music file voicecoach can read (libsndfile found no audio in it); use .mp3, "),
+    (lambda d: damaged_mp3(d / "damaged.mp3"), "damaged.mp3: the music file is damaged ("),
+])
+@pytest.mark.parametrize("command", ["export", "play"])
+def test_the_decoders_own_messages_never_reach_the_terminal(tmp_path, make, message, command):
+    """libmpg123 writes 'Illegal Audio-MPEG-Header', 'Trying to resync' and wetwork() errors on
+    descriptor 2, and libsndfile calls a text file "not a regular file (possibly a pipe?)": the
+    user gets one line, with the true reason."""
+    music = make(tmp_path)
+    target = ["-o", str(tmp_path / "out.wav")] if command == "export" else []
+    done = voicecoach(command, "beginning", "--engine", "espeak", "--music", str(music), *target)
+    assert done.returncode == 2 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"Error: {tmp_path}/") and message in line, line
+    assert not (tmp_path / "out.wav").exists()
+
+
+def test_a_named_pipe_as_music_is_one_line_and_never_waits_for_a_writer(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "radio.mp3")
+    done = voicecoach("export", "beginning", "--engine", "espeak", "--music", str(tmp_path / "radio.mp3"),
+                      "-o", str(tmp_path / "out.wav"), timeout_s=20)  # the decoder opening it would block
+    assert done.returncode == 2
+    assert done.stderr == f"Error: {tmp_path / 'radio.mp3'}: this is a named pipe (FIFO), not a music file\n"
+
+
 def _file(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -327,6 +384,27 @@ def test_bad_music_is_one_line_before_anything_and_no_file_is_left(tmp_path):
             (line,) = result.stderr.splitlines()
             assert line.startswith(f"Error: {music}: ") and message in line
         assert not target.exists() and not list(tmp_path.glob(".out.mp3.*"))
+
+
+def test_the_cache_command_counts_and_clears_the_decoded_music_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    program = _file(tmp_path / "quick.yaml", QUICK_MUSIC.encode())
+    for seconds in (20.0, 30.0):  # two pieces of music: 1.8 and 2.6 MB decoded
+        music = write_wav(tmp_path / f"tone-{seconds:.0f}.wav", tone(seconds, RATE, amplitude=0.3), RATE)
+        assert run("export", str(program), "--engine", "espeak", "--music", str(music),
+                   "-o", str(tmp_path / "out.wav")).exit_code == 0
+    music_dir = tmp_path / "cache" / "music"
+    phrase_bytes = sum(path.stat().st_size for path in (tmp_path / "cache").glob("*.pcm"))
+    music_bytes = sum(path.stat().st_size for path in music_dir.iterdir())
+    assert music_bytes > 4_000_000
+    phrases, music, total = run("cache").stdout.splitlines()
+    assert phrases.startswith(f"{tmp_path / 'cache'}: {len(list((tmp_path / 'cache').glob('*.pcm')))} phrases, ")
+    assert music == f"{music_dir}: 2 decoded music files, {music_bytes / 1e6:.1f} MB"
+    assert total == f"In all: {(phrase_bytes + music_bytes) / 1e6:.1f} MB"
+    cleared = run("cache", "--clear").stdout.splitlines()
+    assert cleared[0].startswith("Removed ") and cleared[1] == f"Removed 2 decoded music files from {music_dir}"
+    assert list(music_dir.iterdir()) == [] and list((tmp_path / "cache").glob("*.pcm")) == []
+    assert run("cache").stdout.splitlines()[1:] == [f"{music_dir}: 0 decoded music files, 0.0 MB", "In all: 0.0 MB"]
 
 
 def test_music_and_its_level_are_settings_and_the_command_line_wins(tmp_path, monkeypatch):

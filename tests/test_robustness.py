@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.readonly import needs_read_only, needs_small_disk, on_small_disk, read_only
 from tests.sink import needs_sink
 from tests.test_player import QUICK
 from voicecoach import cli as cli_module
@@ -24,6 +25,7 @@ from voicecoach.script import MAX_PACE, MIN_PACE, compile_script
 from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 from voicecoach.engines import espeak as espeak_module
 from voicecoach.engines.espeak import EspeakEngine
+from voicecoach.engines.piper import PiperEngine, installed_voices
 from voicecoach.errors import EngineError
 from voicecoach.session import make_speech
 from voicecoach.settings import Settings
@@ -218,30 +220,6 @@ def test_an_engine_that_never_finishes_is_given_up_on(monkeypatch):
 # --- real full disks (a tmpfs in a private mount namespace) --------------------------------------------
 
 
-def _namespaces_work() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-c",
-                            "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt"], capture_output=True)
-    return probe.returncode == 0
-
-
-needs_small_disk = pytest.mark.skipif(not _namespaces_work(),
-                                      reason="cannot mount a private tmpfs here (unshare --mount --map-root-user)")
-
-
-def on_small_disk(mount_point: Path, size_kb: int, script: str, env: dict[str, str] | None = None):
-    """Run a shell script in a private mount namespace where mount_point is a real disk of size_kb.
-
-    The script gets the voicecoach command as $VC; the disk exists only inside it, so the script
-    itself reports what is left on it."""
-    mount_point.mkdir(exist_ok=True)
-    env = {**(env or os.environ), "VC": f"{sys.executable} -m voicecoach", "DISK": str(mount_point)}
-    return subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-c",
-                           f'mount -t tmpfs -o size={size_kb}k tmpfs "$DISK" && {script}'],
-                          capture_output=True, text=True, env=env, timeout=300)
-
-
 @needs_small_disk
 def test_export_onto_a_full_disk_leaves_the_old_file_and_no_litter(tmp_path):
     done = on_small_disk(tmp_path / "disk", 400, """
@@ -306,6 +284,121 @@ def test_a_read_only_disk_for_the_export_and_the_cache(tmp_path):
                      "disk; choose another folder")
     assert note == f"Note: not caching speech in {tmp_path / 'disk' / 'cache'}: Read-only file system"
     assert out.stat().st_size > 1_000_000
+
+
+def _tone_file(path: Path, seconds: float, rate_hz: int) -> Path:
+    import soundfile
+
+    t = np.arange(round(seconds * rate_hz)) / rate_hz
+    soundfile.write(str(path), (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate_hz, subtype="PCM_16")
+    return path
+
+
+def _music_note(cache: Path, reason: str, kept_in: str) -> str:
+    return f"Note: not caching the decoded music in {cache / 'music'}: {reason}; it is kept in {kept_in} for this session"
+
+
+# Every temporary folder Python would try ($TMPDIR, /tmp, /var/tmp, the current folder) refusing
+# writes, as on a machine whose one disk is full: /tmp and /var/tmp become read-only (the disks
+# mounted under /tmp stay as they are) and the command runs in the full disk. $OUT has room, for
+# the session and the history.
+NO_TEMPORARY_FOLDER = """
+    mkdir -p "$OUT" && mount -t tmpfs -o size=8m tmpfs "$OUT"
+    mount --rbind /tmp /tmp && mount -o remount,ro,bind /tmp
+    mount --bind /var/tmp /var/tmp && mount -o remount,ro,bind /var/tmp
+    cd "$DISK" && unset TMPDIR TEMP TMP
+    export VOICECOACH_DATA_DIR="$OUT/data"
+"""
+
+
+@needs_small_disk
+@needs_espeak
+@pytest.mark.parametrize(("disk", "reason", "kept_in"), [
+    ("full", "No space left on device", "a temporary file"),
+    ("read-only", "Read-only file system", "a temporary file"),
+    ("full, and no temporary folder anywhere", "No space left on device", "memory"),
+])
+def test_music_with_the_cache_on_a_full_or_read_only_disk_is_decoded_for_this_session(
+        tmp_path, write_program, disk, reason, kept_in):
+    program = write_program(QUICK)
+    music = _tone_file(tmp_path / "tone.wav", 40.0, 44100)  # 3.5 MB decoded: more than the disk holds
+    expected = tmp_path / "expected.wav"  # in a process of its own, as the one on the small disk
+    subprocess.run([sys.executable, "-m", "voicecoach", "export", str(program), "--engine", "espeak", "--music",
+                    str(music), "-o", str(expected)], env={**os.environ, "VOICECOACH_CACHE_DIR": str(tmp_path / "roomy")},
+                   check=True, capture_output=True)
+    out = tmp_path / "out" / "session.wav"
+    done = on_small_disk(tmp_path / "disk", 2048, f"""
+        mkdir -p "$DISK/cache/music"
+        {'mount -o remount,ro "$DISK"' if disk == "read-only" else ''}
+        {NO_TEMPORARY_FOLDER if "no temporary folder" in disk else 'mkdir -p "$OUT"'}
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export {program} --engine espeak --music {music} -o {out}
+        echo "exit=$?"
+        cmp {out} {expected} && echo "the same as with room to spare"
+        ls -A "$DISK/cache/music"
+    """, env={**os.environ, "OUT": str(out.parent)})
+    wrote, *rest = done.stdout.splitlines()
+    assert wrote.startswith(f"Wrote {out}: "), done.stderr
+    # the whole session, with its music, byte for byte; nothing left behind on the disk
+    assert rest == ["exit=0", "the same as with room to spare"], done.stderr
+    notes = done.stderr.splitlines()
+    assert _music_note(tmp_path / "disk" / "cache", reason, kept_in) in notes, done.stderr
+    assert all(line.startswith("Note: not caching ") for line in notes), done.stderr  # and speech's, if any
+
+
+@needs_small_disk
+@needs_espeak
+def test_long_music_with_no_room_on_any_disk_is_one_line_and_writes_nothing(tmp_path, write_program):
+    program = write_program(QUICK)
+    music = _tone_file(tmp_path / "long.wav", 10.5 * 60, 8000)  # over the 10 minutes kept in memory
+    out = tmp_path / "out" / "session.wav"
+    done = on_small_disk(tmp_path / "disk", 2048, f"""
+        {NO_TEMPORARY_FOLDER}
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC export {program} --engine espeak --music {music} -o {out}
+        echo "exit=$?"
+        ls -A "$DISK/cache/music" "$OUT"
+    """, env={**os.environ, "OUT": str(out.parent)})
+    music_dir = tmp_path / "disk" / "cache" / "music"
+    assert done.stdout.splitlines() == ["exit=1", f"{music_dir}:", "", f"{out.parent}:"]  # nothing written
+    assert done.stderr == (f"Error: {music}: no room to decode the music ({music_dir}: No space left on device; "
+                           "no temporary folder can be written) and it is too long to keep in memory (over 10 "
+                           "minutes); free some space, or set VOICECOACH_CACHE_DIR to a folder on a disk with room\n")
+
+
+@needs_small_disk
+@needs_sink
+def test_play_with_music_and_the_cache_on_a_full_disk_plays_the_whole_session(tmp_path, write_program, sink):
+    program = write_program(QUICK)
+    music = _tone_file(tmp_path / "tone.wav", 40.0, 44100)
+    mark = sink.mark()
+    done = on_small_disk(tmp_path / "disk", 2048, f"""
+        VOICECOACH_CACHE_DIR="$DISK/cache" $VC play {program} --from 1 --pace 4 --engine espeak --music {music}
+        echo "exit=$?"
+    """, env=sink.env)
+    assert done.stdout.splitlines()[-1] == "exit=0", done.stderr
+    assert done.stdout.startswith("Done: Quick")
+    notes = done.stderr.splitlines()
+    assert _music_note(tmp_path / "disk" / "cache", "No space left on device", "a temporary file") in notes
+    assert all(line.startswith("Note: not caching ") for line in notes), done.stderr
+    time.sleep(0.3)
+    heard = np.frombuffer(sink.captured(mark), dtype="<i2")
+    assert np.count_nonzero(np.abs(heard) > 64) > SAMPLE_RATE_HZ  # over a second of sound reached the speaker
+
+
+@needs_read_only
+@pytest.mark.skipif(not PiperEngine.installed() or not installed_voices(), reason="Piper or its voice not installed")
+def test_piper_on_a_read_only_home_says_nothing_of_onnxruntimes_telemetry(tmp_path, write_program):
+    """onnxruntime 1.32 prints a coloured 'Failed to persist telemetry device ID' warning on
+    descriptor 2 as it is imported, wherever it cannot write its device ID under the home folder."""
+    program = write_program(QUICK)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if key not in ("XDG_CACHE_HOME", "XDG_DATA_HOME")}
+    env.update(HOME=str(home), VOICECOACH_CACHE_DIR=str(tmp_path / "cache"))  # empty: Piper must load and speak
+    done = subprocess.run(read_only(home, [sys.executable, "-m", "voicecoach", "export", str(program), "--engine",
+                                           "piper", "-o", str(tmp_path / "session.wav")]),
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith(f"Wrote {tmp_path / 'session.wav'}: ")
+    assert done.stderr == "", done.stderr
 
 
 # --- two exports at once sharing one cache -------------------------------------------------------------

@@ -683,6 +683,8 @@ def _music_bed(settings: Settings, speech):
     from voicecoach.shape import SESSION_LUFS
 
     music = load_music(settings.music, speech.sample_rate_hz)
+    if music.note:  # the cache had no room for it (a full or read-only disk): it plays all the same
+        click.echo(f"Note: {music.note}", err=True)
     speech_lufs = SESSION_LUFS + (20 * math.log10(speech.volume) if speech.volume > 0 else -60.0)
     return MusicBed(music.level(speech_lufs, settings.music_level_db), speech.sample_rate_hz)
 
@@ -707,9 +709,10 @@ def doctor() -> None:
 
     checks = run_checks()
     for check in checks:
-        click.echo(f"{'ok     ' if check.ok else 'PROBLEM'}  {check.name}: {check.detail}")
+        label = "ok     " if check.ok else "note   " if check.note else "PROBLEM"
+        click.echo(f"{label}  {check.name}: {check.detail}")
         if check.fix and not check.ok:
-            click.echo(f"         fix: {check.fix}")
+            click.echo(f"         {'to have them' if check.note else 'fix'}: {check.fix}")
     note = env_note()
     if note:
         click.echo(f"         note: {note}")
@@ -746,15 +749,23 @@ def voices(engine: str | None, language: str | None) -> None:
 
 
 @cli.command()
-@click.option("--clear", is_flag=True, help="Delete every cached phrase.")
+@click.option("--clear", is_flag=True, help="Delete every cached phrase and all decoded music.")
 def cache(clear: bool) -> None:
-    """Show where synthesized speech is cached and how much, or clear it."""
-    phrases = PhraseCache(default_cache_dir())
+    """Show where synthesized speech and decoded music are cached and how much, or clear them."""
+    from voicecoach.music import clear_decoded, decoded_entries, music_cache_dir
+
+    phrases, music_dir = PhraseCache(default_cache_dir()), music_cache_dir()
     if clear:
         click.echo(f"Removed {phrases.clear()} cached phrases from {phrases.directory}")
+        count = clear_decoded(music_dir)
+        click.echo(f"Removed {count} decoded music file{'' if count == 1 else 's'} from {music_dir}")
         return
-    entries = phrases.entries()
-    click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrases.size_bytes() / 1_000_000:.1f} MB")
+    entries, phrase_bytes = phrases.entries(), phrases.size_bytes()
+    music = decoded_entries(music_dir)
+    count, music_bytes = sum(path.suffix == ".f32" for path in music), sum(path.stat().st_size for path in music)
+    click.echo(f"{phrases.directory}: {len(entries)} phrases, {phrase_bytes / 1_000_000:.1f} MB")
+    click.echo(f"{music_dir}: {count} decoded music file{'' if count == 1 else 's'}, {music_bytes / 1_000_000:.1f} MB")
+    click.echo(f"In all: {(phrase_bytes + music_bytes) / 1_000_000:.1f} MB")
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +17,25 @@ from voicecoach.speech import default_cache_dir
 OUTPUT_CHECK_RATE_HZ = 22050
 
 
+# The phrases of one session, measured: 7.6 MB for `beginning` (81 phrases), 4.5 to 5.1 MB for the
+# others, with either engine; decoded music takes 5.3 MB a minute (float32 at 22050 Hz). With less
+# free space than MIN_FREE_BYTES on the cache's disk (two long sessions' phrases, and a little),
+# what a session makes is not kept: it still plays, and is made again next time.
+SESSION_PHRASES_BYTES = 8_000_000
+MIN_FREE_BYTES = 20_000_000
+
+
 @dataclass(frozen=True)
 class Check:
+    """One thing doctor looked at: ok, or a problem with its fix; or, with `note`, something this
+    machine lacks that is no fault to fix (the media keys without a desktop session)."""
+
     name: str
     ok: bool
     detail: str
     fix: str | None = None
     needed_to_play: bool = True
+    note: bool = False
 
 
 def check_engines() -> list[Check]:
@@ -61,17 +74,36 @@ def check_output(output_factory: Callable[[], object] | None = None) -> Check:
 
 
 def check_cache(directory: Path | None = None) -> Check:
+    """The cache folder: writable, with room on its disk for a session's phrases, and what it keeps."""
+    from voicecoach.music import decoded_entries
+
     directory = directory or default_cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".doctor-"):
             pass
+        free_bytes = shutil.disk_usage(directory).free
     except OSError as error:
         return Check("speech cache", False, f"{directory}: {error.strerror or error}",
                      f"make it writable (chmod u+w {directory}) or set VOICECOACH_CACHE_DIR to a writable folder; "
                      "sessions still play without it", needed_to_play=False)
     count = sum(1 for _ in directory.glob("*.pcm"))
-    return Check("speech cache", True, f"{directory} is writable ({count} phrases)", needed_to_play=False)
+    # decoded music is kept in the cache's music folder (voicecoach.music.music_cache_dir)
+    music = sum(1 for path in decoded_entries(directory / "music") if path.suffix == ".f32")
+    kept = f"{count} phrases, {music} decoded music file{'' if music == 1 else 's'}"
+    free = f"{_size(free_bytes)} free"
+    if free_bytes < MIN_FREE_BYTES:
+        return Check("speech cache", False,
+                     f"{directory} is writable, but its disk has only {free} ({kept}); a session's phrases take "
+                     f"up to {_size(SESSION_PHRASES_BYTES)} and decoded music 5.3 MB a minute, so they would not "
+                     "be kept",
+                     "free some space on that disk, or set VOICECOACH_CACHE_DIR to a folder on a disk with room; "
+                     "sessions still play without it", needed_to_play=False)
+    return Check("speech cache", True, f"{directory} is writable, {free} ({kept})", needed_to_play=False)
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / 1e9:.1f} GB" if size_bytes >= 1e9 else f"{size_bytes / 1e6:.1f} MB"
 
 
 def check_cues() -> Check:
@@ -84,14 +116,21 @@ def check_cues() -> Check:
 
 def check_media_keys() -> Check:
     """Whether headset buttons, media keys and the desktop's media widget can reach play (MPRIS on
-    the D-Bus session bus). Sessions play without them: the terminal's keys still work."""
+    the D-Bus session bus). Sessions play without them, and the terminal's keys still work, so
+    where there is no bus (a server, a container, SSH) it is a note, not a problem; a missing
+    package is a problem with its fix."""
+    import importlib.util
+
     from voicecoach.mpris import session_bus_address, why_not
 
+    if importlib.util.find_spec("jeepney") is None:
+        return Check("media keys", False, "the jeepney package is missing; the terminal's keys still work",
+                     "reinstall voicecoach (bash scripts/setup.sh)", needed_to_play=False)
     reason = why_not()
     if reason is not None:
         return Check("media keys", False, reason + "; the terminal's keys still work",
                      "run voicecoach in a desktop session (its session bus carries headset buttons and media keys)",
-                     needed_to_play=False)
+                     needed_to_play=False, note=True)
     return Check("media keys", True, f"play is a media player on the session bus ({session_bus_address()}): "
                  "headset buttons and media keys reach it", needed_to_play=False)
 

@@ -1,7 +1,8 @@
 """Background music that makes way for every word.
 
 The music (a file, or a folder's files in name order) is decoded once, in pieces, mixed to mono
-and resampled to the session's rate into a file in the cache, and measured there (BS.1770). A
+and resampled to the session's rate into a file in the cache (where the cache's disk is full or
+read-only: a temporary file, or memory for up to ten minutes), and measured there (BS.1770). A
 session reads it back in pieces at any frame, looped with a crossfade, brought to a level under
 the speech, and lowered around every line and cue: the script says when each one comes, so the
 music goes down before the word, not after it. Every sample of the mix is a function of its frame
@@ -17,13 +18,15 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
-import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from voicecoach.errors import VoicecoachError, shown
+from voicecoach.files import kind_of
+from voicecoach.quiet import quiet_stderr
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, Script
 from voicecoach.settings import DEFAULT_MUSIC_LEVEL_DB as DEFAULT_LEVEL_DB
 
@@ -44,6 +47,9 @@ MIN_MUSIC_MS = 1000
 MAX_LOWERED_PEAK_DBFS = -28.0
 MAX_PEAK_DBFS = -6.0
 DECODE_BLOCK_FRAMES = 65536
+# Where no disk has room for the decoded music, up to this much of it is kept in memory instead
+# (float32: 53 MB for 10 minutes at 22050 Hz); longer music is one line.
+MAX_MEMORY_MUSIC_S = 600
 READ_CHUNK_FRAMES = 60 * 22050  # how much of the decoded music is measured at a time
 FORMAT_VERSION = 1  # of the decoded file in the cache
 
@@ -69,15 +75,20 @@ def music_files(spec: str | Path) -> list[Path]:
         if not files:
             raise MusicError(f"{_p(path)}: the folder has no music files ({', '.join(EXTENSIONS)})")
         return files
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # a named pipe would block the decoder forever, waiting for a writer
+        raise MusicError(f"{_p(path)}: this is {kind_of(mode)}, not a music file")
     return [path]
 
 
 @dataclass
 class Music:
-    """The decoded music: mono float32 at the session's rate in `path`, `frames` long, with its
-    loudness (LUFS) and sample peak, and the gain and lowering a session uses it with."""
+    """The decoded music: mono float32 at the session's rate, `frames` long, with its loudness
+    (LUFS) and sample peak, and the gain and lowering a session uses it with. It lives in `path`
+    (the cache), or, where the cache had no room, in a temporary file already deleted (`_handle`
+    keeps it until close) or in memory (`_samples`)."""
 
-    path: Path
+    path: Path | None
     frames: int
     sample_rate_hz: int
     lufs: float
@@ -85,6 +96,8 @@ class Music:
     gain: float = 1.0
     lowered: float = 10 ** (-DUCK_DB / 20)  # the further gain around lines and cues
     _handle: object = field(default=None, repr=False)
+    _samples: object = field(default=None, repr=False)
+    note: str | None = field(default=None, repr=False)  # where it was decoded, when not in the cache
 
     def level(self, speech_lufs: float, level_db: float = DEFAULT_LEVEL_DB, duck_db: float = DUCK_DB) -> Music:
         """Set the gain that puts the music level_db under speech_lufs, and the lowering around
@@ -103,6 +116,8 @@ class Music:
     def _read(self, start: int, count: int):
         import numpy as np
 
+        if self._samples is not None:
+            return self._samples[start : start + count]
         if self._handle is None:
             self._handle = open(self.path, "rb")  # noqa: SIM115 - kept open for the session, closed by close()
         handle = self._handle
@@ -145,54 +160,235 @@ class Music:
 def _digest(files: list[Path], sample_rate_hz: int) -> str:
     hasher = hashlib.sha256(f"voicecoach-music {FORMAT_VERSION} {sample_rate_hz}".encode())
     for path in files:
-        stat = path.stat()
-        hasher.update(f"\0{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+        info = path.stat()
+        hasher.update(f"\0{path.resolve()}\0{info.st_size}\0{info.st_mtime_ns}".encode())
     return hasher.hexdigest()[:32]
+
+
+def music_cache_dir() -> Path:
+    """Where decoded music is kept: the `music` folder in the speech cache."""
+    from voicecoach.speech import default_cache_dir
+
+    return default_cache_dir() / "music"
+
+
+def decoded_entries(directory: Path | None = None) -> list[Path]:
+    """Every file of decoded music kept in directory: the samples (.f32) and their facts (.json)."""
+    directory = directory or music_cache_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(path for pattern in ("*.f32", "*.json") for path in directory.glob(pattern))
+
+
+def clear_decoded(directory: Path | None = None) -> int:
+    """Delete the decoded music kept in directory; how many pieces of music (.f32 files) went, or
+    CacheError naming the file that could not be removed."""
+    from voicecoach.speech import CacheError
+
+    directory = directory or music_cache_dir()
+    removed = 0
+    for path in decoded_entries(directory):
+        try:
+            path.unlink(missing_ok=True)  # another process may have cleared it first
+        except OSError as error:
+            raise CacheError(f"removed {removed} decoded music files, then could not remove {path.name} from "
+                             f"{directory}: {error.strerror or error}") from None
+        removed += path.suffix == ".f32"
+    return removed
 
 
 def load_music(spec: str | Path, sample_rate_hz: int, cache_dir: Path | None = None) -> Music:
     """The music spec names, decoded at sample_rate_hz (from the cache when it was decoded before),
-    or a MusicError naming the file and what is wrong with it."""
+    or a MusicError naming the file and what is wrong with it. Where the cache cannot keep it (a
+    full or read-only disk), the music is decoded for this process only and `note` says so."""
     files = music_files(spec)
     for path in files:
         if not os.access(path, os.R_OK):
             raise MusicError(f"{_p(path)}: cannot read the music file: permission denied")
-    if cache_dir is None:
-        from voicecoach.speech import default_cache_dir
-
-        cache_dir = default_cache_dir() / "music"
+    cache_dir = cache_dir or music_cache_dir()
     digest = _digest(files, sample_rate_hz)
     decoded, facts = cache_dir / f"{digest}.f32", cache_dir / f"{digest}.json"
     with contextlib.suppress(OSError, ValueError, KeyError):
         known = json.loads(facts.read_text(encoding="utf-8"))
         if decoded.stat().st_size == known["frames"] * 4:
             return Music(decoded, known["frames"], sample_rate_hz, known["lufs"], known["peak"])
+    destination = _Destination(cache_dir, sample_rate_hz, _p(Path(spec)))
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".part")
-    except OSError:  # no cache: a temporary file for this process only
-        handle, temporary = tempfile.mkstemp(prefix="voicecoach-music-", suffix=".f32")
-        decoded = facts = None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            frames, peak = _decode(files, sample_rate_hz, out)
+        frames, peak = _decode(files, sample_rate_hz, destination.write)
         if frames < sample_rate_hz * MIN_MUSIC_MS // 1000:
             what = "has no sound" if frames == 0 else f"is too short ({frames / sample_rate_hz:.1f} s)"
             raise MusicError(f"{_p(Path(spec))}: the music {what}; it needs at least {MIN_MUSIC_MS // 1000} second")
-        lufs = _measure(Path(temporary), frames, sample_rate_hz)
+        lufs = _measure(destination.read, frames, sample_rate_hz)
         if not math.isfinite(lufs):
             raise MusicError(f"{_p(Path(spec))}: the music is silent")
-        if decoded is None:
-            music = Music(Path(temporary), frames, sample_rate_hz, lufs, peak)
-            weakref.finalize(music, _remove, temporary)
-            return music
-        os.replace(temporary, decoded)
-        with contextlib.suppress(OSError):
-            facts.write_text(json.dumps({"frames": frames, "lufs": lufs, "peak": peak}), encoding="utf-8")
-    except BaseException:
-        _remove(temporary)
-        raise
-    return Music(decoded, frames, sample_rate_hz, lufs, peak)
+        return destination.keep(decoded, facts, Music(None, frames, sample_rate_hz, lufs, peak))
+    finally:
+        destination.discard()
+
+
+class NoRoomForMusic(MusicError):
+    """No disk had room for the decoded music, and it is too long to keep in memory."""
+
+    exit_code = 1  # nothing wrong with the command: it could not be done here
+
+
+class _Destination:
+    """Where decoding writes: a temporary file in the cache, renamed into place at the end; else a
+    temporary file elsewhere ($TMPDIR), deleted at once and kept open for this process, so nothing
+    is left behind however the process ends; else memory, for music up to MAX_MEMORY_MUSIC_S.
+    A disk that refuses or fills midway (ENOSPC, EROFS, a quota) moves what was written so far
+    to the next place: nothing is decoded twice."""
+
+    def __init__(self, cache_dir: Path, sample_rate_hz: int, label: str):
+        self.cache_dir = cache_dir
+        self.label = label
+        self.limit_bytes = MAX_MEMORY_MUSIC_S * sample_rate_hz * 4
+        self.place = "cache"
+        self.folder = cache_dir  # where this place is, for the note or the error
+        self.fd: int | None = None
+        self.path: str | None = None  # the cache's temporary file, until it is renamed
+        self.memory: bytearray | None = None
+        self.size = 0  # bytes written so far, wherever they are
+        self.refused: list[str] = []  # each place that failed and why, for the note or the error
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self.fd, self.path = tempfile.mkstemp(dir=cache_dir, prefix=".", suffix=".part")
+        except OSError as error:
+            self._move_on(error)
+
+    @property
+    def note(self) -> str | None:
+        if not self.refused:
+            return None
+        where = "a temporary file" if self.place == "temporary" else "memory"
+        return f"not caching the decoded music in {self.refused[0]}; it is kept in {where} for this session"
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while len(view):
+            if self.memory is not None:
+                if self.size + len(view) > self.limit_bytes:
+                    raise self._no_room()
+                self.memory += view
+                self.size += len(view)
+                return
+            try:
+                written = os.write(self.fd, view)
+            except OSError as error:
+                self._move_on(error)
+                continue
+            view = view[written:]
+            self.size += written
+
+    def _move_on(self, error: OSError) -> None:
+        """This place failed with error: carry what was written here to the next place that takes it."""
+        self.refused.append(f"{self.folder}: {error.strerror or error}")
+        old_fd, old_path = self.fd, self.path
+        if self.place == "cache":
+            fd, folder = None, None
+            try:
+                # $TMPDIR, /tmp, /var/tmp, /usr/tmp or the current folder: the first where a few bytes
+                # can be written; none at all (the one disk full) is FileNotFoundError
+                folder = tempfile.gettempdir()
+                fd, name = tempfile.mkstemp(dir=folder, prefix="voicecoach-music-", suffix=".f32")
+                os.unlink(name)  # gone from the folder at once; the open descriptor keeps the data
+                _copy(old_fd, fd, self.size)
+            except OSError as next_error:
+                if fd is not None:
+                    os.close(fd)
+                self.refused.append(f"{folder}: {next_error.strerror or next_error}" if folder is not None
+                                    else "no temporary folder can be written")
+            else:
+                self._forget(old_fd, old_path)
+                self.place, self.fd, self.folder = "temporary", fd, Path(folder)
+                return
+        if self.size > self.limit_bytes:
+            raise self._no_room()
+        self.memory = bytearray(_read_all(old_fd, self.size))
+        self._forget(old_fd, old_path)
+        self.place, self.fd = "memory", None
+
+    def _no_room(self) -> NoRoomForMusic:
+        return NoRoomForMusic(f"{self.label}: no room to decode the music ({'; '.join(self.refused)}) and it is too "
+                              f"long to keep in memory (over {MAX_MEMORY_MUSIC_S // 60} minutes); free some space, "
+                              "or set VOICECOACH_CACHE_DIR to a folder on a disk with room")
+
+    def _forget(self, fd: int | None, path: str | None) -> None:
+        if fd is not None:
+            os.close(fd)
+        if path is not None:
+            _remove(path)
+        self.path = None
+
+    def read(self, start: int, count: int):
+        """count float32 samples from sample start, wherever they are (to measure them)."""
+        import numpy as np
+
+        if self.memory is not None:
+            return np.frombuffer(self.memory, dtype="<f4", count=count, offset=start * 4)
+        return np.frombuffer(os.pread(self.fd, count * 4, start * 4), dtype="<f4")
+
+    def keep(self, decoded: Path, facts: Path, music: Music) -> Music:
+        """The music, read from where it was decoded: the cache (now under its name), the open
+        temporary file, or memory."""
+        import numpy as np
+
+        if self.place == "cache":
+            try:
+                os.replace(self.path, decoded)
+            except OSError as error:  # the cache turned read-only meanwhile: keep the open file for now
+                _remove(self.path)
+                self.path = None
+                self.refused.append(f"{self.cache_dir}: {error.strerror or error}")
+                self.place = "temporary"
+            else:
+                self.path = None
+                _write_facts(facts, {"frames": music.frames, "lufs": music.lufs, "peak": music.peak})
+                self._forget(self.fd, None)
+                self.fd = None
+                music.path = decoded
+                return music
+        if self.place == "temporary":
+            music._handle = os.fdopen(self.fd, "rb")
+            self.fd = None
+        else:
+            music._samples = np.frombuffer(self.memory, dtype="<f4")
+            self.memory = None
+        music.note = self.note
+        return music
+
+    def discard(self) -> None:
+        """Whatever was not kept: the cache's temporary file, an open descriptor."""
+        self._forget(self.fd, self.path)
+        self.fd = None
+
+
+def _copy(source: int | None, target: int, size: int) -> None:
+    """The first size bytes of source, written to target (a full disk raises OSError)."""
+    done = 0
+    while done < size:
+        chunk = os.pread(source, min(1 << 20, size - done), done)
+        view = memoryview(chunk)
+        while len(view):
+            view = view[os.write(target, view):]
+        done += len(chunk)
+
+
+def _read_all(fd: int | None, size: int) -> bytes:
+    return os.pread(fd, size, 0) if fd is not None and size else b""
+
+
+def _write_facts(facts: Path, known: dict) -> None:
+    """The decoded music's facts beside it, atomically; without them it is decoded again next time."""
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=facts.parent, prefix=".", suffix=".part")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(known, out)
+        os.replace(temporary, facts)
+    except OSError:
+        if temporary is not None:
+            _remove(temporary)
 
 
 def _remove(path: str) -> None:
@@ -200,51 +396,69 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def _decode(files: list[Path], sample_rate_hz: int, out) -> tuple[int, float]:
-    """Decode each file in blocks, mix it to mono, resample it and append it to `out` as float32;
+def _decode(files: list[Path], sample_rate_hz: int, write: Callable[[bytes], None]) -> tuple[int, float]:
+    """Decode each file in blocks, mix it to mono, resample it and hand it to `write` as float32;
     (frames written, sample peak)."""
+    frames, peak = 0, 0.0
+    for path in files:
+        if path.stat().st_size == 0:
+            raise MusicError(f"{_p(path)}: the music file is empty")
+        # libmpg123 prints its complaints about a file (Illegal Audio-MPEG-Header, resync,
+        # wetwork()) on descriptor 2; each failure comes back as an error code, said in one line.
+        with quiet_stderr():
+            found_frames, found_peak = _decode_one(path, sample_rate_hz, write)
+        frames, peak = frames + found_frames, max(peak, found_peak)
+    return frames, peak
+
+
+def _decode_one(path: Path, sample_rate_hz: int, write: Callable[[bytes], None]) -> tuple[int, float]:
     import numpy as np
     import soundfile
     import soxr
 
     frames, peak = 0, 0.0
-    for path in files:
-        if path.stat().st_size == 0:
-            raise MusicError(f"{_p(path)}: the music file is empty")
+    try:
+        source = soundfile.SoundFile(str(path))
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+        raise MusicError(f"{_p(path)}: not a music file voicecoach can read ({_reason(error)}); "
+                         f"use {', '.join(EXTENSIONS)}") from None
+    with source:
+        stream = soxr.ResampleStream(source.samplerate, sample_rate_hz, 1, dtype="float32", quality="HQ") \
+            if source.samplerate != sample_rate_hz else None
         try:
-            source = soundfile.SoundFile(str(path))
-        except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
-            raise MusicError(f"{_p(path)}: not a music file voicecoach can read ({_reason(error)}); "
-                             f"use {', '.join(EXTENSIONS)}") from None
-        with source:
-            stream = soxr.ResampleStream(source.samplerate, sample_rate_hz, 1, dtype="float32", quality="HQ") \
-                if source.samplerate != sample_rate_hz else None
-            try:
-                while True:
-                    block = source.read(DECODE_BLOCK_FRAMES, dtype="float32", always_2d=True)
-                    last = len(block) < DECODE_BLOCK_FRAMES
-                    mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
-                    if stream is not None:
-                        mono = stream.resample_chunk(mono, last=last)
-                    mono = np.ascontiguousarray(mono, dtype="<f4")
-                    if len(mono):
-                        peak = max(peak, float(np.abs(mono).max()))
-                        out.write(mono.tobytes())
-                        frames += len(mono)
-                    if last:
-                        break
-            except (soundfile.LibsndfileError, RuntimeError) as error:
-                raise MusicError(f"{_p(path)}: the music file is damaged ({_reason(error)})") from None
+            while True:
+                block = source.read(DECODE_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                last = len(block) < DECODE_BLOCK_FRAMES
+                mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+                if stream is not None:
+                    mono = stream.resample_chunk(mono, last=last)
+                mono = np.ascontiguousarray(mono, dtype="<f4")
+                if len(mono):
+                    peak = max(peak, float(np.abs(mono).max()))
+                    write(mono.tobytes())
+                    frames += len(mono)
+                if last:
+                    break
+        except (soundfile.LibsndfileError, RuntimeError) as error:
+            raise MusicError(f"{_p(path)}: the music file is damaged ({_reason(error)})") from None
     return frames, peak
 
 
+# libsndfile's SFE_BAD_FILE, "File does not exist or is not a regular file (possibly a pipe?)": what
+# its MPEG reader answers for a .mp3 that holds no MPEG audio, though the file exists and is regular
+# (music_files and load_music have made sure of both by then).
+_SFE_BAD_FILE = 7
+
+
 def _reason(error: BaseException) -> str:
+    if getattr(error, "code", None) == _SFE_BAD_FILE:
+        return "libsndfile found no audio in it"
     text = str(error).strip().rstrip(".")
     return shown(text.split(": ")[-1] if ": " in text else text, limit=120) or type(error).__name__
 
 
-def _measure(path: Path, frames: int, sample_rate_hz: int) -> float:
-    """Integrated loudness of the decoded music (BS.1770), reading it a minute at a time."""
+def _measure(read: Callable[[int, int], object], frames: int, sample_rate_hz: int) -> float:
+    """Integrated loudness of the decoded music (BS.1770), read(start, count) a minute at a time."""
     import numpy as np
 
     from voicecoach.shape import BLOCK_MS, HOP_MS, gated_loudness, k_weighted
@@ -252,12 +466,11 @@ def _measure(path: Path, frames: int, sample_rate_hz: int) -> float:
     hop = sample_rate_hz * HOP_MS // 1000
     chunk = READ_CHUNK_FRAMES // hop * hop
     squares: list = []
-    with open(path, "rb") as handle:
-        for start in range(0, frames, chunk):
-            samples = np.frombuffer(handle.read(min(chunk, frames - start) * 4), dtype="<f4").astype(np.float64)
-            weighted = k_weighted(samples, sample_rate_hz)
-            whole = len(weighted) // hop
-            squares.append(np.mean(weighted[: whole * hop].reshape(whole, hop) ** 2, axis=1))
+    for start in range(0, frames, chunk):
+        samples = np.asarray(read(start, min(chunk, frames - start)), dtype=np.float64)
+        weighted = k_weighted(samples, sample_rate_hz)
+        whole = len(weighted) // hop
+        squares.append(np.mean(weighted[: whole * hop].reshape(whole, hop) ** 2, axis=1))
     hops = np.concatenate(squares) if squares else np.zeros(0)
     per_block = BLOCK_MS // HOP_MS
     if len(hops) < per_block:

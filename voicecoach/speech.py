@@ -30,7 +30,7 @@ MAX_RATE_WPM = 400
 
 
 class CacheError(VoicecoachError):
-    """The phrase cache could not be cleared."""
+    """The cache (its phrases or its decoded music) could not be cleared."""
 
 
 def check_rate(rate_wpm: int) -> int:

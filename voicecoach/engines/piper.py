@@ -22,6 +22,7 @@ from pathlib import Path
 
 from voicecoach.engines import Voice, file_digest, unknown_voice
 from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, shown
+from voicecoach.quiet import quiet_stderr
 
 INSTALL_PIPER = "pip install 'voicecoach[piper]' into voicecoach's environment (bash scripts/setup.sh does)"
 # --rate asks for words a minute as heard; Piper takes a length_scale. Measured with
@@ -44,6 +45,7 @@ def length_scale(rate_wpm: int) -> float:
 
 
 OPTIMIZATION = "ort-disable-all"  # onnxruntime's graph optimization level (see _load)
+ONNX_LOG_ERRORS = 3  # onnxruntime's log severities: 0 verbose, 1 info, 2 warning, 3 error, 4 fatal
 
 
 @dataclass(frozen=True)
@@ -181,11 +183,17 @@ class PiperEngine:
             if self._voice is not None:
                 return self._voice, self._config
             try:
-                import onnxruntime
-                from piper import PiperVoice, SynthesisConfig
+                # onnxruntime 1.32 prints a coloured telemetry warning on descriptor 2 as it is
+                # imported, before its logger can be set, wherever it cannot keep its device ID
+                # (a read-only home): "Failed to persist telemetry device ID". It changes nothing.
+                with quiet_stderr():
+                    import onnxruntime
+                    from piper import PiperVoice, SynthesisConfig
             except ImportError as error:
                 raise EngineMissing(f"Piper cannot start ({error}); {INSTALL_PIPER}") from None
+            onnxruntime.set_default_logger_severity(ONNX_LOG_ERRORS)  # its warnings are not the user's
             options = onnxruntime.SessionOptions()
+            options.log_severity_level = ONNX_LOG_ERRORS
             # Each phrase runs on one core; the phrases themselves run in parallel (Speech.prefetch).
             # Measured here: 2 phrases at once with 1 thread each beat 1 phrase with 2 threads.
             options.intra_op_num_threads = 1
