@@ -39,6 +39,43 @@ def isolated_history(monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+def _invoke(*args: str, **options):
+    from click.testing import CliRunner
+
+    from voicecoach.cli import cli
+
+    return CliRunner().invoke(cli, list(args), prog_name="voicecoach", **options)
+
+
+@pytest.fixture(scope="session")
+def run():
+    """voicecoach's command line, run in this process by Click's CliRunner: run("show", "beginning")
+    gives its Result (exit_code, stdout, stderr, exception)."""
+    return _invoke
+
+
+def _one_line_error(result, code: int, *parts: str) -> str:
+    """The command failed with `code` and said why in one line of its own, 'Error: ...', holding
+    every part (no traceback, nothing on stdout); that line. For a CliRunner Result or a real
+    process (subprocess.CompletedProcess)."""
+    exit_code = result.returncode if hasattr(result, "returncode") else result.exit_code
+    assert exit_code == code, (exit_code, result.stdout, result.stderr)
+    if not hasattr(result, "returncode"):
+        assert isinstance(result.exception, SystemExit), result.exception  # a clean exit, not a crash
+    assert "Traceback" not in result.stderr and not result.stdout, (result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for part in parts:
+        assert part in lines[0], (part, lines[0])
+    return lines[0]
+
+
+@pytest.fixture(scope="session")
+def assert_one_line_error():
+    """_one_line_error: the check that a command failed in one clear line."""
+    return _one_line_error
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the code")
 
@@ -56,18 +93,6 @@ def golden(request: pytest.FixtureRequest):
         assert actual == path.read_text(encoding="utf-8"), f"{name} changed; if intended, run pytest --update-golden"
 
     return check
-
-
-MINIMAL_PROGRAM = """\
-title: Knee routine
-exercises:
-  - name: Knee bends
-    position: Sit on a chair.
-    reps: 3
-    movement:
-      - {say: Bend., seconds: 2}
-      - {say: Straighten., seconds: 2}
-"""
 
 
 @pytest.fixture

@@ -118,3 +118,12 @@ class Sink:
         if self.daemon.poll() is None:
             self.daemon.terminate()
             self.daemon.wait(timeout=10)
+
+
+needs_alsa = pytest.mark.skipif(not Path("/usr/share/alsa/alsa.conf").exists(), reason="no ALSA configuration")
+
+
+def no_device_env(tmp_path) -> dict[str, str]:
+    conf = tmp_path / "asound.conf"
+    conf.write_text("</usr/share/alsa/alsa.conf>\n")  # ALSA with no default device at all
+    return {**os.environ, "ALSA_CONFIG_PATH": str(conf)}

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from tests.test_script import FAKE
+from tests.fakes import FAKE
 from voicecoach.program import Sided, parse_program
 from voicecoach.script import Options, compile_script, script_to_text
 

@@ -11,8 +11,7 @@ import pytest
 import yaml
 from yamlcore import CoreLoader
 
-from tests.test_cli import assert_one_line_error, run
-from tests.test_mistakes import MISTAKES, NECK
+from tests.samples import MISTAKES, NECK
 from voicecoach.program import BUILTIN_NAMES
 from voicecoach.schema import program_schema, schema_text
 
@@ -47,7 +46,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_check_summarises_a_valid_program(tmp_path):
+def test_check_summarises_a_valid_program(tmp_path, run):
     path = write(tmp_path, "neck.yaml", NECK)
     result = run("check", str(path))
     assert result.exit_code == 0, result.output
@@ -59,7 +58,7 @@ def test_check_summarises_a_valid_program(tmp_path):
     assert "warning" not in result.stdout and result.stderr == ""
 
 
-def test_check_warns_about_what_is_probably_not_meant(tmp_path):
+def test_check_warns_about_what_is_probably_not_meant(tmp_path, run):
     path = write(tmp_path, "warned.yaml", WARNED)
     result = run("check", str(path))
     assert result.exit_code == 0, result.output  # warnings do not fail
@@ -77,7 +76,7 @@ def test_check_warns_about_what_is_probably_not_meant(tmp_path):
     assert len(warnings) == 5
 
 
-def test_check_reports_every_file_and_fails_with_2_if_one_is_wrong(tmp_path):
+def test_check_reports_every_file_and_fails_with_2_if_one_is_wrong(tmp_path, run):
     good = write(tmp_path, "good.yaml", NECK)
     bad = write(tmp_path, "bad.yaml", NECK.replace("reps: 10", "reps:10"))
     result = run("check", str(bad), str(good), "intermediate")
@@ -86,7 +85,7 @@ def test_check_reports_every_file_and_fails_with_2_if_one_is_wrong(tmp_path):
     assert f"{good}: valid." in result.stdout and "intermediate: valid." in result.stdout
 
 
-def test_check_takes_a_folder_of_programs(tmp_path):
+def test_check_takes_a_folder_of_programs(tmp_path, run, assert_one_line_error):
     write(tmp_path, "b.yaml", NECK)
     write(tmp_path, "a.yml", NECK.replace("Neck program", "Another"))
     write(tmp_path, "notes.txt", "not a program")
@@ -99,12 +98,12 @@ def test_check_takes_a_folder_of_programs(tmp_path):
     assert_one_line_error(run("check", str(empty)), 2, f"{empty}: no program files (.yaml) in this folder")
 
 
-def test_check_needs_a_file():
+def test_check_needs_a_file(run):
     result = run("check")
     assert result.exit_code == 2 and "Missing argument" in result.stderr
 
 
-def test_list_takes_files_and_folders(tmp_path):
+def test_list_takes_files_and_folders(tmp_path, run):
     neck = write(tmp_path, "neck.yaml", NECK)
     folder = tmp_path / "more"
     folder.mkdir()
@@ -116,7 +115,7 @@ def test_list_takes_files_and_folders(tmp_path):
     assert "Knee program" in result.stdout and "2 exercises" in result.stdout
 
 
-def test_list_reports_a_bad_file_and_lists_the_rest(tmp_path):
+def test_list_reports_a_bad_file_and_lists_the_rest(tmp_path, run):
     neck = write(tmp_path, "neck.yaml", NECK)
     bad = write(tmp_path, "bad.yaml", "title: x\n")
     result = run("list", "--estimate", str(bad), str(neck))
@@ -125,7 +124,7 @@ def test_list_reports_a_bad_file_and_lists_the_rest(tmp_path):
     assert result.stdout.startswith(str(neck))
 
 
-def test_list_of_a_folder_lists_the_good_files_and_one_line_for_each_bad_one(tmp_path):
+def test_list_of_a_folder_lists_the_good_files_and_one_line_for_each_bad_one(tmp_path, run):
     """A misspelt hold key ('- holds: 5') was a KeyError that ended the listing of the whole folder."""
     write(tmp_path, "a-neck.yaml", NECK)
     holds = write(tmp_path, "b-holds.yaml", NECK.replace("- hold: 5", "- holds: 5"))
@@ -142,7 +141,7 @@ def test_list_of_a_folder_lists_the_good_files_and_one_line_for_each_bad_one(tmp
 
 
 @pytest.mark.parametrize("command", ["list", "check"])
-def test_a_bug_in_one_file_does_not_stop_the_others_and_is_not_hidden(tmp_path, monkeypatch, command):
+def test_a_bug_in_one_file_does_not_stop_the_others_and_is_not_hidden(tmp_path, monkeypatch, command, run):
     """*Simulated*: a bug (an exception that is not a VoicecoachError) while loading one file of a
     folder. The others are listed or checked, the file gets its line, and then the bug ends the
     command with its traceback and exit code 1."""
@@ -168,7 +167,7 @@ def test_a_bug_in_one_file_does_not_stop_the_others_and_is_not_hidden(tmp_path, 
         ["(~ estimated: a program's length is measured once it has been played or shown)"] if command == "list" else [])
 
 
-def test_list_without_files_lists_the_built_ins():
+def test_list_without_files_lists_the_built_ins(run):
     result = run("list", "--estimate")
     assert [line.split()[0] for line in result.stdout.splitlines()] == list(BUILTIN_NAMES)
 
@@ -188,7 +187,7 @@ def validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(schema)
 
 
-def test_the_shipped_schemas_are_what_the_rules_make():
+def test_the_shipped_schemas_are_what_the_rules_make(run):
     text = schema_text()
     assert (ROOT / "voicecoach" / "program.schema.json").read_text(encoding="utf-8") == text
     assert (ROOT / "docs" / "program.schema.json").read_text(encoding="utf-8") == text

@@ -7,31 +7,13 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import MINIMAL_PROGRAM
-from voicecoach.cli import cli
+from tests.samples import MINIMAL_PROGRAM
 from voicecoach.program import BUILTIN_NAMES, load_builtin
 from voicecoach.script import Options, compile_script, format_length, script_to_json, script_to_text
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), prog_name="voicecoach")
-
-
-def assert_one_line_error(result, code: int, *parts: str) -> str:
-    assert result.exit_code == code, result.output
-    assert isinstance(result.exception, SystemExit)  # no traceback: a clean exit
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    for part in parts:
-        assert part in lines[0]
-    return lines[0]
-
-
-def test_list_shows_each_builtin_with_count_and_length():
+def test_list_shows_each_builtin_with_count_and_length(run):
     result = run("list", "--estimate")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
@@ -43,7 +25,7 @@ def test_list_shows_each_builtin_with_count_and_length():
         assert line.endswith("~" + format_length(compile_script(program).duration_ms))  # estimated: marked
 
 
-def test_list_measures_what_is_cached_and_never_waits_for_synthesis(tmp_path, monkeypatch):
+def test_list_measures_what_is_cached_and_never_waits_for_synthesis(tmp_path, monkeypatch, run):
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
     cold = run("list", "--engine", "espeak")
     assert cold.exit_code == 0 and all("~" in line for line in cold.stdout.splitlines())
@@ -55,34 +37,34 @@ def test_list_measures_what_is_cached_and_never_waits_for_synthesis(tmp_path, mo
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_show_golden(name, golden):
+def test_show_golden(name, golden, run):
     result = run("show", name, "--estimate")
     assert result.exit_code == 0
     golden(f"show-{name}.txt", result.stdout)
 
 
 @pytest.mark.parametrize("name", BUILTIN_NAMES)
-def test_show_json_golden(name, golden):
+def test_show_json_golden(name, golden, run):
     result = run("show", name, "--json", "--estimate")
     assert result.exit_code == 0
     json.loads(result.stdout)
     golden(f"show-{name}.json", result.stdout)
 
 
-def test_show_prints_what_the_compiler_made():
+def test_show_prints_what_the_compiler_made(run):
     result = run("show", "Advanced", "--pace", "0.8", "--estimate")
     assert result.stdout == script_to_text(compile_script(load_builtin("advanced"), Options(pace=0.8)))
     result = run("show", "advanced", "--pace", "0.8", "--json", "--estimate")
     assert result.stdout == script_to_json(compile_script(load_builtin("advanced"), Options(pace=0.8)))
 
 
-def test_slower_pace_is_longer():
+def test_slower_pace_is_longer(run):
     lengths = [json.loads(run("show", "beginning", "--json", "--pace", pace).stdout)["duration"]
                for pace in ("0.5", "1", "2")]
     assert lengths[0] > lengths[1] > lengths[2]
 
 
-def test_show_a_users_file(write_program):
+def test_show_a_users_file(write_program, run):
     path = write_program(MINIMAL_PROGRAM)
     result = run("show", str(path), "--json")
     assert result.exit_code == 0
@@ -92,17 +74,17 @@ def test_show_a_users_file(write_program):
         "Exercise one of one: Knee bends."]
 
 
-def test_unknown_name():
+def test_unknown_name(run, assert_one_line_error):
     line = assert_one_line_error(run("show", "intermedite"), 2, "did you mean 'intermediate'?")
     assert "beginning, intermediate, advanced" in line
 
 
-def test_bad_file_names_file_line_and_problem(write_program):
+def test_bad_file_names_file_line_and_problem(write_program, run, assert_one_line_error):
     path = write_program(MINIMAL_PROGRAM.replace("reps: 3", "reps: 0"))
     assert_one_line_error(run("show", str(path)), 2, str(path), "line 5", "'reps' must be from 1 to 100")
 
 
-def test_missing_file():
+def test_missing_file(run, assert_one_line_error):
     assert_one_line_error(run("show", "nowhere/mine.yaml"), 2, "nowhere/mine.yaml: no such file")
 
 
@@ -110,25 +92,25 @@ def test_missing_file():
     ("5", "not 5"), ("0.1", "not 0.1"), ("abc", "'abc' is not a number"), ("nan", "nan"), ("inf", "inf"), ("", "'' is not a number"),
     ("-1", "not -1"),
 ])
-def test_bad_pace(pace, part):
+def test_bad_pace(pace, part, run, assert_one_line_error):
     assert_one_line_error(run("show", "beginning", "--pace", pace), 2, "--pace", part)
 
 
-def test_missing_argument():
+def test_missing_argument(run, assert_one_line_error):
     assert_one_line_error(run("show"), 2, "Missing argument 'PROGRAM'", "voicecoach show --help")
 
 
-def test_unknown_option():
+def test_unknown_option(run, assert_one_line_error):
     assert_one_line_error(run("show", "beginning", "--speed", "2"), 2, "--speed")
 
 
-def test_no_command_prints_help():
+def test_no_command_prints_help(run):
     result = run()
     assert result.exit_code == 0
     assert "Commands:" in result.stdout and "show" in result.stdout
 
 
-def test_version():
+def test_version(run):
     result = run("--version")
     assert result.exit_code == 0 and "voicecoach" in result.stdout
 

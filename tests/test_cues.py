@@ -11,8 +11,8 @@ import pytest
 
 from tests.audio import pcm_to_float
 from voicecoach.cues import CUE_NAMES, load_cues
-from voicecoach.script import DEFAULT_CUE_MS
 from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
+from voicecoach.script import DEFAULT_CUE_MS
 
 ROOT = Path(__file__).resolve().parent.parent
 CUES = {name: pcm_to_float(pcm) for name, pcm in load_cues(SAMPLE_RATE_HZ).items()}

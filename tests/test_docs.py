@@ -62,7 +62,7 @@ def test_the_complete_example_uses_sides_set_up_and_reminder_frequency():
 
 def test_what_the_docs_say_voicecoach_says_about_mistakes_is_what_it_says():
     """The table in "When voicecoach says your file is wrong" quotes real messages."""
-    from tests.test_mistakes import MISTAKES, WINDOWS_1252
+    from tests.samples import MISTAKES, WINDOWS_1252
     from voicecoach.errors import ProgramError
     from voicecoach.program import parse_program
 

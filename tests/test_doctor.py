@@ -9,8 +9,7 @@ import sys
 from click.testing import CliRunner
 
 from tests.readonly import needs_small_disk, on_small_disk
-from tests.sink import needs_sink
-from tests.test_player import needs_alsa, no_device_env
+from tests.sink import needs_alsa, needs_sink, no_device_env
 from voicecoach.cli import cli
 
 
@@ -73,8 +72,8 @@ def test_a_cache_on_a_full_disk_is_a_problem_that_says_how_much_is_free(tmp_path
         VOICECOACH_CACHE_DIR="$DISK/cache" $VC doctor
     """)
     lines = done.stdout.splitlines()
-    (cache,) = [line for line in lines if " speech cache: " in line]
-    assert re.fullmatch(rf"PROBLEM  speech cache: {re.escape(str(disk / 'cache'))} is writable, but its disk has only "
+    (cache,) = [line for line in lines if " cache: " in line]
+    assert re.fullmatch(rf"PROBLEM  cache: {re.escape(str(disk / 'cache'))} is writable, but its disk has only "
                         r"0\.[0-9] MB free \(0 phrases, 0 decoded music files\); a session's phrases take up to 8\.0 MB "
                         r"and decoded music 5\.3 MB a minute, so they would not be kept", cache), cache
     assert lines[lines.index(cache) + 1] == ("         fix: free some space on that disk, or set VOICECOACH_CACHE_DIR to a "
@@ -85,7 +84,8 @@ def test_a_cache_with_room_says_how_much_is_free_and_what_it_keeps(tmp_path):
     from voicecoach.doctor import check_cache
 
     (tmp_path / "cache" / "music").mkdir(parents=True)
-    (tmp_path / "cache" / "a.pcm").write_bytes(b"VCPHRASE1")
+    (tmp_path / "cache" / "phrases").mkdir(parents=True)
+    (tmp_path / "cache" / "phrases" / "a.pcm").write_bytes(b"VCPHRASE1")
     (tmp_path / "cache" / "music" / "b.f32").write_bytes(bytes(8))
     check = check_cache(tmp_path / "cache")
     assert check.ok and not check.needed_to_play

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from tests.audio import decode, find_sound, needs_ffmpeg, pcm_to_float
+from tests.samples import QUICK
 from tests.sink import needs_sink
-from tests.test_player import QUICK
 from voicecoach.cues import load_cues
 from voicecoach.engines import default_engine_name
 from voicecoach.engines.piper import PiperEngine, installed_voices
@@ -42,15 +42,6 @@ def voicecoach(*args: str, cache: Path, guard: bool = False, env: dict | None = 
     command = [sys.executable, "-c", BLOCK_ONNXRUNTIME] if guard else [sys.executable, "-m", "voicecoach"]
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=300,
                           env={**(env or os.environ), "VOICECOACH_CACHE_DIR": str(cache)})
-
-
-def one_line(done: subprocess.CompletedProcess, code: int, *parts: str) -> str:
-    assert done.returncode == code, done.stderr
-    (line,) = done.stderr.splitlines()
-    assert line.startswith("Error: ") and "Traceback" not in done.stderr
-    for part in parts:
-        assert part in line, line
-    return line
 
 
 def test_piper_is_the_default_engine_where_it_is_installed():
@@ -102,11 +93,11 @@ def test_the_cache_spares_the_voice_and_keeps_engines_apart(tmp_path, write_prog
     cache = tmp_path / "cache"
     cold = voicecoach("show", str(program), "--json", cache=cache)
     assert cold.returncode == 0, cold.stderr
-    entries = set(cache.glob("*.pcm"))
+    entries = set((cache / "phrases").glob("*.pcm"))
     # A session whose phrases are all cached never loads the voice (onnxruntime is never imported)
     warm = voicecoach("show", str(program), "--json", cache=cache, guard=True)
     assert warm.returncode == 0, warm.stderr
-    assert warm.stdout == cold.stdout and set(cache.glob("*.pcm")) == entries
+    assert warm.stdout == cold.stdout and set((cache / "phrases").glob("*.pcm")) == entries
     # ... and the guard works: with an empty cache, the same command must load it
     guarded_cold = voicecoach("show", str(program), cache=tmp_path / "empty", guard=True)
     assert guarded_cold.returncode != 0 and "onnxruntime was imported" in guarded_cold.stderr
@@ -114,7 +105,7 @@ def test_the_cache_spares_the_voice_and_keeps_engines_apart(tmp_path, write_prog
     espeak = voicecoach("show", str(program), "--json", "--engine", "espeak", cache=cache)
     assert espeak.returncode == 0 and espeak.stdout != cold.stdout
     spoken = {event["text"] for event in json.loads(espeak.stdout)["events"] if event["kind"] == "speech"}
-    after = set(cache.glob("*.pcm"))
+    after = set((cache / "phrases").glob("*.pcm"))
     assert entries < after and len(after - entries) >= len(spoken)  # every eSpeak line made anew, Piper's kept
 
 
@@ -136,7 +127,7 @@ def test_a_users_own_voice_file(tmp_path, write_program):
     assert " * en_US-joe-medium" in listed.stdout
 
 
-def test_voice_files_that_cannot_be_used_are_one_line_each(tmp_path, write_program):
+def test_voice_files_that_cannot_be_used_are_one_line_each(tmp_path, write_program, assert_one_line_error):
     bundled = installed_voices()[0]
     program = write_program(QUICK)
     out = tmp_path / "out.wav"
@@ -156,13 +147,13 @@ def test_voice_files_that_cannot_be_used_are_one_line_each(tmp_path, write_progr
     ]
     for voice, code, *parts in cases:
         done = voicecoach("export", str(program), "--voice", str(voice), "-o", str(out), cache=tmp_path / "cache")
-        one_line(done, code, *parts)
+        assert_one_line_error(done, code, *parts)
         assert not out.exists() and not list(tmp_path.glob("out*"))
-    one_line(voicecoach("show", "beginning", "--voice", "joe", cache=tmp_path / "cache"), 2,
+    assert_one_line_error(voicecoach("show", "beginning", "--voice", "joe", cache=tmp_path / "cache"), 2,
              "unknown Piper voice 'joe'; ", "'voicecoach voices' lists them")
 
 
-def test_without_the_piper_package(tmp_path):
+def test_without_the_piper_package(tmp_path, run, assert_one_line_error):
     hide = "import sys; sys.modules['piper'] = None; import runpy; sys.argv = ['voicecoach', *sys.argv[1:]]; " \
            "runpy.run_module('voicecoach', run_name='__main__')"
     env = {**os.environ, "VOICECOACH_CACHE_DIR": str(tmp_path / "cache")}
@@ -170,7 +161,7 @@ def test_without_the_piper_package(tmp_path):
     def run(*args):
         return subprocess.run([sys.executable, "-c", hide, *args], capture_output=True, text=True, env=env, timeout=120)
 
-    one_line(run("export", "advanced", "--engine", "piper", "-o", str(tmp_path / "a.wav")), 3,
+    assert_one_line_error(run("export", "advanced", "--engine", "piper", "-o", str(tmp_path / "a.wav")), 3,
              "the piper speech engine is not installed; install it with: pip install 'voicecoach[piper]'")
     assert not (tmp_path / "a.wav").exists()
     listed = run("voices")  # eSpeak is the default then

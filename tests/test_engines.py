@@ -13,7 +13,7 @@ import pytest
 
 from tests.audio import find_sound, needs_sox, pcm_to_float, soxi_frames
 from tests.engines import ToneEngine
-from tests.test_player import QUICK
+from tests.samples import QUICK
 from voicecoach.cues import CUE_RATE_HZ, load_cues
 from voicecoach.engines import create_engine, default_engine_name, engine_type, engine_types
 from voicecoach.errors import UnknownVoice

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from tests.audio import (
     decode,
@@ -32,28 +31,24 @@ from tests.audio import (
     riff_chunks,
     soxi_frames,
 )
-from tests.test_script import FAKE, make_program
+from tests.fakes import FAKE
+from tests.samples import make_program
 from voicecoach import export as export_module
 from voicecoach import mp3
-from voicecoach.cli import cli
+from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 from voicecoach.cues import load_cues
 from voicecoach.errors import VoicecoachError
 from voicecoach.export import ExportError, Tags, chapters_of, export_session, vtt_time
 from voicecoach.render import frame_at
 from voicecoach.script import compile_script
-from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 
 RATE = SAMPLE_RATE_HZ
 FIVE_MS = RATE * 5 // 1000
 pytestmark = [needs_ffmpeg, needs_sox]
 
 
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), prog_name="voicecoach")
-
-
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(tmp_path_factory, run):
     """The beginning program exported once in every format, and its script as `show --json` prints it."""
     folder = tmp_path_factory.mktemp("export")
     shown = run("show", "beginning", "--json")
@@ -284,7 +279,7 @@ exercises:
 """
 
 
-def test_subtitles_keep_every_character_of_the_spoken_lines(tmp_path):
+def test_subtitles_keep_every_character_of_the_spoken_lines(tmp_path, run):
     """'<' opens a tag and '&' a character reference in WebVTT: a reader lost "<5 seconds"."""
     program = tmp_path / "breathing.yaml"
     program.write_text(SUBTITLED, encoding="utf-8")
@@ -362,45 +357,36 @@ def test_chapters_cover_the_session():
 # --- the command line ---
 
 
-def one_line_error(result, code: int, *parts: str) -> None:
-    assert result.exit_code == code, result.output
-    assert isinstance(result.exception, SystemExit)
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("Error: ")
-    for part in parts:
-        assert part in line
+def test_export_bad_extension(tmp_path, run, assert_one_line_error):
+    assert_one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.aiff")), 2, "cannot tell the audio format from '.aiff'")
+    assert_one_line_error(run("export", "beginning", "-o", str(tmp_path / "x")), 2, "no extension")
 
 
-def test_export_bad_extension(tmp_path):
-    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.aiff")), 2, "cannot tell the audio format from '.aiff'")
-    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x")), 2, "no extension")
+def test_export_missing_folder(tmp_path, run, assert_one_line_error):
+    assert_one_line_error(run("export", "beginning", "-o", str(tmp_path / "no" / "x.wav")), 1, "does not exist")
 
 
-def test_export_missing_folder(tmp_path):
-    one_line_error(run("export", "beginning", "-o", str(tmp_path / "no" / "x.wav")), 1, "does not exist")
-
-
-def test_export_onto_a_directory(tmp_path):
+def test_export_onto_a_directory(tmp_path, run, assert_one_line_error):
     (tmp_path / "x.wav").mkdir()
-    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.wav")), 1, "this is a directory")
+    assert_one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.wav")), 1, "this is a directory")
 
 
-def test_export_unwritable_folder(tmp_path, monkeypatch):
+def test_export_unwritable_folder(tmp_path, monkeypatch, run, assert_one_line_error):
     monkeypatch.setattr(export_module.os, "access", lambda path, mode: False)
-    one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.wav")), 1, "permission denied")
+    assert_one_line_error(run("export", "beginning", "-o", str(tmp_path / "x.wav")), 1, "permission denied")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_export_bad_program_writes_nothing(tmp_path):
-    one_line_error(run("export", "begining", "-o", str(tmp_path / "x.wav")), 2, "did you mean 'beginning'?")
+def test_export_bad_program_writes_nothing(tmp_path, run, assert_one_line_error):
+    assert_one_line_error(run("export", "begining", "-o", str(tmp_path / "x.wav")), 2, "did you mean 'beginning'?")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_export_needs_an_output():
-    one_line_error(run("export", "beginning"), 2, "Missing option '-o'")
+def test_export_needs_an_output(run, assert_one_line_error):
+    assert_one_line_error(run("export", "beginning"), 2, "Missing option '-o'")
 
 
-def test_export_piped_prints_only_the_result(tmp_path):
+def test_export_piped_prints_only_the_result(tmp_path, run):
     result = run("export", "advanced", "-o", str(tmp_path / "a.wav"))
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout.count("\n") == 1 and "3 chapters" in result.stdout
@@ -423,7 +409,7 @@ def test_a_stopped_export_leaves_the_old_file_and_nothing_else(tmp_path, stop):
     assert list(tmp_path.iterdir()) == [target] and target.read_bytes() == b"the listener's earlier export"
 
 
-def test_a_part_file_left_by_a_killed_export_is_swept_by_the_next_export(tmp_path):
+def test_a_part_file_left_by_a_killed_export_is_swept_by_the_next_export(tmp_path, run):
     """kill -9 runs no cleanup: the temporary file stays. It is locked while its export runs; once
     an hour old and unlocked, the next export in the folder removes it, and only it."""
     target = tmp_path / "slow.mp3"
@@ -474,7 +460,7 @@ def _locked(path: Path) -> bool:
         return False
 
 
-def test_voices_command_lists_every_engine_and_marks_the_one_used():
+def test_voices_command_lists_every_engine_and_marks_the_one_used(run):
     lines = run("voices").stdout.splitlines()
     assert lines[:2] == ["piper (the default engine): 1 voice", " * en_US-joe-medium  joe (medium)  (en-US, en-us)"]
     assert lines[2].startswith("espeak: ") and any(line.startswith("   gmw/en-us ") for line in lines)
@@ -483,19 +469,19 @@ def test_voices_command_lists_every_engine_and_marks_the_one_used():
     assert espeak[0].startswith("espeak: ") and [line.split()[1] for line in espeak if line.startswith(" * ")] == ["gmw/en"]
 
 
-def test_cache_command(tmp_path, monkeypatch):
+def test_cache_command(tmp_path, monkeypatch, run):
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
     assert run("show", "advanced").exit_code == 0
     shown = run("cache")
     assert shown.exit_code == 0 and str(tmp_path / "cache") in shown.stdout
     count = int(shown.stdout.split(": ")[1].split()[0])
-    assert count == len(list((tmp_path / "cache").glob("*.pcm"))) > 10
+    assert count == len(list((tmp_path / "cache" / "phrases").glob("*.pcm"))) > 10
     cleared = run("cache", "--clear")
     assert cleared.stdout.startswith(f"Removed {count} cached phrases")
-    assert list((tmp_path / "cache").glob("*.pcm")) == []
+    assert list((tmp_path / "cache" / "phrases").glob("*.pcm")) == []
 
 
-def test_show_without_an_engine_estimates_and_says_so(monkeypatch):
+def test_show_without_an_engine_estimates_and_says_so(monkeypatch, run, assert_one_line_error):
     import pyttsx3
 
     def broken_init(*args, **kwargs):
@@ -507,12 +493,12 @@ def test_show_without_an_engine_estimates_and_says_so(monkeypatch):
     assert result.exit_code == 0
     assert result.stderr.startswith("Note: speech lengths are estimated, not measured (no speech engine: eSpeak NG")
     exported = run("export", "advanced", "--engine", "espeak", "-o", "/tmp/never-written.wav")
-    one_line_error(exported, 3, "eSpeak NG is not installed; install it with: sudo apt-get install espeak-ng")
+    assert_one_line_error(exported, 3, "eSpeak NG is not installed; install it with: sudo apt-get install espeak-ng")
     assert not Path("/tmp/never-written.wav").exists()
     assert issubclass(ExportError, VoicecoachError)
 
 
-def test_an_mp3_the_info_tag_cannot_describe_is_one_line_and_no_file(tmp_path, monkeypatch):
+def test_an_mp3_the_info_tag_cannot_describe_is_one_line_and_no_file(tmp_path, monkeypatch, run, assert_one_line_error):
     """If a lameenc release ever frames its output otherwise, the user gets one line, not a
     traceback, and no file."""
     from voicecoach import mp3
@@ -520,5 +506,5 @@ def test_an_mp3_the_info_tag_cannot_describe_is_one_line_and_no_file(tmp_path, m
     monkeypatch.setattr(mp3, "ENCODER_DELAY", 99_999)  # no padding can reconcile the frames then
     target = tmp_path / "b.mp3"
     result = run("export", "beginning", "-o", str(target))
-    one_line_error(result, 1, "could not finish the MP3")
+    assert_one_line_error(result, 1, "could not finish the MP3")
     assert list(tmp_path.iterdir()) == []

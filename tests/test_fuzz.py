@@ -9,10 +9,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_script import FAKE
+from tests.fakes import FAKE
 from voicecoach.errors import ProgramError
 from voicecoach.program import parse_program
-from voicecoach.script import MAX_QUIET_MS, CUE_HOLD_END, CUE_HOLD_START, Estimate, Options, compile_script
+from voicecoach.script import (
+    CUE_HOLD_END,
+    CUE_HOLD_START,
+    MAX_QUIET_MS,
+    Estimate,
+    Options,
+    compile_script,
+)
 
 FAST = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 MANY = settings(max_examples=1000, deadline=2000, suppress_health_check=[HealthCheck.too_slow])

@@ -14,11 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import voicecoach.cli as cli_module
 from tests.readonly import needs_read_only, read_only
+from tests.samples import QUICK
 from tests.sink import needs_sink
-from tests.test_cli import assert_one_line_error, run
-from tests.test_player import QUICK
 from voicecoach.history import (
     HistoryError,
     Record,
@@ -28,10 +26,9 @@ from voicecoach.history import (
     sessions,
     summary,
     summary_lines,
-    table,
 )
-from voicecoach.player import Outcome
 from voicecoach.settings import Settings
+from tests.fakes import fake_environment
 
 QUICK_SETUP_0 = QUICK.replace("title: Quick\n", "title: Quick\nsetup: 0\n")  # 5 s shorter
 ZONE = timezone(timedelta(hours=1))
@@ -151,7 +148,7 @@ def test_a_locked_history_is_one_plain_history_error(tmp_path):
     assert len(sessions(path=path)) == 1  # nothing half-written
 
 
-def test_a_damaged_history_says_so_and_history_is_one_line(isolated_history):
+def test_a_damaged_history_says_so_and_history_is_one_line(isolated_history, run, assert_one_line_error):
     history_path().write_bytes(b"not a database at all " * 100)
     with pytest.raises(HistoryError, match="damaged; move it away to start a new history"):
         record(entry())
@@ -159,7 +156,7 @@ def test_a_damaged_history_says_so_and_history_is_one_line(isolated_history):
     assert_one_line_error(run("play", "--resume"), 1, "damaged")
 
 
-def test_a_row_with_a_bad_date_is_left_out_and_counted_never_hiding_the_good_ones(isolated_history):
+def test_a_row_with_a_bad_date_is_left_out_and_counted_never_hiding_the_good_ones(isolated_history, run):
     now = datetime.now().astimezone()
     record(entry(now - timedelta(days=1), minutes=15))
     bad = record(entry(now - timedelta(hours=3), ending="interrupted", minutes=4, completed=1))
@@ -181,7 +178,7 @@ def test_a_row_with_a_bad_date_is_left_out_and_counted_never_hiding_the_good_one
     assert last_play().ending == "quit"
 
 
-def test_an_export_is_recorded_as_an_export(tmp_path, write_program):
+def test_an_export_is_recorded_as_an_export(tmp_path, write_program, run):
     program = write_program(QUICK)
     out = tmp_path / "quick.ogg"
     result = run("export", str(program), "-o", str(out), "--engine", "espeak", "--pace", "2")
@@ -196,7 +193,7 @@ def test_an_export_is_recorded_as_an_export(tmp_path, write_program):
 # --- voicecoach history ----------------------------------------------------------------------------
 
 
-def test_history_lists_sessions_with_the_summary(isolated_history):
+def test_history_lists_sessions_with_the_summary(isolated_history, run):
     now = datetime.now().astimezone()
     record(entry(now - timedelta(days=1), minutes=15.5))
     record(entry(now - timedelta(hours=1), ending="interrupted", minutes=3, completed=1))
@@ -214,7 +211,7 @@ def test_history_lists_sessions_with_the_summary(isolated_history):
     assert len(limited) == 2 + 1 + 3 and limited[2] == "(2 older; --limit 0 lists them all)"
 
 
-def test_history_json_is_for_other_tools(isolated_history):
+def test_history_json_is_for_other_tools(isolated_history, run):
     record(entry(datetime.now().astimezone(), settings=Settings(pace=0.8)))
     data = json.loads(run("history", "--json").stdout)
     assert data["file"] == str(history_path())
@@ -224,7 +221,7 @@ def test_history_json_is_for_other_tools(isolated_history):
     datetime.fromisoformat(only["started"])
 
 
-def test_an_empty_history_says_how_to_start():
+def test_an_empty_history_says_how_to_start(run):
     result = run("history")
     assert result.exit_code == 0 and result.stdout.startswith("No sessions yet: 'voicecoach play beginning'")
 
@@ -233,29 +230,32 @@ def test_an_empty_history_says_how_to_start():
 
 
 @pytest.fixture
-def played(monkeypatch):
-    """play without sound: `run` is replaced by one that notes where the session starts and stops
-    there (as q would); what play records and prints around it is the real thing."""
-    starts: list[tuple[object, int]] = []
+def played(run):
+    """`voicecoach play ARGS` without sound: in an environment (tests/fakes.py) whose q is pressed at
+    the first moment, as a listener might; what play records and prints around it is the real thing.
+    played.starts: where each session started, as its media keys saw it first (part, title, position)."""
 
-    def stop_at_once(player, start_ms, keys, display, media=None):
-        starts.append((player, start_ms))
-        # as a play that sounded and was stopped with q at once, where it started
-        player.sounded, player.ended, player._paused_at_ms = True, True, start_ms
-        return Outcome(finished=False, position_ms=start_ms, elapsed_s=0.0, exercises_completed=0)
+    class Played:
+        def __init__(self):
+            self.starts = []
 
-    monkeypatch.setattr(cli_module, "run", stop_at_once)
-    return starts
+        def __call__(self, *args: str):
+            env = fake_environment(presses=["q"])
+            result = run("play", *args, obj={"environment": env})
+            self.starts += [env.shown[-1].seen[0]] if env.shown and env.shown[-1].seen else []
+            return result
+
+    return Played()
 
 
 def test_resume_goes_on_at_the_exercise_with_the_program_and_settings(played):
     first = record(entry(program="intermediate", title="Intermediate", exercises=2, stopped_index=1,
                          stopped_name="Hamstring stretch", ending="quit",
                          settings=Settings(pace=0.5, engine="espeak", quiet_holds=True)))
-    result = run("play", "--resume", "--quiet")
+    result = played("--resume", "--quiet")
     assert result.exit_code == 0, result.output
-    ((player, start_ms),) = played
-    assert start_ms == player.timeline.exercises[1][1] and player.timeline.exercises[1][0] == "Hamstring stretch"
+    (start,) = played.starts
+    assert (start.part, start.title, start.position_ms) == (2, "Hamstring stretch", 0)  # at its very start
     newest = sessions()[0]
     assert newest.resumes == first and newest.start_index == 1 and newest.program == "intermediate"
     assert newest.settings == Settings(pace=0.5, engine="espeak", quiet_holds=True)
@@ -263,24 +263,24 @@ def test_resume_goes_on_at_the_exercise_with_the_program_and_settings(played):
                                           "voicecoach play --resume"), (result.output, result.stderr)
 
 
-def test_options_given_with_resume_win_and_the_settings_file_does_not(played, tmp_path, monkeypatch):
+def test_options_given_with_resume_win_and_the_settings_file_does_not(played, tmp_path, monkeypatch, run):
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "config"))
     assert run("config", "set", "pace", "2").exit_code == 0
     record(entry(ending="interrupted", settings=Settings(pace=0.5, engine="espeak")))
-    result = run("play", "--resume", "--quiet")
+    result = played("--resume", "--quiet")
     assert result.exit_code == 0, result.output
     assert sessions()[0].settings.pace == 0.5  # the session's own pace, not the file's default
-    assert run("play", "--resume", "--quiet", "--pace", "0.8").exit_code == 0
+    assert played("--resume", "--quiet", "--pace", "0.8").exit_code == 0
     assert sessions()[0].settings == Settings(pace=0.8, engine="espeak")
 
 
 def test_resume_from_before_the_first_exercise_starts_at_the_beginning(played):
     record(entry(ending="interrupted", place="opening", stopped_index=None, stopped_name=None, completed=0))
-    assert run("play", "--resume", "--quiet").exit_code == 0
-    assert played[0][1] == 0
+    assert played("--resume", "--quiet").exit_code == 0
+    assert (played.starts[0].part, played.starts[0].position_ms) == (0, 0)  # the introduction, from its start
 
 
-def test_resume_with_a_program_goes_on_with_that_programs_last_session(played, write_program):
+def test_resume_with_a_program_goes_on_with_that_programs_last_session(played, write_program, run, assert_one_line_error):
     path = write_program(textwrap.dedent("""\
         title: Two
         exercises:
@@ -292,11 +292,11 @@ def test_resume_with_a_program_goes_on_with_that_programs_last_session(played, w
     record(entry())  # a later, finished session of another program
     assert_one_line_error(run("play", "--resume"), 1, "nothing to resume: your last session",
                           "was played to the end")
-    assert run("play", str(path), "--resume", "--quiet").exit_code == 0
-    assert played[0][0].timeline.exercises[1][0] == "Beta" and played[0][1] == played[0][0].timeline.exercises[1][1]
+    assert played(str(path), "--resume", "--quiet").exit_code == 0
+    assert (played.starts[0].title, played.starts[0].position_ms) == ("Beta", 0)
 
 
-def test_resume_after_the_program_file_changed(played, write_program):
+def test_resume_after_the_program_file_changed(played, write_program, run, assert_one_line_error):
     text = textwrap.dedent("""\
         title: Two
         exercises:
@@ -306,7 +306,7 @@ def test_resume_after_the_program_file_changed(played, write_program):
     path = write_program(text)
     record(entry(program=program_key(str(path)), ending="quit", stopped_index=1, stopped_name="Beta"))
     path.write_text(text.replace("hold: 1]}\n  - {name: Beta", "hold: 2]}\n  - {name: Beta"), encoding="utf-8")
-    result = run("play", "--resume", "--quiet")
+    result = played("--resume", "--quiet")
     assert result.exit_code == 0 and "has changed since that session; going on at 'Beta'" in result.stderr
     path.write_text(text.replace("Beta", "Gamma"), encoding="utf-8")
     record(entry(program=program_key(str(path)), ending="quit", stopped_index=1, stopped_name="Beta"))
@@ -315,14 +315,14 @@ def test_resume_after_the_program_file_changed(played, write_program):
 
 def test_when_the_history_cannot_keep_a_session_the_hint_is_the_whole_command(played):
     history_path().write_bytes(b"\x00garbage" * 512)
-    result = run("play", "intermediate", "--pace", "1.5", "--engine", "espeak", "--from", "2", "--quiet")
+    result = played("intermediate", "--pace", "1.5", "--engine", "espeak", "--from", "2", "--quiet")
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("Note: this session is not in your history (") and "damaged" in result.stderr
     assert result.stdout.strip().endswith("in exercise 2 of 2 (Hamstring stretch). To go on from there: "
                                           "voicecoach play intermediate --pace 1.5 --engine espeak --from 2")
 
 
-def test_resume_mistakes_are_one_line():
+def test_resume_mistakes_are_one_line(run, assert_one_line_error):
     assert_one_line_error(run("play", "--resume"), 1, "nothing to resume: no session has been played yet")
     assert_one_line_error(run("play", "beginning", "--resume", "--from", "2"), 2, "takes no --from or --only")
     assert_one_line_error(run("play"), 2, "Missing argument 'PROGRAM' (or --resume")
@@ -346,7 +346,7 @@ def assert_played_with_a_note(process: subprocess.Popen, *parts: str) -> None:
 
 @needs_sink
 @needs_read_only
-def test_a_locked_a_read_only_and_a_damaged_history_never_stop_play(sink, write_program, tmp_path):
+def test_a_locked_a_read_only_and_a_damaged_history_never_stop_play(sink, write_program, tmp_path, run):
     """Three plays at once (they mix in the sink), each with its own broken history."""
     program = write_program(QUICK_SETUP_0)
     run("show", str(program), "--engine", "espeak")  # a warm cache: all three start at once
@@ -377,7 +377,7 @@ def test_a_locked_a_read_only_and_a_damaged_history_never_stop_play(sink, write_
 
 
 @needs_sink
-def test_two_sessions_at_once_are_both_recorded(sink, write_program):
+def test_two_sessions_at_once_are_both_recorded(sink, write_program, run):
     program = write_program(QUICK_SETUP_0)
     run("show", str(program), "--engine", "espeak")  # both start from a warm cache, so they end together
     both = [subprocess.Popen(quick_play(program, "--from", "1"), env=sink.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

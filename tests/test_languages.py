@@ -13,7 +13,6 @@ import pytest
 import yaml
 from num2words import num2words
 
-from tests.test_cli import assert_one_line_error, run
 from voicecoach.engines import choose_voice, engine_type, language_match
 from voicecoach.phrasebook import (
     BY_SIDE,
@@ -22,7 +21,6 @@ from voicecoach.phrasebook import (
     builtin_languages,
     builtin_phrasebook,
     find_phrasebook,
-    parse_phrasebook,
 )
 from voicecoach.program import parse_program
 from voicecoach.script import Options, compile_script
@@ -240,7 +238,7 @@ exercises:
 """
 
 
-def test_show_speaks_the_programs_language(tmp_path):
+def test_show_speaks_the_programs_language(tmp_path, run):
     path = tmp_path / "nacken.yaml"
     path.write_text(NACKEN, encoding="utf-8")
     result = run("show", str(path), "--estimate")
@@ -251,7 +249,7 @@ def test_show_speaks_the_programs_language(tmp_path):
     assert '"language": "fr"' in french.stdout and "Mettez-vous en position." in french.stdout
 
 
-def test_a_language_without_a_phrasebook_is_a_usage_error(tmp_path, monkeypatch):
+def test_a_language_without_a_phrasebook_is_a_usage_error(tmp_path, monkeypatch, run, assert_one_line_error):
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path))
     assert_one_line_error(run("show", "beginning", "--estimate", "--language", "nl"), 2,
                           "no phrasebook for the language 'nl'", str(tmp_path / "phrasebooks" / "nl.yaml"))
@@ -259,7 +257,7 @@ def test_a_language_without_a_phrasebook_is_a_usage_error(tmp_path, monkeypatch)
                           "is not a language tag")
 
 
-def test_a_users_phrasebook_is_used_by_the_command_line(tmp_path, monkeypatch):
+def test_a_users_phrasebook_is_used_by_the_command_line(tmp_path, monkeypatch, run, assert_one_line_error):
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path))
     (tmp_path / "phrasebooks").mkdir()
     (tmp_path / "phrasebooks" / "de.yaml").write_text("phrases:\n  ready: Achtung.\n", encoding="utf-8")
@@ -271,7 +269,7 @@ def test_a_users_phrasebook_is_used_by_the_command_line(tmp_path, monkeypatch):
                           "line 2: this is not a phrasebook")
 
 
-def test_check_says_when_the_phrasebook_a_program_is_spoken_with_is_broken(tmp_path, monkeypatch):
+def test_check_says_when_the_phrasebook_a_program_is_spoken_with_is_broken(tmp_path, monkeypatch, run, assert_one_line_error):
     """check said "valid" while export, with the same phrasebook, exited 2."""
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path))
     (tmp_path / "phrasebooks").mkdir()
@@ -325,7 +323,7 @@ def test_a_voice_the_user_named_stays_and_a_language_picks_one():
     assert voice is not None and language_match(next(v for v in engine_type(engine).voices() if v.id == voice), "de")
 
 
-def test_voices_lists_those_that_speak_a_language():
+def test_voices_lists_those_that_speak_a_language(run):
     result = run("voices", "--language", "de")
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("  ") or line.startswith(" *")]
@@ -333,7 +331,7 @@ def test_voices_lists_those_that_speak_a_language():
 
 
 @needs_espeak
-def test_export_of_a_german_program_carries_the_language(tmp_path):
+def test_export_of_a_german_program_carries_the_language(tmp_path, run):
     path = tmp_path / "nacken.yaml"
     path.write_text(NACKEN, encoding="utf-8")
     out = tmp_path / "nacken.mp3"
@@ -358,7 +356,7 @@ needs_piper_without_french = pytest.mark.skipif(not (_piper_without("fr") and en
 
 
 @needs_piper_without_french
-def test_a_language_piper_has_no_voice_for_says_how_to_add_one():
+def test_a_language_piper_has_no_voice_for_says_how_to_add_one(run):
     """eSpeak is misheard 18 to 28% of the time against Piper's 4 to 6%: falling back to it for French
     says how to give Piper a French voice, and so does 'voices --language fr'."""
     how = ("a Piper voice is misheard far less often than eSpeak: download one for 'fr' (NAME.onnx and "

@@ -218,7 +218,7 @@ def test_a_wait_for_me_exercise_waits_for_play_then_goes_on_on_schedule(bus, sin
 
 @needs_sink
 def test_without_a_session_bus_play_works_and_says_nothing_of_it(sink, write_program, tmp_path):
-    from tests.test_player import QUICK
+    from tests.samples import QUICK
 
     program = str(write_program(QUICK))
     # A bus address that leads nowhere: as a server's or a container's stale environment has it.

@@ -15,14 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from tests.audio import find_sound, needs_ffmpeg, pcm_to_float
+from tests.fakes import FAKE_CUES, fake_frames
 from tests.listening import ebur128
+from tests.samples import make_exercise, make_program
 from tests.sink import needs_sink
-from tests.test_render import FAKE_CUES, fake_frames
-from tests.test_script import make_exercise, make_program
-from voicecoach.cli import cli
 from voicecoach.cues import load_cues
 from voicecoach.music import (
     DUCK_DB,
@@ -54,10 +52,6 @@ exercises:
         seconds: 2
       - hold: 12
 """
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), prog_name="voicecoach")
 
 
 def tone(seconds: float, rate: int, amplitude: float = 0.1, hz: tuple[float, ...] = (1000.0,)) -> np.ndarray:
@@ -297,7 +291,7 @@ def test_the_loop_joins_its_end_to_its_start_without_a_click(tmp_path, music_cac
 
 
 @pytest.fixture(scope="module")
-def music_exports(tmp_path_factory):
+def music_exports(tmp_path_factory, run):
     """A short program exported with a steady two-tone 'music' file and without it, and its script."""
     folder = tmp_path_factory.mktemp("music")
     program = folder / "quick.yaml"
@@ -373,7 +367,7 @@ def test_with_music_every_cue_is_still_where_the_script_says(music_exports):
         assert max(abs(a - b) for a, b in zip(found, expected)) <= frame_at(5, RATE), cue
 
 
-def test_bad_music_is_one_line_before_anything_and_no_file_is_left(tmp_path):
+def test_bad_music_is_one_line_before_anything_and_no_file_is_left(tmp_path, run):
     target = tmp_path / "out.mp3"
     for music, message in ((tmp_path / "nope.mp3", "there is no such music file or folder"),
                            (_file(tmp_path / "empty.ogg", b""), "the music file is empty"),
@@ -386,7 +380,7 @@ def test_bad_music_is_one_line_before_anything_and_no_file_is_left(tmp_path):
         assert not target.exists() and not list(tmp_path.glob(".out.mp3.*"))
 
 
-def test_the_cache_command_counts_and_clears_the_decoded_music_too(tmp_path, monkeypatch):
+def test_the_cache_command_counts_and_clears_the_decoded_music_too(tmp_path, monkeypatch, run):
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
     program = _file(tmp_path / "quick.yaml", QUICK_MUSIC.encode())
     for seconds in (20.0, 30.0):  # two pieces of music: 1.8 and 2.6 MB decoded
@@ -394,20 +388,21 @@ def test_the_cache_command_counts_and_clears_the_decoded_music_too(tmp_path, mon
         assert run("export", str(program), "--engine", "espeak", "--music", str(music),
                    "-o", str(tmp_path / "out.wav")).exit_code == 0
     music_dir = tmp_path / "cache" / "music"
-    phrase_bytes = sum(path.stat().st_size for path in (tmp_path / "cache").glob("*.pcm"))
+    phrase_dir = tmp_path / "cache" / "phrases"
+    phrase_bytes = sum(path.stat().st_size for path in phrase_dir.glob("*.pcm"))
     music_bytes = sum(path.stat().st_size for path in music_dir.iterdir())
     assert music_bytes > 4_000_000
     phrases, music, total = run("cache").stdout.splitlines()
-    assert phrases.startswith(f"{tmp_path / 'cache'}: {len(list((tmp_path / 'cache').glob('*.pcm')))} phrases, ")
+    assert phrases.startswith(f"{phrase_dir}: {len(list(phrase_dir.glob('*.pcm')))} phrases, ")
     assert music == f"{music_dir}: 2 decoded music files, {music_bytes / 1e6:.1f} MB"
     assert total == f"In all: {(phrase_bytes + music_bytes) / 1e6:.1f} MB"
     cleared = run("cache", "--clear").stdout.splitlines()
     assert cleared[0].startswith("Removed ") and cleared[1] == f"Removed 2 decoded music files from {music_dir}"
-    assert list(music_dir.iterdir()) == [] and list((tmp_path / "cache").glob("*.pcm")) == []
+    assert list(music_dir.iterdir()) == [] and list(phrase_dir.glob("*.pcm")) == []
     assert run("cache").stdout.splitlines()[1:] == [f"{music_dir}: 0 decoded music files, 0.0 MB", "In all: 0.0 MB"]
 
 
-def test_music_and_its_level_are_settings_and_the_command_line_wins(tmp_path, monkeypatch):
+def test_music_and_its_level_are_settings_and_the_command_line_wins(tmp_path, monkeypatch, run):
     monkeypatch.setenv("VOICECOACH_CONFIG_DIR", str(tmp_path / "config"))
     music = write_wav(tmp_path / "tone.wav", tone(5.0, RATE, amplitude=0.3), RATE)
     assert run("config", "set", "music", str(music)).exit_code == 0
@@ -431,7 +426,7 @@ def test_music_and_its_level_are_settings_and_the_command_line_wins(tmp_path, mo
 
 
 @needs_sink
-def test_play_with_music_gives_exactly_the_exported_session(tmp_path, sink):
+def test_play_with_music_gives_exactly_the_exported_session(tmp_path, sink, run):
     program = tmp_path / "quick.yaml"
     program.write_text("title: Quick\nexercises:\n  - {name: Squeeze, position: Sit., reps: 1, setup: 2, "
                        "movement: [hold: 2]}\n", encoding="utf-8")
@@ -457,8 +452,7 @@ def test_play_with_music_gives_exactly_the_exported_session(tmp_path, sink):
 
 def test_play_mixes_the_music_a_few_seconds_ahead_of_the_listener():
     """The whole buffer is not mixed before the first sound: the overlay keeps MIX_AHEAD_MS ahead."""
-    from tests.test_player import Clock, FakeAudio
-    from tests.test_render import fake_speech
+    from tests.fakes import Clock, FakeAudio, fake_speech
     from voicecoach.player import MIX_AHEAD_MS, Player
     from voicecoach.render import render_span
 
@@ -492,8 +486,7 @@ def test_play_mixes_the_music_a_few_seconds_ahead_of_the_listener():
 
 
 def test_while_the_session_is_still_being_made_the_music_is_mixed_once_into_what_is_written():
-    from tests.test_player import Clock, FakeAudio, Growing
-    from tests.test_render import fake_speech
+    from tests.fakes import Clock, FakeAudio, Growing, fake_speech
     from voicecoach.player import Player
     from voicecoach.render import render_span
 
@@ -530,7 +523,7 @@ def test_while_the_session_is_still_being_made_the_music_is_mixed_once_into_what
     assert np.array_equal(played, whole[first : end + count] + 1)
 
 
-def test_the_history_keeps_the_music_as_a_full_path(tmp_path, monkeypatch):
+def test_the_history_keeps_the_music_as_a_full_path(tmp_path, monkeypatch, run):
     from voicecoach.history import sessions
 
     write_wav(tmp_path / "tone.wav", tone(3.0, RATE, amplitude=0.3), RATE)

@@ -5,10 +5,9 @@ device failing mid-session, and the keyboard in a real pty."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import re
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,68 +16,23 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.sink import needs_sink
-from tests.test_render import FAKE_CUES, fake_frames, fake_speech
-from tests.test_script import make_exercise, make_program
+from tests.fakes import Clock, FAKE_CUES, fake_frames, fake_speech, FakeAudio, Growing, RATE, session_pcm
+from tests.samples import make_exercise, make_program, QUICK
+from tests.sink import needs_alsa, needs_sink, no_device_env
 from voicecoach.cli import cli
+from voicecoach.errors import DeviceError
 from voicecoach.player import (
     NOTICE_GAP_MS,
     REOPEN_LIMIT,
-    DeviceError,
     Display,
     Player,
     Timeline,
-    find_exercise,
-    run,
-    select_exercises,
     status_line,
 )
-from voicecoach.program import Hold, Move, load_builtin
-from voicecoach.render import MeasuredDurations, frame_at, render_pcm, render_span
-from voicecoach.script import OptionError, Script, compile_head, compile_script
-
-RATE = 22050
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-class FakePlayback:
-    def __init__(self, out: FakeAudio, pcm: bytes):
-        self.out, self.pcm, self.stopped, self.failed = out, pcm, False, False
-        self.started = out.clock()
-
-    def stop(self) -> None:
-        self.stopped = True
-
-    def is_playing(self) -> bool:
-        seconds = len(self.pcm) / 2 / RATE / self.out.speed
-        return not self.stopped and not self.failed and self.out.clock() < self.started + seconds
-
-
-class FakeAudio:
-    """Plays by the test's clock; `speed` > 1 is a device whose clock runs fast, `fail_opening` one that is gone."""
-
-    def __init__(self, clock: Clock):
-        self.clock = clock
-        self.played: list[FakePlayback] = []
-        self.speed = 1.0
-        self.fail_opening = False
-
-    def play(self, pcm: bytes, sample_rate_hz: int) -> FakePlayback:
-        if self.fail_opening:
-            raise DeviceError("no audio output device could be opened (No such device)", "No such device")
-        playback = FakePlayback(self, pcm)
-        self.played.append(playback)
-        return playback
+from voicecoach.player import run as run_loop
+from voicecoach.program import Hold, Move
+from voicecoach.render import MeasuredDurations, frame_at, render_span
+from voicecoach.script import compile_script
 
 
 def two_exercise_script():
@@ -89,10 +43,6 @@ def two_exercise_script():
     return compile_script(program, durations=MeasuredDurations(fake_frames, FAKE_CUES, RATE))
 
 
-def session_pcm(script, start_ms=0):
-    return b"".join(render_pcm(script, fake_speech, FAKE_CUES, RATE, start_ms))
-
-
 @pytest.fixture
 def rig():
     script = two_exercise_script()
@@ -101,24 +51,6 @@ def rig():
     player = Player(script, render=lambda a, b: render_span(script, fake_speech, FAKE_CUES, RATE, a, b),
                     speak=fake_speech, audio=audio, sample_rate_hz=RATE, clock=clock)
     return script, clock, audio, player
-
-
-class Growing:
-    """A script revealed as a cold cache reveals it: the opening line by line, then the whole."""
-
-    def __init__(self) -> None:
-        self.program = make_program(
-            make_exercise(name="Lifts", reps=2, movement=(Move("Lift.", 2), Hold(12.0))),
-            make_exercise(name="Bends", reps=2, each_side=True))
-        self.durations = MeasuredDurations(fake_frames, FAKE_CUES, RATE)
-        self.whole = compile_script(self.program, durations=self.durations)
-        self.lines, self.complete = 1, False
-
-    def __call__(self) -> tuple[Script, bool]:
-        if self.complete:
-            return self.whole, True
-        head = compile_head(self.program, durations=self.durations, count=self.lines)
-        return Script(self.whole.program, self.whole.title, self.whole.pace, head), False
 
 
 @pytest.fixture
@@ -403,7 +335,7 @@ def test_quit_and_summary_with_the_run_loop(rig):
             return self.presses.pop(0) if self.presses else None
 
     screen = io.StringIO()
-    outcome = run(player, 0, ScriptedKeys([None] * 40 + ["?", "n", None, "q"]), Display(enabled=True, stream=screen))
+    outcome = run_loop(player, 0, ScriptedKeys([None] * 40 + ["?", "n", None, "q"]), Display(enabled=True, stream=screen))
     assert not outcome.finished and outcome.exercises_completed == 0  # skipped to, not done
     assert player.timeline.exercise_index_at(outcome.position_ms) == 0  # stopped in exercise 1
     assert audio.played[-1].stopped
@@ -434,58 +366,7 @@ def test_status_line_shows_where_we_are(rig):
     assert len(status_line(player.timeline, 0, False, 30)) <= 29
 
 
-@pytest.mark.parametrize(("spec", "index"), [("1", 0), ("2", 1), ("hamstring stretch", 1), ("Ham", 1),
-                                             ("single", 0), (" 2 ", 1), ("chest", 0), ("CHEST", 0)])
-def test_find_exercise(spec, index):
-    assert find_exercise(load_builtin("intermediate"), spec) == index
-
-
-@pytest.mark.parametrize(("spec", "message"), [
-    ("3", "there is no exercise 3: Intermediate back exercise program has 2 (1 Single knee to chest stretch, 2 Hamstring stretch)"),
-    ("0", "there is no exercise 0"),
-    ("hamstrng strech", "did you mean 'Hamstring stretch'?"),
-    ("", "no exercise called ''"),
-])
-def test_find_exercise_mistakes(spec, message):
-    with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
-        find_exercise(load_builtin("intermediate"), spec)
-
-
-def test_any_word_of_a_name_matches_and_an_ambiguous_one_lists_the_candidates():
-    beginning = load_builtin("beginning")
-    assert find_exercise(beginning, "squat") == 3 and find_exercise(beginning, "contraction") == 2
-    with pytest.raises(OptionError) as caught:
-        find_exercise(beginning, "heel")
-    assert str(caught.value) == ("'heel' matches 2 exercises in Beginning back exercise program: 2 Heel slides, "
-                                 "5 Heel raises; give more of the name, or its number")
-    with pytest.raises(OptionError, match="matches 2 exercises"):
-        find_exercise(load_builtin("intermediate"), "stretch")  # a word of both names
-
-
-def test_select_exercises_keeps_program_order():
-    chosen = select_exercises(load_builtin("beginning"), ("heel raises", "1", "heel raises"))
-    assert [e.name for e in chosen.exercises] == ["Ankle pumps", "Heel raises"]
-
-
 # --- the command, through real ALSA and a real-time sound server (no sound card needed) ---
-
-needs_alsa = pytest.mark.skipif(not Path("/usr/share/alsa/alsa.conf").exists(), reason="no ALSA configuration")
-
-QUICK = """\
-title: Quick
-exercises:
-  - name: Squeeze
-    position: Sit.
-    reps: 1
-    movement:
-      - hold: 1
-"""
-
-
-def no_device_env(tmp_path) -> dict[str, str]:
-    conf = tmp_path / "asound.conf"
-    conf.write_text("</usr/share/alsa/alsa.conf>\n")  # ALSA with no default device at all
-    return {**os.environ, "ALSA_CONFIG_PATH": str(conf)}
 
 
 def audible(pcm: bytes) -> bytes:

@@ -9,19 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL_PROGRAM
-from tests.test_mistakes import JARGON
-from voicecoach.errors import ProgramError
+from tests.samples import JARGON, MINIMAL_PROGRAM
+from voicecoach.errors import OptionError, ProgramError
 from voicecoach.program import (
     BUILTIN_NAMES,
     MAX_FILE_BYTES,
     Hold,
     Move,
     Sided,
+    find_exercise,
     load_builtin,
     load_program,
     parse_program,
     resolve_program,
+    select_exercises,
 )
 
 
@@ -357,3 +358,39 @@ def test_parse_program_takes_bytes():
     assert program.name == "x"
     assert isinstance(program.exercises[0].movement[0], Move)
     assert Path("x").name == "x"
+
+
+# --- choosing exercises (--from, --only) ---
+
+
+@pytest.mark.parametrize(("spec", "index"), [("1", 0), ("2", 1), ("hamstring stretch", 1), ("Ham", 1),
+                                             ("single", 0), (" 2 ", 1), ("chest", 0), ("CHEST", 0)])
+def test_find_exercise(spec, index):
+    assert find_exercise(load_builtin("intermediate"), spec) == index
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("3", "there is no exercise 3: Intermediate back exercise program has 2 (1 Single knee to chest stretch, 2 Hamstring stretch)"),
+    ("0", "there is no exercise 0"),
+    ("hamstrng strech", "did you mean 'Hamstring stretch'?"),
+    ("", "no exercise called ''"),
+])
+def test_find_exercise_mistakes(spec, message):
+    with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+        find_exercise(load_builtin("intermediate"), spec)
+
+
+def test_any_word_of_a_name_matches_and_an_ambiguous_one_lists_the_candidates():
+    beginning = load_builtin("beginning")
+    assert find_exercise(beginning, "squat") == 3 and find_exercise(beginning, "contraction") == 2
+    with pytest.raises(OptionError) as caught:
+        find_exercise(beginning, "heel")
+    assert str(caught.value) == ("'heel' matches 2 exercises in Beginning back exercise program: 2 Heel slides, "
+                                 "5 Heel raises; give more of the name, or its number")
+    with pytest.raises(OptionError, match="matches 2 exercises"):
+        find_exercise(load_builtin("intermediate"), "stretch")  # a word of both names
+
+
+def test_select_exercises_keeps_program_order():
+    chosen = select_exercises(load_builtin("beginning"), ("heel raises", "1", "heel raises"))
+    assert [e.name for e in chosen.exercises] == ["Ankle pumps", "Heel raises"]

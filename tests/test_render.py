@@ -6,7 +6,9 @@ import itertools
 
 import pytest
 
-from tests.test_script import FAKE, make_exercise, make_program
+from tests.fakes import FAKE, FAKE_CUES, fake_frames, fake_speech
+from tests.samples import make_exercise, make_program
+from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 from voicecoach.program import Hold, Move
 from voicecoach.render import (
     MAX_PIECE_FRAMES,
@@ -18,24 +20,9 @@ from voicecoach.render import (
     total_frames,
 )
 from voicecoach.script import compile_script
-from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
-from voicecoach.speech import ms_for_frames
+from voicecoach.render import ms_for_frames
 
 RATE = SAMPLE_RATE_HZ
-
-
-def fake_speech(text: str) -> bytes:
-    """A distinct, non-zero sound per text, 37..(37+n) ms-ish long in odd frame counts."""
-    value = 1000 + (sum(map(ord, text)) % 2000)
-    return value.to_bytes(2, "little", signed=True) * (811 + 97 * len(text))
-
-
-def fake_frames(text: str) -> int:
-    return len(fake_speech(text)) // 2
-
-
-FAKE_CUES = {name: (3000 + i).to_bytes(2, "little", signed=True) * (6615 - i * 7)
-             for i, name in enumerate(["hold-start", "hold-end", "next-exercise", "session-end", "countdown-tick"])}
 
 
 def test_slots_always_fit_their_sound():

@@ -12,39 +12,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from tests.readonly import needs_read_only, needs_small_disk, on_small_disk, read_only
+from tests.samples import QUICK
 from tests.sink import needs_sink
-from tests.test_player import QUICK
-from voicecoach import cli as cli_module
 from voicecoach import player as player_module
-from voicecoach.cli import cli
-from voicecoach.program import load_builtin
-from voicecoach.script import MAX_PACE, MIN_PACE, compile_script
 from voicecoach.cues import CUE_RATE_HZ as SAMPLE_RATE_HZ
 from voicecoach.engines import espeak as espeak_module
 from voicecoach.engines.espeak import EspeakEngine
 from voicecoach.engines.piper import PiperEngine, installed_voices
 from voicecoach.errors import EngineError
+from voicecoach.program import load_builtin
+from voicecoach.script import compile_script
 from voicecoach.session import make_speech
-from voicecoach.settings import Settings
-from voicecoach.speech import MAX_RATE_WPM, MIN_RATE_WPM, PhraseCache, Speech
+from voicecoach.settings import MAX_PACE, MAX_RATE_WPM, MIN_PACE, MIN_RATE_WPM, Settings
+from voicecoach.speech import PhraseCache, Speech
+from tests.fakes import fake_environment
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), prog_name="voicecoach")
-
-
-def one_line_error(result, code: int, *parts: str) -> str:
-    assert result.exit_code == code, result.output
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("Error: ") and "Traceback" not in result.output
-    for part in parts:
-        assert part in line, line
-    return line
 
 
 # --- a speech engine that fails partway ------------------------------------------------------------
@@ -97,16 +82,16 @@ class FailsOnFifth(EspeakEngine):
 
 
 @needs_espeak
-def test_export_with_an_engine_failing_partway_is_one_line_and_writes_nothing(tmp_path, monkeypatch, plug_engine):
+def test_export_with_an_engine_failing_partway_is_one_line_and_writes_nothing(tmp_path, monkeypatch, plug_engine, run, assert_one_line_error):
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))  # empty: every phrase is synthesized
     plug_engine("fails-on-fifth", FailsOnFifth)
     FailsOnFifth.count = 0
     out = tmp_path / "out"
     out.mkdir()
-    one_line_error(run("export", "beginning", "--engine", "fails-on-fifth", "-o", str(out / "session.mp3")), 3,
+    assert_one_line_error(run("export", "beginning", "--engine", "fails-on-fifth", "-o", str(out / "session.mp3")), 3,
                    "the speech engine failed while saying", "(RuntimeError: espeak: the audio output thread died)")
     assert list(out.iterdir()) == []
-    assert len(list((tmp_path / "cache").glob("*.pcm"))) == 4
+    assert len(list((tmp_path / "cache" / "phrases").glob("*.pcm"))) == 4
 
 
 class ClockedOutput:
@@ -132,7 +117,7 @@ class ClockedPlayback:
         return not self.stopped and time.monotonic() < self.until
 
 
-def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path, monkeypatch, plug_engine):
+def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path, monkeypatch, plug_engine, run, assert_one_line_error):
     """The second stretch of sound needs a phrase that has left memory and the cache, and the engine fails."""
     engine = Failing(10_000, RuntimeError("espeak: the audio output thread died"))
 
@@ -146,47 +131,46 @@ def test_play_with_an_engine_failing_mid_session_stops_with_the_way_on(tmp_path,
     plug_engine("failing", TheFailingOne)
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(player_module, "SEGMENT_MAX_MS", 1500)  # a new stretch every 1.5 s of session
-    outputs: list[ClockedOutput] = []
-    monkeypatch.setattr(cli_module, "SimpleaudioOut", lambda **kw: outputs.append(ClockedOutput()) or outputs[-1])
-    real_render = cli_module.render_span
-    renders = []
 
-    def render_losing_the_cache(script, speech_pcm, *args):
-        renders.append(args[-2:])
-        if len(renders) == 2:
-            speech = speech_pcm.__self__
-            speech.cache.clear()  # the cache is cleared (or lost) while the session plays ...
-            speech._memory.clear()  # ... and the phrases have left memory
-            engine.fail_on = engine.calls + 1  # ... and the engine now fails
-        return real_render(script, speech_pcm, *args)
+    class LosingTheCache(ClockedOutput):
+        """As the first stretch starts to sound, the phrase cache is lost and the engine breaks: the
+        next stretch needs a line that has not been in memory since it was first made."""
+
+        def play(self, pcm: bytes, sample_rate_hz: int):
+            if not self.playing:
+                for entry in (tmp_path / "cache" / "phrases").glob("*.pcm"):
+                    entry.unlink()
+                engine.fail_on = engine.calls + 1
+            return super().play(pcm, sample_rate_hz)
 
     # A warm cache (every line, and play's notices), so play starts from the whole script, not a growing one
     assert run("show", "intermediate", "--pace", "1.5", "--engine", "failing").exit_code == 0
     for notice in ("Paused.", "Resuming."):
         make_speech(Settings(engine="failing")).pcm(notice)
-    monkeypatch.setattr(cli_module, "render_span", render_losing_the_cache)
-    line = one_line_error(run("play", "intermediate", "--pace", "1.5", "--engine", "failing"), 3,
-                          "the speech engine failed while saying",
+    output = LosingTheCache()
+    env = fake_environment(clock=time.monotonic, audio=output)
+    assert_one_line_error(run("play", "intermediate", "--pace", "1.5", "--engine", "failing", obj={"environment": env}),
+                          3, "the speech engine failed while saying",
                           "(RuntimeError: espeak: the audio output thread died). Stopped at 0:01, "
                           "before the first exercise. To start again: voicecoach play --resume")
-    assert len(renders) == 2 and all(p.stopped or not p.is_playing() for p in outputs[0].playing)
+    assert len(output.playing) == 1 and all(p.stopped or not p.is_playing() for p in output.playing)
 
 
-def test_without_the_pyttsx3_package_show_estimates_and_export_says_what_to_do(tmp_path, monkeypatch):
+def test_without_the_pyttsx3_package_show_estimates_and_export_says_what_to_do(tmp_path, monkeypatch, run, assert_one_line_error):
     monkeypatch.setitem(sys.modules, "pyttsx3", None)  # import pyttsx3 now raises ImportError
     monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))  # a warm cache would need no engine
     shown = run("show", "beginning", "--engine", "espeak")
     assert shown.exit_code == 0 and "Length" in shown.stdout
     assert shown.stderr == ("Note: speech lengths are estimated, not measured (the pyttsx3 package is missing; "
                             "reinstall voicecoach (bash scripts/setup.sh)).\n")
-    one_line_error(run("export", "beginning", "--engine", "espeak", "-o", str(tmp_path / "s.wav")), 3,
+    assert_one_line_error(run("export", "beginning", "--engine", "espeak", "-o", str(tmp_path / "s.wav")), 3,
                    "the pyttsx3 package is missing")
     assert not (tmp_path / "s.wav").exists()
 
 
-def test_without_the_simpleaudio_package_play_and_doctor_say_how_to_get_it(monkeypatch):
+def test_without_the_simpleaudio_package_play_and_doctor_say_how_to_get_it(monkeypatch, run, assert_one_line_error):
     monkeypatch.setitem(sys.modules, "simpleaudio", None)
-    one_line_error(run("play", "beginning"), 4, "the simpleaudio package is missing; sudo apt-get install "
+    assert_one_line_error(run("play", "beginning"), 4, "the simpleaudio package is missing; sudo apt-get install "
                                                  "libasound2-dev gcc, then reinstall voicecoach")
     doctor = run("doctor")
     assert doctor.exit_code == 1 and "PROBLEM  audio output: the simpleaudio package is missing" in doctor.stdout
@@ -242,10 +226,10 @@ def test_a_speech_cache_on_a_full_disk_only_stops_caching(tmp_path):
     out = tmp_path / "session.wav"
     done = on_small_disk(tmp_path / "disk", 200, f"""
         VOICECOACH_CACHE_DIR="$DISK/cache" $VC export intermediate --engine espeak -o {out}; echo "exit=$?"
-        ls -A "$DISK/cache" | grep -v '[.]pcm$' || true
+        ls -A "$DISK/cache/phrases" | grep -v '[.]pcm$' || true
     """)
     assert done.stdout.splitlines()[-1] == "exit=0", done.stderr
-    assert done.stderr == f"Note: not caching speech in {tmp_path / 'disk' / 'cache'}: No space left on device\n"
+    assert done.stderr == f"Note: not caching speech in {tmp_path / 'disk' / 'cache' / 'phrases'}: No space left on device\n"
     assert "Wrote" in done.stdout
     frames = int(subprocess.run(["soxi", "-s", str(out)], capture_output=True, text=True, check=True).stdout)
     assert frames > 60 * SAMPLE_RATE_HZ
@@ -282,7 +266,7 @@ def test_a_read_only_disk_for_the_export_and_the_cache(tmp_path):
     error, note = done.stderr.splitlines()
     assert error == (f"Error: {tmp_path / 'disk' / 'session.wav'}: the folder {tmp_path / 'disk'} is on a read-only "
                      "disk; choose another folder")
-    assert note == f"Note: not caching speech in {tmp_path / 'disk' / 'cache'}: Read-only file system"
+    assert note == f"Note: not caching speech in {tmp_path / 'disk' / 'cache' / 'phrases'}: Read-only file system"
     assert out.stat().st_size > 1_000_000
 
 
@@ -420,9 +404,9 @@ def test_exports_at_once_share_the_cache_safely(tmp_path):
     for (name, file), (out, err, code) in zip(jobs, results):
         assert code == 0 and err == "", err
         assert out.startswith(f"Wrote {tmp_path / file}")
-    entries = list((tmp_path / "cache").iterdir())
+    entries = list((tmp_path / "cache" / "phrases").iterdir())
     assert all(entry.suffix == ".pcm" for entry in entries)  # no temporary files left behind
-    cache = PhraseCache(tmp_path / "cache")
+    cache = PhraseCache(tmp_path / "cache" / "phrases")
     assert all(cache.get(entry.stem) is not None for entry in entries)  # every entry whole
     identity = make_speech(Settings(engine="espeak")).identity
     # every line both programs speak is there (bar "about N minutes", whose N comes from measured
@@ -439,10 +423,10 @@ def test_exports_at_once_share_the_cache_safely(tmp_path):
 # --- the cache command ------------------------------------------------------------------------------------
 
 
-def test_cache_clear_that_cannot_remove_is_one_line(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
+def test_cache_clear_that_cannot_remove_is_one_line(tmp_path, monkeypatch, run, assert_one_line_error):
+    cache = tmp_path / "cache" / "phrases"
     Speech(Failing(99, RuntimeError()), PhraseCache(cache)).pcm("One.")
-    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(cache))
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(cache.parent))
     real_unlink = Path.unlink
 
     def denied(self, missing_ok=False):  # root removes anything, so the refusal is simulated
@@ -451,7 +435,7 @@ def test_cache_clear_that_cannot_remove_is_one_line(tmp_path, monkeypatch):
         return real_unlink(self, missing_ok=missing_ok)
 
     monkeypatch.setattr(Path, "unlink", denied)
-    one_line_error(run("cache", "--clear"), 1, "removed 0 cached phrases, then could not remove",
+    assert_one_line_error(run("cache", "--clear"), 1, "removed 0 cached phrases, then could not remove",
                    f"from {cache}: Permission denied")
 
 
@@ -460,7 +444,7 @@ def test_cache_clear_that_cannot_remove_is_one_line(tmp_path, monkeypatch):
 ROUTINE = QUICK.replace("title: Quick", "title: Linked")
 
 
-def test_a_symlinked_program_plays_under_the_links_name(tmp_path):
+def test_a_symlinked_program_plays_under_the_links_name(tmp_path, run):
     real = tmp_path / "programs" / "real.yaml"
     real.parent.mkdir()
     real.write_text(ROUTINE)
@@ -473,22 +457,22 @@ def test_a_symlinked_program_plays_under_the_links_name(tmp_path):
     assert run("show", str(folder_link / "real.yaml"), "--estimate").exit_code == 0
 
 
-def test_a_dangling_symlink_is_no_such_file(tmp_path):
+def test_a_dangling_symlink_is_no_such_file(tmp_path, run, assert_one_line_error):
     link = tmp_path / "gone.yaml"
     link.symlink_to(tmp_path / "deleted.yaml")
-    one_line_error(run("show", str(link), "--estimate"), 2, f"{link}: no such file")
+    assert_one_line_error(run("show", str(link), "--estimate"), 2, f"{link}: no such file")
 
 
-def test_a_symlink_loop_is_one_line(tmp_path):
+def test_a_symlink_loop_is_one_line(tmp_path, run, assert_one_line_error):
     loop = tmp_path / "loop.yaml"
     loop.symlink_to(loop)
-    one_line_error(run("show", str(loop), "--estimate"), 2, f"{loop}: cannot read it: Too many levels of symbolic links")
+    assert_one_line_error(run("show", str(loop), "--estimate"), 2, f"{loop}: cannot read it: Too many levels of symbolic links")
 
 
-def test_a_symlink_to_a_directory_is_a_directory(tmp_path):
+def test_a_symlink_to_a_directory_is_a_directory(tmp_path, run, assert_one_line_error):
     link = tmp_path / "folder.yaml"
     link.symlink_to(tmp_path, target_is_directory=True)
-    one_line_error(run("show", str(link), "--estimate"), 2, "this is a directory, not a program file")
+    assert_one_line_error(run("show", str(link), "--estimate"), 2, "this is a directory, not a program file")
 
 
 # --- every numeric option at and past its bounds ------------------------------------------------------------
@@ -499,17 +483,17 @@ JUNK = ["", " ", "nan", "NaN", "inf", "-inf", "1e999", "0x10", "1,5", "½", "1 2
 @pytest.mark.parametrize("option,low,high,step", [("--pace", MIN_PACE, MAX_PACE, 0.01),
                                                   ("--rate", MIN_RATE_WPM, MAX_RATE_WPM, 1),
                                                   ("--volume", 0, 1, 0.01)])
-def test_numeric_options_at_and_past_their_bounds(option, low, high, step):
+def test_numeric_options_at_and_past_their_bounds(option, low, high, step, run, assert_one_line_error):
     for value in (low, high):
         assert run("show", "beginning", "--estimate", option, f"{value:g}").exit_code == 0, (option, value)
     for value in [f"{low - step:g}", f"{high + step:g}", *JUNK]:
-        one_line_error(run("show", "beginning", "--estimate", option, value), 2, option)
+        assert_one_line_error(run("show", "beginning", "--estimate", option, value), 2, option)
 
 
 @pytest.mark.parametrize("args,part", [(["play", "beginning", "--from", ""], "no exercise called ''"),
                                        (["play", "beginning", "--only", " "], "no exercise called ''"),
                                        (["export", "beginning", "-o", ""], "-o needs a file name"),
-                                       (["show", "beginning", "--voice", ""], "voice ''"),
+                                       (["show", "beginning", "--voice", ""], "'--voice': must be text, not empty"),
                                        (["show", ""], "")])
-def test_empty_strings_are_one_line(args, part):
-    one_line_error(run(*args), 2, part)
+def test_empty_strings_are_one_line(args, part, run, assert_one_line_error):
+    assert_one_line_error(run(*args), 2, part)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yamlcore import CoreDumper, CoreLoader
 
-from tests.conftest import MINIMAL_PROGRAM
+from tests.samples import MINIMAL_PROGRAM
 from voicecoach.errors import ProgramError
 from voicecoach.program import MAX_TEXT_CHARS, Move, parse_program
 from voicecoach.schema import program_schema

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pytest
 
+from voicecoach.phrasebook import ENGLISH
 from voicecoach.program import (
     BUILTIN_NAMES,
-    Exercise,
     Hold,
     Move,
-    Program,
     load_builtin,
     parse_program,
 )
-from voicecoach.phrasebook import ENGLISH
 
 number_words = ENGLISH.number
 from voicecoach.script import (
@@ -29,7 +26,6 @@ from voicecoach.script import (
     OptionError,
     Options,
     Script,
-    check_pace,
     compile_head,
     compile_script,
     format_clock,
@@ -38,49 +34,13 @@ from voicecoach.script import (
     script_to_json,
     script_to_text,
 )
-
-
-@dataclass(frozen=True)
-class FakeDurations:
-    """Every line lasts 100 ms a word; every cue 200 ms: easy to reason about."""
-
-    def speech_ms(self, text: str) -> int:
-        return 100 * len(text.split())
-
-    def cue_ms(self, cue: str) -> int:
-        return 200
-
-
-FAKE = FakeDurations()
-
-
-def make_exercise(**changes) -> Exercise:
-    fields = dict(
-        name="Bends",
-        position=("Sit.",),
-        instructions=(),
-        reps=3,
-        each_side=False,
-        movement=(Move("Bend.", 3.0), Move("Straighten.", 3.0)),
-        reminder=None,
-        rest_between_reps_s=2.0,
-        rest_after_s=15.0,
-    )
-    fields.update(changes)
-    return Exercise(**fields)
-
-
-def make_program(*exercises: Exercise) -> Program:
-    return Program(name="test", title="Test", intro=(), safety=("Be careful.",),
-                   exercises=exercises or (make_exercise(),))
+from tests.fakes import FAKE, FakeDurations
+from tests.samples import make_exercise, make_program, start_of
+from voicecoach.settings import check_pace
 
 
 def speech(script: Script, exercise: str | None = None) -> list:
     return [e for e in script.events if e.kind == "speech" and (exercise is None or e.exercise == exercise)]
-
-
-def start_of(script: Script, text: str, nth: int = 0) -> int:
-    return [e.start_ms for e in script.events if e.text == text][nth]
 
 
 def holds(script: Script) -> list[tuple[int, int]]:
@@ -387,8 +347,8 @@ def test_the_opening_is_the_same_in_the_whole_script():
             script = compile_script(program, Options(pace=pace), durations=FAKE)
             head = compile_head(program, Options(pace=pace), durations=FAKE)
             assert script.events[: len(head)] == head and head[-1].kind == "silence"
-            assert [e.text for e in head if e.kind == "speech"] == head_lines(program)
-            for count in range(1, len(head_lines(program)) + 1):
+            assert [e.text for e in head if e.kind == "speech"] == head_lines(program, ENGLISH)
+            for count in range(1, len(head_lines(program, ENGLISH)) + 1):
                 assert compile_head(program, Options(pace=pace), FAKE, count=count) == head[: 1 + 2 * count]
             assert script.events[len(head)].text.startswith("This session takes about")
 

@@ -37,3 +37,22 @@ def test_a_cache_warmed_by_show_starts_whole_and_makes_the_notices_later(tmp_pat
     while not all(speech.ready(notice) for notice in NOTICES) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sorted(engine.calls) == sorted(NOTICES)  # only the notices were made, in the background
+
+
+def test_a_cold_session_in_german_synthesizes_only_german_lines_and_its_opening_first(tmp_path):
+    """The opening's exercise count is said in the program's language (it was English: "Six exercises.")."""
+    from dataclasses import replace
+
+    from voicecoach.phrasebook import find_phrasebook
+    from voicecoach.script import compile_head
+
+    program = replace(load_builtin("beginning"), language="de")
+    options = Options(language="de", phrasebook=find_phrasebook("de"))
+    speech, engine = speech_in(tmp_path)
+    live = LiveSession(program, options, speech, extra_lines=NOTICES)
+    whole = live.result()
+    said = [e.text for e in whole.events if e.kind == "speech"]
+    head = [e.text for e in compile_head(program, options) if e.kind == "speech"]
+    assert "Sechs Übungen." in head and "Six exercises." not in engine.calls
+    assert engine.calls[: len(head)] == head  # what the listener hears first is made first
+    assert set(engine.calls) <= set(said) | set(NOTICES)  # nothing made that the session does not say

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.readonly import needs_read_only, read_only
-from tests.test_cli import assert_one_line_error, run
-from voicecoach.settings import load_settings, settings_path
+from voicecoach.config import load_settings, settings_path
+from tests.fakes import fake_environment
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def config(tmp_path, monkeypatch) -> Path:
     return tmp_path / "config" / "settings.toml"
 
 
-def script(*args: str) -> dict:
+def script(run, *args: str) -> dict:
     result = run("show", "beginning", "--estimate", "--json", *args)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -45,7 +45,7 @@ JSON_KEYS = {"pace": "pace", "quiet_holds": "quiet_holds", "language": "language
 
 
 @pytest.mark.parametrize(("key", "value", "override"), SETTINGS, ids=[s[0] for s in SETTINGS])
-def test_each_setting_is_set_read_back_used_overridden_and_unset(config, key, value, override):
+def test_each_setting_is_set_read_back_used_overridden_and_unset(config, key, value, override, run):
     result = run("config", "set", key, value)
     assert result.exit_code == 0, result.output
     assert key in load_settings(config)
@@ -53,22 +53,20 @@ def test_each_setting_is_set_read_back_used_overridden_and_unset(config, key, va
     listed = [line.split() for line in run("config").stdout.splitlines() if line.startswith(f"  {key} ")]
     assert listed and listed[0][1:3] == [value, "set"]
     if key in JSON_KEYS:  # used by show, as its option's default
-        assert str(script()[JSON_KEYS[key]]).lower() == value
+        assert str(script(run)[JSON_KEYS[key]]).lower() == value
     else:  # the default every command shows in its help
         assert f"[default: {value}]" in " ".join(run("play", "--help").stdout.split())
     if override:
-        assert str(script(*override)[JSON_KEYS[key]]).lower() == override[1]
+        assert str(script(run, *override)[JSON_KEYS[key]]).lower() == override[1]
     assert run("config", "unset", key).exit_code == 0
     assert key not in load_settings(config)
     assert run("config", "get", key).exit_code == 1
 
 
-def test_every_setting_reaches_the_session_export_and_play_make(config, tmp_path, write_program, monkeypatch):
+def test_every_setting_reaches_the_session_export_and_play_make(config, tmp_path, write_program, monkeypatch, run):
     """The settings travel as one frozen Settings to the session; the history keeps the one each
     session was made with, so it shows what export and play really used."""
-    import voicecoach.cli as cli_module
     from voicecoach.history import sessions
-    from voicecoach.player import Outcome
     from voicecoach.settings import Settings
 
     given = {"engine": "espeak", "voice": "gmw/de", "rate": "120", "volume": "0.5", "pace": "0.8",
@@ -85,19 +83,15 @@ def test_every_setting_reaches_the_session_export_and_play_make(config, tmp_path
     result = run("export", str(program), "-o", str(tmp_path / "b.wav"), "--rate", "200", "--volume", "1")
     assert result.exit_code == 0, result.output
     assert sessions()[0].settings == Settings(**{**wanted.to_json(), "rate_wpm": 200, "volume": 1.0})
-    def stop_at_once(player, start_ms, keys, display, media=None):  # a play that sounded, stopped with q at once
-        player.sounded, player.ended, player._paused_at_ms = True, True, start_ms
-        return Outcome(False, start_ms, 0.0, 0)
-
-    monkeypatch.setattr(cli_module, "run", stop_at_once)
-    result = run("play", str(program), "--quiet", "--pace", "1.2")
+    # a play without sound, stopped with q at once (tests/fakes.py)
+    result = run("play", str(program), "--quiet", "--pace", "1.2", obj={"environment": fake_environment(presses=["q"])})
     assert result.exit_code == 0, result.output
     assert sessions()[0].settings == Settings(**{**wanted.to_json(), "pace": 1.2}) and sessions()[0].kind == "play"
 
 
-def test_the_command_line_wins_over_a_setting(config):
+def test_the_command_line_wins_over_a_setting(config, run):
     run("config", "set", "pace", "0.5")
-    assert script()["pace"] == 0.5 and script("--pace", "2")["pace"] == 2
+    assert script(run)["pace"] == 0.5 and script(run, "--pace", "2")["pace"] == 2
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
@@ -107,16 +101,16 @@ def test_the_command_line_wins_over_a_setting(config):
     ("quiet_holds", "maybe", "config set: quiet_holds: must be true or false"),
     ("language", "x y", "config set: language: 'x y' is not a language tag"),
     ("engine", "espek", "config set: unknown speech engine 'espek'; did you mean 'espeak'? engines: espeak, piper"),
-    ("colour", "red", "config set: unknown setting 'colour'; the settings are: engine, voice"),
+    ("colour", "red", "config set: unknown setting 'colour'; the settings are: pace, quiet_holds, language, engine"),
 ])
-def test_a_bad_value_is_one_line_and_nothing_is_lost(config, key, value, message):
+def test_a_bad_value_is_one_line_and_nothing_is_lost(config, key, value, message, run, assert_one_line_error):
     run("config", "set", "pace", "0.8")
     before = config.read_bytes()
     assert_one_line_error(run("config", "set", key, value), 2, message)
     assert config.read_bytes() == before
 
 
-def test_a_bad_value_in_the_file_is_one_line_naming_the_file_and_key_and_config_can_mend_it(config):
+def test_a_bad_value_in_the_file_is_one_line_naming_the_file_and_key_and_config_can_mend_it(config, run, assert_one_line_error):
     config.parent.mkdir(parents=True)
     config.write_text('pace = "fast"\nvolume = 0.5\n', encoding="utf-8")
     assert_one_line_error(run("show", "beginning", "--estimate"), 2, f"{config}: pace: 'fast' is not a number")
@@ -139,7 +133,7 @@ SYNTAX_ERRORS = [
 
 @pytest.mark.parametrize(("text", "line", "message"), [case[1:] for case in SYNTAX_ERRORS],
                          ids=[case[0] for case in SYNTAX_ERRORS])
-def test_a_file_that_is_not_toml_names_the_line_and_what_to_write(config, text, line, message):
+def test_a_file_that_is_not_toml_names_the_line_and_what_to_write(config, text, line, message, run, assert_one_line_error):
     """'config unset KEY' cannot mend a line that is not KEY = VALUE: the error says the line and what
     to write on it, or to start over with 'config reset'."""
     config.parent.mkdir(parents=True)
@@ -151,7 +145,7 @@ def test_a_file_that_is_not_toml_names_the_line_and_what_to_write(config, text, 
     assert config.read_text(encoding="utf-8") == text
 
 
-def test_config_reset_starts_over_and_keeps_the_old_file_beside_it(config):
+def test_config_reset_starts_over_and_keeps_the_old_file_beside_it(config, run):
     config.parent.mkdir(parents=True)
     config.write_bytes(b"pace = [\n")
     result = run("config", "reset")
@@ -167,7 +161,7 @@ def test_config_reset_starts_over_and_keeps_the_old_file_beside_it(config):
     assert run("config", "reset").stdout == f"No settings to reset ({config} is not written yet)\n"
 
 
-def test_a_key_that_is_not_a_setting_is_a_note_and_config_unset_removes_it(config):
+def test_a_key_that_is_not_a_setting_is_a_note_and_config_unset_removes_it(config, run, assert_one_line_error):
     """A typo (or a setting of another version) no longer stops every command: it is said, left out,
     and 'config unset' removes any key the file has."""
     config.parent.mkdir(parents=True)
@@ -190,7 +184,7 @@ def test_a_key_that_is_not_a_setting_is_a_note_and_config_unset_removes_it(confi
     assert run("config", "unset", "volume").stdout == "volume was not set\n"
 
 
-def test_config_set_keeps_the_comments_and_writes_through_a_symlink(config, tmp_path):
+def test_config_set_keeps_the_comments_and_writes_through_a_symlink(config, tmp_path, run):
     """A settings file kept elsewhere (a dotfiles folder) and linked: set, unset and reset change the
     file the link names, with its comments and permissions, and the link stays a link."""
     dotfile = tmp_path / "dotfiles" / "voicecoach.toml"
@@ -223,7 +217,7 @@ NESTED = [  # as the issue found them: each was a RecursionError traceback in ev
 
 
 @pytest.mark.parametrize(("text", "message"), [case[1:] for case in NESTED], ids=[case[0] for case in NESTED])
-def test_deeply_nested_values_are_one_line_not_a_recursion_error(config, text, message):
+def test_deeply_nested_values_are_one_line_not_a_recursion_error(config, text, message, run, assert_one_line_error):
     config.parent.mkdir(parents=True)
     config.write_text(text, encoding="utf-8")
     for command in (["show", "beginning", "--estimate"], ["config"], ["config", "unset", "pace"]):
@@ -235,7 +229,7 @@ def test_deeply_nested_values_are_one_line_not_a_recursion_error(config, text, m
     ("pace", "pace: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ... is not a number"),
     ("rate", "rate: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ... is not a whole number"),
 ])
-def test_a_long_list_for_a_number_is_shown_cut_short(config, key, message):
+def test_a_long_list_for_a_number_is_shown_cut_short(config, key, message, run, assert_one_line_error):
     config.parent.mkdir(parents=True)
     config.write_text(f"{key} = [{', '.join(['1'] * 5000)}]\n", encoding="utf-8")
     line = assert_one_line_error(run("show", "beginning", "--estimate"), 2, f"{config}: {message}")
@@ -262,7 +256,7 @@ def test_a_named_pipe_for_settings_or_program_is_one_line_not_a_hang(tmp_path, k
                        "starts a new one\n"
 
 
-def test_a_folder_as_the_settings_file_is_one_line(config):
+def test_a_folder_as_the_settings_file_is_one_line(config, run, assert_one_line_error):
     config.mkdir(parents=True)
     assert_one_line_error(run("show", "beginning", "--estimate"), 2,
                           f"{config}: this is a directory, not a settings file")
@@ -314,7 +308,7 @@ def test_config_set_on_a_full_disk_is_one_line_and_the_file_stays(tmp_path):
                            "full; nothing was changed\n")
 
 
-def test_an_unwritable_config_folder_as_root_too(tmp_path, monkeypatch):
+def test_an_unwritable_config_folder_as_root_too(tmp_path, monkeypatch, run, assert_one_line_error):
     """A config folder that is a file cannot be written by anyone."""
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
@@ -322,7 +316,7 @@ def test_an_unwritable_config_folder_as_root_too(tmp_path, monkeypatch):
     assert_one_line_error(run("config", "set", "pace", "0.8"), 1, "cannot write the settings there")
 
 
-def test_config_path_and_no_file(config):
+def test_config_path_and_no_file(config, run):
     assert run("config", "path").stdout.strip() == str(settings_path()) == str(config)
     shown = run("config").stdout
     assert "(not written yet)" in shown and "  pace         1 " in shown

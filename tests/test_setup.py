@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_player import QUICK, no_device_env
+from tests.samples import QUICK
+from tests.sink import no_device_env
 
 ROOT = Path(__file__).resolve().parent.parent
 

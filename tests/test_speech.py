@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from voicecoach.script import OptionError
 from voicecoach.shape import shape_pcm
-from voicecoach.speech import PhraseCache, Speech, check_rate, check_volume
+from voicecoach.speech import PhraseCache, Speech, check_volume
+from voicecoach.settings import check_rate
 
 RATE = 22050
 

@@ -8,10 +8,10 @@ import textwrap
 
 import pytest
 
-from tests.test_player import RATE, Clock, FakeAudio, session_pcm
-from tests.test_render import FAKE_CUES, fake_frames, fake_speech
-from tests.test_script import make_exercise, make_program, start_of
-from voicecoach.player import WAIT_REMINDER_S, Player, run, status_line
+from tests.fakes import FAKE_CUES, RATE, Clock, FakeAudio, fake_frames, fake_speech, session_pcm
+from tests.samples import make_exercise, make_program, start_of
+from voicecoach.player import WAIT_REMINDER_S, Player, status_line
+from voicecoach.player import run as run_loop
 from voicecoach.program import Hold, Move, ProgramError, load_program
 from voicecoach.render import MeasuredDurations, render_span
 from voicecoach.schema import program_schema
@@ -46,8 +46,11 @@ def test_wait_for_me_is_read_from_the_program_and_each_exercise(write_program):
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("'yes'", "exercise 1 (Alpha): 'wait_for_me' must be true or false, found the text 'yes': remove the quotes "
-              "(wait_for_me: yes)"),
+    # YAML 1.2 (as editors read it): yes is text, quoted or not; the advice is the word that works
+    ("'yes'", "exercise 1 (Alpha): 'wait_for_me' must be true or false, found the text 'yes': write wait_for_me: true"),
+    ("yes", "exercise 1 (Alpha): 'wait_for_me' must be true or false, found the text 'yes': write wait_for_me: true"),
+    ("'true'", "exercise 1 (Alpha): 'wait_for_me' must be true or false, found the text 'true': remove the quotes "
+               "(wait_for_me: true)"),
     ("3", "exercise 1 (Alpha): 'wait_for_me' must be true or false, found the number 3"),
 ])
 def test_a_wrong_wait_for_me_is_one_clear_line(write_program, value, message):
@@ -212,7 +215,7 @@ def test_the_run_loop_with_media_controls_does_what_the_keys_do(waiting_rig):
             return 80
 
     media = Media()
-    outcome = run(player, 0, Keys(), Display(), media=media)
+    outcome = run_loop(player, 0, Keys(), Display(), media=media)
     assert media.sent == ["ready", "stop"] and not outcome.finished
     parts = [now.part for now in media.seen]
     assert parts[0] == 0 and 1 in parts and parts[-1] == 2

@@ -8,7 +8,6 @@ import inspect
 import os
 import shlex
 import shutil
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,137 +16,84 @@ from typing import Any
 import click
 
 from voicecoach import __version__
-from voicecoach.errors import VoicecoachError, shown
+from voicecoach.environment import stop_signals_interrupt
+from voicecoach.errors import (
+    EngineMissing,
+    ExitStatus,
+    OptionError,
+    ProgramError,
+    VoicecoachError,
+    shown,
+)
 from voicecoach.export import check_target, export_session, format_for
-from voicecoach.player import (
-    Display,
-    Keys,
-    Player,
-    SimpleaudioOut,
+from voicecoach.program import (
+    builtin_names,
     exercises_from,
     find_exercise,
-    run,
+    program_specs,
+    resolve_program,
     select_exercises,
 )
-from voicecoach.errors import ProgramError
-from voicecoach.program import builtin_names, program_specs, resolve_program
-from voicecoach.render import render_span
 from voicecoach.script import (
-    DEFAULT_RATE_WPM,
     ESTIMATE,
-    MAX_PACE,
-    MIN_PACE,
     Estimate,
-    OptionError,
     Options,
-    check_pace,
     compile_script,
     format_length,
     script_to_json,
     script_to_text,
 )
-from voicecoach.session import LiveSession, make_speech, prepare_session, session_options, spoken_lines
-from voicecoach.settings import DEFAULT_MUSIC_LEVEL_DB, Settings, check_music_level
-from voicecoach.speech import (
-    MAX_RATE_WPM,
-    MIN_RATE_WPM,
-    EngineMissing,
-    PhraseCache,
-    check_rate,
-    check_volume,
-    default_cache_dir,
+from voicecoach.session import (
+    make_speech,
+    prepare_session,
+    session_options,
+    speech_for,
+    spoken_lines,
 )
-
-EXIT_INTERRUPTED = 130
+from voicecoach.settings import BY_NAME, Setting, Settings, settings_of
+from voicecoach.speech import PhraseCache, phrase_cache_dir
 
 
 class _Checked(click.ParamType):
-    """A number checked by the core's own check function, so the bounds live in one place."""
+    """A setting's value as typed, checked by the setting's own check, so the bounds live in one place."""
 
-    def __init__(self, name: str, parse: type, check) -> None:
-        self.name = name
-        self.parse = parse
-        self.check = check
+    def __init__(self, setting: Setting) -> None:
+        self.name = setting.metavar or setting.name.upper()
+        self.setting = setting
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if not isinstance(value, str):
             return value
         try:
-            number = self.parse(value.strip())
-        except ValueError:
-            self.fail(f"'{shown(value)}' is not a {'whole ' if self.parse is int else ''}number", param, ctx)
-        try:
-            return self.check(number)
-        except OptionError as error:
+            return self.setting.from_text(value)
+        except (ValueError, OptionError) as error:
             self.fail(str(error), param, ctx)
 
 
-def _check_language(tag: str) -> str:
-    from voicecoach.phrasebook import check_language
-
-    try:
-        return check_language(tag)
-    except ValueError as error:
-        raise OptionError(str(error)) from None
-
-
-engine_option = click.option(
-    "--engine", metavar="NAME", default=None,
-    help="Speech engine: piper (the natural voice, the default where installed) or espeak; "
-    "'voicecoach voices' lists them.")
-
-# The options every command that makes a session shares, in the order --help lists them; each is
-# the default_map key of the setting of the same name (voicecoach/settings.py).
-SETTINGS_OPTIONS = (
-    click.option("--pace", type=_Checked("PACE", float, check_pace), default=1.0, show_default=True,
-                 help=f"Tempo of movements and rests: 0.5 is half speed, 1.5 faster ({MIN_PACE:g} to "
-                 f"{MAX_PACE:g}). Hold times never change."),
-    click.option("--quiet-holds", is_flag=True,
-                 help="Keep holds quiet: no 'ten more seconds' inside them (by default no silence lasts over "
-                 "6 seconds, so you never wonder whether the player stopped)."),
-    click.option("--language", metavar="TAG", type=_Checked("TAG", str, _check_language), default=None,
-                 help="The language voicecoach speaks in (en, de, es, fr, or any with a phrasebook): by "
-                 "default the program's own. It also picks the voice, unless --voice does."),
-    engine_option,
-    click.option("--voice", metavar="ID", default=None,
-                 help="A voice of the engine (see 'voicecoach voices'), or for Piper a path to a .onnx voice "
-                 "file with its .onnx.json beside it."),
-    click.option("--rate", type=_Checked("WPM", int, check_rate), default=DEFAULT_RATE_WPM, show_default=True,
-                 help=f"Speech rate in words per minute ({MIN_RATE_WPM} to {MAX_RATE_WPM})."),
-    click.option("--volume", type=_Checked("0..1", float, check_volume), default=1.0, show_default=True,
-                 help="Loudness of speech and cues, 0 to 1."),
-)
-MUSIC_OPTIONS = (
-    click.option("--music", metavar="FILE|FOLDER", default=None,
-                 # absolute: the history keeps it, and play --resume may run from another folder
-                 callback=lambda ctx, param, value: str(Path(value).expanduser().absolute()) if value else value,
-                 help="Music under the voice: a file (mp3, flac, ogg, wav) or a folder of them, in name order, "
-                 "looped; it is lowered before every line and beep."),
-    click.option("--music-level", type=_Checked("DB", float, check_music_level), default=DEFAULT_MUSIC_LEVEL_DB,
-                 show_default=True, help="The music's loudness in dB against the speech (-40 to -6)."),
-)
-# Option name -> Settings field, where they differ.
-SETTINGS_FIELDS = {"rate": "rate_wpm", "music_level": "music_level_db"}
-SETTINGS_NAMES = ("pace", "quiet_holds", "language", "engine", "voice", "rate", "volume")
-MUSIC_NAMES = ("music", "music_level")
+def _option(setting: Setting):
+    """The Click option of a setting (voicecoach/settings.py's table): --NAME, its default shown."""
+    if setting.kind == "flag":
+        return click.option(setting.option, setting.name, is_flag=True, help=setting.help)
+    return click.option(setting.option, setting.name, type=_Checked(setting), default=setting.default,
+                        metavar=setting.metavar, help=setting.help)  # defaults shown: the group's show_default
 
 
-def settings_options(command=None, *, music: bool = False):
-    """--pace, --quiet-holds, --language, --engine, --voice, --rate and --volume, shared by every
-    command that makes a session (and with music=True, --music and --music-level, for the commands
-    that sound it); the command receives them as one frozen Settings, `settings`."""
-    if command is None:
-        return functools.partial(settings_options, music=music)
-    names = SETTINGS_NAMES + (MUSIC_NAMES if music else ())
+def settings_options(command_name: str):
+    """The options of every setting the command takes (voicecoach.settings.settings_of), in the
+    table's order; the command receives them as one frozen Settings, `settings`."""
+    taken = settings_of(command_name)
 
-    @functools.wraps(command)
-    def with_settings(*args, **kwargs):
-        given = {SETTINGS_FIELDS.get(name, name): kwargs.pop(name) for name in names}
-        return command(*args, settings=Settings(**given), **kwargs)
+    def decorate(command):
+        @functools.wraps(command)
+        def with_settings(*args, **kwargs):
+            given = {setting.field: kwargs.pop(setting.name) for setting in taken}
+            return command(*args, settings=Settings(**given), **kwargs)
 
-    for option in reversed(SETTINGS_OPTIONS + (MUSIC_OPTIONS if music else ())):
-        with_settings = option(with_settings)
-    return with_settings
+        for setting in reversed(taken):
+            with_settings = _option(setting)(with_settings)
+        return with_settings
+
+    return decorate
 
 
 def _typed(settings: Settings) -> dict[str, Any]:
@@ -155,9 +101,8 @@ def _typed(settings: Settings) -> dict[str, Any]:
     from click.core import ParameterSource
 
     ctx = click.get_current_context()
-    return {SETTINGS_FIELDS.get(name, name): getattr(settings, SETTINGS_FIELDS.get(name, name))
-            for name in SETTINGS_NAMES + MUSIC_NAMES
-            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    return {BY_NAME[name].field: getattr(settings, BY_NAME[name].field) for name in ctx.params
+            if name in BY_NAME and ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
 
 
 from_option = click.option("--from", "start_at", metavar="EXERCISE",
@@ -172,16 +117,12 @@ def _chosen(program_spec: str, only: tuple[str, ...], start_at: str | None = Non
 
 
 def _speech(settings: Settings, language: str):
-    """Speech in the session's language: the voice the user chose, or one that speaks the language
-    (said on stderr when it is another engine's)."""
-    from dataclasses import replace
-
-    from voicecoach.engines import choose_voice
-
-    engine, voice, note = choose_voice(settings.engine, settings.voice, language)
+    """Speech in the session's language (session.speech_for), saying on stderr when the voice is
+    another engine's."""
+    speech, note = speech_for(settings, language)
     if note:
         click.echo(f"Note: {note}.", err=True)
-    return make_speech(replace(settings, engine=engine, voice=voice))
+    return speech
 
 
 class _Group(click.Group):
@@ -191,7 +132,7 @@ class _Group(click.Group):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Abort:  # Click's form of Ctrl-C
-            sys.exit(EXIT_INTERRUPTED)
+            sys.exit(ExitStatus.INTERRUPTED)
         except click.ClickException as error:
             message = error.format_message()
             ctx = getattr(error, "ctx", None)
@@ -208,19 +149,9 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-EXIT_CODES = (
-    (0, "done: the session played (or was stopped with q), the file was written, the program is valid"),
-    (1, "it could not be done: the file could not be written, doctor found a problem, nothing to resume"),
-    (2, "a usage mistake: an unknown option or value, a program or phrasebook file with a mistake"),
-    (3, "the speech engine is missing or failed"),
-    (4, "play: no sound device could be opened (export the session instead)"),
-    (130, "stopped by Ctrl-C (or the terminal closing); play says how to go on"),
-)
-
-
 @click.group(cls=_Group, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
-             epilog="\b\nExit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES))
+             epilog="\b\nExit codes:\n" + "\n".join(f"  {code.value:<4} {code.meaning}" for code in ExitStatus))
 @click.version_option(__version__, prog_name="voicecoach")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -231,7 +162,7 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
     elif ctx.invoked_subcommand != "config":  # config must work to mend a broken settings file
-        from voicecoach.settings import default_map, read_settings
+        from voicecoach.config import default_map, read_settings
 
         settings_file = read_settings()
         for note in settings_file.notes():  # a key that is not a setting: said, and left out
@@ -292,9 +223,9 @@ def _programs(specs: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
 
 @cli.command("list")
 @click.argument("paths", nargs=-1, metavar="[FILE|FOLDER]...")
-@engine_option
+@settings_options("list")
 @estimate_option
-def list_programs(paths: tuple[str, ...], engine: str | None, estimate: bool) -> None:
+def list_programs(paths: tuple[str, ...], settings: Settings, estimate: bool) -> None:
     """List programs with their exercises and length at the normal pace: the built-in ones, or
     the program files and folders of programs given.
 
@@ -304,7 +235,7 @@ def list_programs(paths: tuple[str, ...], engine: str | None, estimate: bool) ->
     speech = None
     if not estimate:
         with contextlib.suppress(EngineMissing):
-            speech = make_speech(Settings(engine=engine))
+            speech = make_speech(settings)
     rows, failed, bugs = [], 0, []
     for spec, program in _programs(paths or builtin_names()):
         if isinstance(program, (VoicecoachError, _FileBug)):
@@ -342,7 +273,7 @@ def check(files: tuple[str, ...]) -> None:
     phrasebook (each problem is one line on stderr). Warnings do not change the exit code.
     """
     from voicecoach.check import summary, warnings
-    from voicecoach.settings import load_settings
+    from voicecoach.config import load_settings
 
     failed, bugs = 0, []
     language = load_settings().get("language")  # the settings' language, as play and export take it
@@ -387,7 +318,7 @@ def schema() -> None:
 
 @cli.command()
 @click.argument("program")
-@settings_options
+@settings_options("show")
 @from_option
 @only_option
 @estimate_option
@@ -403,26 +334,11 @@ def show(program: str, settings: Settings, start_at: str | None, only: tuple[str
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
-def _terminate(signum, frame):  # SIGTERM/SIGHUP unwind like Ctrl-C: temporary files go, the terminal is restored
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _stop_signals_interrupt() -> Iterator[None]:
-    """Make SIGTERM and SIGHUP (a closed terminal) stop the command the way Ctrl-C does."""
-    previous = {number: signal.signal(number, _terminate) for number in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
 @cli.command()
 @click.argument("program")
 @click.option("-o", "--output", "output_name", required=True, metavar="FILE",
               help="The audio file to write: .wav, .mp3, .flac or .ogg.")
-@settings_options(music=True)
+@settings_options("export")
 @from_option
 @only_option
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
@@ -438,10 +354,14 @@ def export(program: str, output_name: str, settings: Settings, start_at: str | N
     chosen = _chosen(program, only, start_at)
     options = session_options(chosen, settings)
     speech = _speech(settings, options.language)
-    bed = _music_bed(settings, speech)  # a bad music file is one line before anything is made
+    from voicecoach.music import music_bed  # numpy and soundfile: only for the commands that sound
+
+    bed, note = music_bed(settings, speech)  # a bad music file is one line before anything is made
+    if note:  # the cache had no room for it (a full or read-only disk): it plays all the same
+        click.echo(f"Note: {note}", err=True)
     session = prepare_session(chosen, options, speech)
     try:
-        with _stop_signals_interrupt():
+        with stop_signals_interrupt():
             result = _write(session, output, subtitles, bed)
     except KeyboardInterrupt:
         click.echo(f"Stopped; {output} was not written.", err=True)
@@ -453,11 +373,16 @@ def export(program: str, output_name: str, settings: Settings, start_at: str | N
     extra = f" and {result.subtitles}" if result.subtitles else ""
     click.echo(f"Wrote {result.path}{extra}: {format_length(session.script.duration_ms)}, "
                f"{len(result.chapters)} chapters, {size_mb:.1f} MB")
+    from voicecoach.history import HistoryError, record, session_record
+
     count = len(chosen.exercises)
-    _remember(program, chosen, settings, only, kind="export", started=started, ending="exported",
-              exercises=count, start_index=0, completed=count, place="closing", stopped_index=None,
-              position_ms=session.script.duration_ms, length_ms=session.script.duration_ms, listened_ms=0,
-              output=str(Path(result.path).resolve()))
+    try:  # the history never fails an export: said in one line
+        record(session_record(program, chosen, settings, only, kind="export", started=started, ended=_now(),
+                              ending="exported", exercises=count, start_index=0, completed=count, place="closing",
+                              position_ms=session.script.duration_ms, length_ms=session.script.duration_ms,
+                              listened_ms=0, output=str(Path(result.path).resolve())))
+    except HistoryError as error:
+        click.echo(f"Note: this session is not in your history ({error}).", err=True)
 
 
 def _now():
@@ -466,52 +391,26 @@ def _now():
     return datetime.now().astimezone()
 
 
-def _remember(spec: str, chosen, settings: Settings, only: tuple[str, ...], **facts: Any) -> int | None:
-    """Add the session to the history; its id, or None (said in one line on stderr) when the
-    history cannot be written: that never stops or fails a session."""
-    from voicecoach.history import HistoryError, Record, program_hash, program_key, record
+def _environment(ctx: click.Context):
+    """The outside world for a command: the one a test gave (CliRunner's obj), or this machine's."""
+    from voicecoach.environment import Environment
 
-    stopped = facts.get("stopped_index")
-    entry = Record(ended=_now(), program=program_key(spec), title=chosen.title, program_hash=program_hash(chosen),
-                   settings=settings, only=tuple(only),
-                   stopped_name=None if stopped is None else chosen.exercises[stopped].name, **facts)
-    try:
-        return record(entry)
-    except HistoryError as error:
-        click.echo(f"Note: this session is not in your history ({error}).", err=True)
-        return None
-
-
-def _last_unfinished(program: str | None):
-    """The play --resume goes on with: the newest play (of PROGRAM, if given), when it is unfinished."""
-    from voicecoach.history import last_play, program_key
-
-    last = last_play(program_key(program) if program is not None else None)
-    of = f" of {program}" if program is not None else ""
-    if last is None:
-        raise ResumeError(f"nothing to resume: no session{of} has been played yet")
-    when = last.started.astimezone().strftime("%a %d %b %H:%M")
-    if not last.unfinished:
-        raise ResumeError(f"nothing to resume: your last session{of} ({last.title}, {when}) "
-                          f"{'was played to the end' if last.ending == 'finished' else 'stopped after its last exercise'}")
-    return last
-
-
-class ResumeError(VoicecoachError):
-    """play --resume has nothing to go on with, or cannot find where."""
+    given = ctx.find_root().obj
+    return given["environment"] if isinstance(given, dict) and "environment" in given else Environment.real()
 
 
 @cli.command()
 @click.argument("program", required=False)
-@settings_options(music=True)
+@settings_options("play")
 @from_option
 @only_option
 @click.option("--resume", is_flag=True,
               help="Go on from where your last session stopped, with its program and settings (options "
               "given with it win); with PROGRAM, the last session of that program.")
 @click.option("--quiet", is_flag=True, help="No live display.")
-def play(program: str | None, settings: Settings, start_at: str | None, only: tuple[str, ...], resume: bool,
-         quiet: bool) -> None:
+@click.pass_context
+def play(ctx: click.Context, program: str | None, settings: Settings, start_at: str | None, only: tuple[str, ...],
+         resume: bool, quiet: bool) -> None:
     """Play the session of PROGRAM aloud.
 
     Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
@@ -520,137 +419,64 @@ def play(program: str | None, settings: Settings, start_at: str | None, only: tu
     """
     from dataclasses import replace
 
-    from voicecoach.history import FAILED, FINISHED, INTERRUPTED, QUIT
+    from voicecoach.history import FAILED, FINISHED, INTERRUPTED
+    from voicecoach.play import PlayRequest, resume_request
+    from voicecoach.play import play as play_session
 
-    resumes = None
+    env = _environment(ctx)
     if resume:
         if start_at is not None or only:
             raise click.UsageError("--resume goes on where the session stopped: it takes no --from or --only")
-        last = _last_unfinished(program)
-        program, only, resumes = last.program, last.only, last.id
-        settings = replace(last.settings, **_typed(settings))
-        chosen = select_exercises(resolve_program(program), only)
-        names = [exercise.name for exercise in chosen.exercises]
-        if last.place != "opening" and last.stopped_name not in names:
-            raise ResumeError(f"cannot go on: {program} no longer has the exercise '{last.stopped_name}' "
-                              "(it has changed since); choose where with --from")
-        # Stopped before the first exercise: from the start, introduction and all.
-        start_index = None if last.place == "opening" else names.index(last.stopped_name)
-        from voicecoach.history import program_hash
-
-        if program_hash(chosen) != last.program_hash and start_index is not None:
-            click.echo(f"Note: {program} has changed since that session; going on at '{last.stopped_name}'.", err=True)
+        request = resume_request(program, _typed(settings), env, display=not quiet)
     elif program is None:
         raise click.UsageError("Missing argument 'PROGRAM' (or --resume, to go on with your last session).")
     else:
         chosen = select_exercises(resolve_program(program), only)
         start_index = find_exercise(chosen, start_at) if start_at is not None else None
-    spec = program
+        request = PlayRequest(spec=program, program=chosen, settings=settings, only=only, start_index=start_index,
+                              display=not quiet)
     # Without a sound device: the same session (every option given, the same exercises) as a file.
-    out = SimpleaudioOut(export_hint=" ".join(_again("export", spec, chosen, settings, only, start_index)
-                                              + ["-o session.mp3"]))
-    started = _now()
-    # Synthesis runs ahead of the listener in the background; sound starts with the first line.
-    options = session_options(chosen, settings)
-    notices = (options.phrasebook.line("paused"), options.phrasebook.line("resuming"))
-    # What play says when it waits for the listener: synthesized only for a program that waits.
-    wait_notices = (options.phrasebook.line("wait_for_ready"), options.phrasebook.line("still_waiting"))
-    waits = any(exercise.wait_for_me for exercise in chosen.exercises)
-    player = None
-
-    def stopped() -> tuple[str, int | None]:
-        """Where it stopped: in the opening, in an exercise (which), or after the last one."""
-        position = player.position_ms()
-        index = player.timeline.exercise_index_at(position)
-        if index is not None:
-            return "exercise", index
-        exercises = player.timeline.exercises
-        return ("opening", None) if not exercises or position < exercises[0][1] else ("closing", None)
-
-    def remember(ending: str) -> int | None:
-        if player is None or not player.sounded:  # nothing was heard: not a session (nor an attempt)
-            return None
-        place, index = ("closing", None) if ending == FINISHED else stopped()
-        length_ms = player.script.duration_ms if player.complete else compile_script(
-            chosen, options, Estimate(rate_wpm=settings.rate_wpm)).duration_ms
-        return _remember(spec, chosen, settings, only, kind="play", started=started, ending=ending,
-                         exercises=len(chosen.exercises), start_index=start_index or 0,
-                         completed=len(player.completed), place=place, stopped_index=index,
-                         position_ms=player.position_ms(), length_ms=length_ms,
-                         listened_ms=round(player.listened_s() * 1000), resumes=resumes)
-
-    def resume_hint(recorded: bool) -> str:
-        heard = player is not None and player.sounded
-        position = player.position_ms() if heard else 0
-        index = player.timeline.exercise_index_at(position) if heard else start_index
-        count = len(chosen.exercises)
-        words = [f"{invoked_as()} play --resume"]
-        if not recorded:  # the history could not keep it: the whole command instead
-            words = _again("play", spec, chosen, settings, only, index)
-        if heard and index is None and player.complete and position >= player.timeline.ending_ms:
-            return f"Stopped at {format_length(position)}, at the very end."
-        if index is None:
-            return f"Stopped at {format_length(position)}, before the first exercise. To start again: {' '.join(words)}"
-        name = chosen.exercises[index].name
-        return (f"Stopped at {format_length(position)}, in exercise {index + 1} of {count} ({name}). "
-                f"To go on from there: {' '.join(words)}")
-
-    speech = _speech(settings, options.language)
-    bed = _music_bed(settings, speech)  # a bad music file is one line before anything plays
-    live = LiveSession(chosen, options, speech, extra_lines=notices + (wait_notices if waits else ()))
-    media = None
-    try:
-        with _stop_signals_interrupt():
-            known, complete = live.wait() if start_index is None else (live.result(), True)
-        growing = {} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}
-        player = Player(known,
-                        render=lambda start, end: render_span(live.current()[0], live.speech.pcm, live.cues,
-                                                              live.sample_rate_hz, start, end),
-                        speak=live.speech.pcm, audio=out, sample_rate_hz=live.sample_rate_hz, notices=notices,
-                        wait_notices=wait_notices,
-                        overlay=None if bed is None else (
-                            lambda pcm, frame, started: bed.mix(pcm, frame, live.current()[0], started)),
-                        **growing)
-        start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
-        from voicecoach.mpris import MediaPlayer
-
-        media = MediaPlayer.start(album=chosen.title)  # headset buttons and media keys, where there is a bus
-        with _stop_signals_interrupt(), Keys(enabled=True) as keys:  # the terminal is restored however it ends
-            outcome = run(player, start_ms, keys, Display(enabled=not quiet and sys.stdout.isatty()), media=media)
-    except KeyboardInterrupt:
-        recorded = remember(INTERRUPTED) is not None
-        click.echo(resume_hint(recorded), err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except VoicecoachError as error:  # the device or the engine failed: once heard, say where and how to go on
-        recorded = remember(FAILED) is not None
-        _fail(f"{error}. {resume_hint(recorded)}" if player is not None and player.sounded else str(error),
-              error.exit_code)
-    finally:
-        live.close()
-        if media is not None:
-            media.close()
-        if bed is not None:
-            bed.close()
-    recorded = remember(FINISHED if outcome.finished else QUIT) is not None
+    request = replace(request, export_hint=" ".join(_again("export", request, request.start_index) + ["-o session.mp3"]))
+    outcome = play_session(request, env)
+    if outcome.ending == INTERRUPTED:
+        click.echo(_resume_hint(request, outcome), err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    if outcome.ending == FAILED:  # the device or the engine failed once the session was heard
+        _fail(f"{outcome.error}. {_resume_hint(request, outcome)}", outcome.error.exit_code)
     if outcome.reopened:
         click.echo(f"Note: the audio output stopped {_times(outcome.reopened)} and was opened again; "
                    "the line it cut was said again.", err=True)
-    if outcome.finished:
+    if outcome.ending == FINISHED:
         done = outcome.exercises_completed
-        click.echo(f"Done: {chosen.title}, {format_length(round(outcome.listened_s * 1000))}, "
+        click.echo(f"Done: {request.program.title}, {format_length(outcome.listened_ms)}, "
                    f"{done} exercise{'' if done == 1 else 's'}.")
     else:
-        click.echo(resume_hint(recorded))
+        click.echo(_resume_hint(request, outcome))
 
 
-def _again(verb: str, spec: str, chosen, settings: Settings, only: tuple[str, ...], index: int | None) -> list[str]:
+def _resume_hint(request, outcome) -> str:
+    """Where the session stopped, and the command that goes on from there."""
+    position, index = outcome.position_ms, outcome.stopped_index
+    words = [f"{invoked_as()} play --resume"]
+    if not outcome.recorded:  # the history does not have it: the whole command instead
+        words = _again("play", request, index)
+    if outcome.at_end:
+        return f"Stopped at {format_length(position)}, at the very end."
+    if index is None:
+        return f"Stopped at {format_length(position)}, before the first exercise. To start again: {' '.join(words)}"
+    count, name = len(request.program.exercises), request.program.exercises[index].name
+    return (f"Stopped at {format_length(position)}, in exercise {index + 1} of {count} ({name}). "
+            f"To go on from there: {' '.join(words)}")
+
+
+def _again(verb: str, request, index: int | None) -> list[str]:
     """The words of a command that makes the same session again (play or export), from exercise
     `index` of the chosen ones, if given: every option the user gave, in their own form."""
-    words = [f"{invoked_as()} {verb} {shlex.quote(spec)}", *settings.arguments()]
-    words += [f"--only {shlex.quote(name)}" for name in only]
+    words = [f"{invoked_as()} {verb} {shlex.quote(request.spec)}", *request.settings.arguments()]
+    words += [f"--only {shlex.quote(name)}" for name in request.only]
     if index is not None:
-        name = chosen.exercises[index].name
-        words.append(f"--from {shlex.quote(name) if only else index + 1}")
+        name = request.program.exercises[index].name
+        words.append(f"--from {shlex.quote(name) if request.only else index + 1}")
     return words
 
 
@@ -671,22 +497,6 @@ def invoked_as() -> str:
 
 def _times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
-
-
-def _music_bed(settings: Settings, speech):
-    """The music under the session (--music), brought to its level under this speech; None without."""
-    if settings.music is None:
-        return None
-    import math
-
-    from voicecoach.music import MusicBed, load_music
-    from voicecoach.shape import SESSION_LUFS
-
-    music = load_music(settings.music, speech.sample_rate_hz)
-    if music.note:  # the cache had no room for it (a full or read-only disk): it plays all the same
-        click.echo(f"Note: {music.note}", err=True)
-    speech_lufs = SESSION_LUFS + (20 * math.log10(speech.volume) if speech.volume > 0 else -60.0)
-    return MusicBed(music.level(speech_lufs, settings.music_level_db), speech.sample_rate_hz)
 
 
 def _write(session, output: Path, subtitles: bool, bed=None):
@@ -724,14 +534,20 @@ def doctor() -> None:
 
 
 @cli.command()
-@engine_option
+@_option(BY_NAME["engine"])
 @click.option("--language", metavar="TAG", default=None, help="Only the voices that speak this language (de, es-MX).")
 def voices(engine: str | None, language: str | None) -> None:
     """List every installed engine's voices (an ID goes to --voice); * marks the one sessions use.
 
     A language instead of an ID (--voice de) picks the best voice for it.
     """
-    from voicecoach.engines import add_voice_hint, default_engine_name, engine_type, installed_engines, voices_for
+    from voicecoach.engines import (
+        add_voice_hint,
+        default_engine_name,
+        engine_type,
+        installed_engines,
+        voices_for,
+    )
 
     default = default_engine_name()
     names = [engine_type(engine).name] if engine is not None else sorted(
@@ -754,7 +570,7 @@ def cache(clear: bool) -> None:
     """Show where synthesized speech and decoded music are cached and how much, or clear them."""
     from voicecoach.music import clear_decoded, decoded_entries, music_cache_dir
 
-    phrases, music_dir = PhraseCache(default_cache_dir()), music_cache_dir()
+    phrases, music_dir = PhraseCache(phrase_cache_dir()), music_cache_dir()
     if clear:
         click.echo(f"Removed {phrases.clear()} cached phrases from {phrases.directory}")
         count = clear_decoded(music_dir)
@@ -818,25 +634,23 @@ def _plain(value: Any) -> Any:
 def config(ctx: click.Context) -> None:
     """Your settings: the defaults of every command's options (an option given on the command line
     always wins). Without a subcommand: every setting, its value and where it comes from."""
-    from voicecoach.settings import read_settings, setting_names, settings_path
+    from voicecoach.config import read_settings, settings_path
+    from voicecoach.settings import SETTINGS
 
     if ctx.invoked_subcommand is not None:
         return
     settings_file, path = read_settings(), settings_path()
     values = settings_file.values
     click.echo(f"Settings file: {path}{'' if path.exists() else ' (not written yet)'}")
-    params = {param.name: param for param in cli.commands["play"].params}
-    width = max(len(name) for name in [*setting_names(), *settings_file.unknown])
-    for name, what in setting_names().items():
+    width = max(len(name) for name in [*BY_NAME, *settings_file.unknown])
+    for setting in SETTINGS:
+        name = setting.name
         if name in values:
             value, source = _setting_text(values[name]), "set"
         else:
-            param = params.get(name)
-            default = False if param is not None and getattr(param, "is_flag", False) else getattr(param, "default", None)
-            value = ("(the program's)" if name == "language" else "(none)" if name == "music"
-                     else "(automatic)" if default is None else _setting_text(default))
-            source = "default"
-        click.echo(f"  {name:<{width}}  {value:<16}  {source:<7}  {what}")
+            default = setting.default
+            value, source = f"({setting.none_means})" if default is None else _setting_text(default), "default"
+        click.echo(f"  {name:<{width}}  {value:<16}  {source:<7}  {setting.about}")
     for name in settings_file.unknown:
         click.echo(f"  {name:<{width}}  {'':<16}  {'unknown':<7}  not a setting, left out; "
                    f"'{invoked_as()} config unset {name}' removes it")
@@ -850,7 +664,7 @@ def _setting_text(value: Any) -> str:
 @click.argument("key")
 def config_get(key: str) -> None:
     """Print one setting's value (exit 1 when it is not set)."""
-    from voicecoach.settings import check_key, load_settings
+    from voicecoach.config import check_key, load_settings
 
     values = load_settings()
     check_key(key)
@@ -866,7 +680,7 @@ def config_get(key: str) -> None:
 def config_set(key: str, value: str) -> None:
     """Set one setting, checked as its option is checked. The rest of the file (other settings,
     your comments) stays as it is; a settings file that is a symlink is written through it."""
-    from voicecoach.settings import check_value, set_setting
+    from voicecoach.config import check_value, set_setting
 
     checked = check_value(key, value, "config set")
     click.echo(f"{key} = {_setting_text(checked)} (in {set_setting(key, checked)})")
@@ -876,7 +690,7 @@ def config_set(key: str, value: str) -> None:
 @click.argument("key")
 def config_unset(key: str) -> None:
     """Remove one setting, or any other key the file has: its option's own default applies again."""
-    from voicecoach.settings import check_key, settings_path, unset_setting
+    from voicecoach.config import check_key, settings_path, unset_setting
 
     path = settings_path()
     if unset_setting(key, path):
@@ -890,7 +704,7 @@ def config_unset(key: str) -> None:
 def config_reset() -> None:
     """Start over with no settings: the old file is kept beside it as settings.toml.bak. For a
     settings file too broken to mend."""
-    from voicecoach.settings import reset_settings, settings_path
+    from voicecoach.config import reset_settings, settings_path
 
     backup = reset_settings()
     if backup is None:
@@ -902,7 +716,7 @@ def config_reset() -> None:
 @config.command("path")
 def config_path() -> None:
     """Print where the settings file is (it need not exist yet)."""
-    from voicecoach.settings import settings_path
+    from voicecoach.config import settings_path
 
     click.echo(str(settings_path()))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from voicecoach.cues import CUE_RATE_HZ, load_cues
 from voicecoach.engines import default_engine_name, engine_types
 from voicecoach.errors import EngineMissing, VoicecoachError
-from voicecoach.speech import default_cache_dir
+from voicecoach.paths import cache_dir
 
 OUTPUT_CHECK_RATE_HZ = 22050
 
@@ -77,29 +77,29 @@ def check_cache(directory: Path | None = None) -> Check:
     """The cache folder: writable, with room on its disk for a session's phrases, and what it keeps."""
     from voicecoach.music import decoded_entries
 
-    directory = directory or default_cache_dir()
+    directory = directory or cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".doctor-"):
             pass
         free_bytes = shutil.disk_usage(directory).free
     except OSError as error:
-        return Check("speech cache", False, f"{directory}: {error.strerror or error}",
+        return Check("cache", False, f"{directory}: {error.strerror or error}",
                      f"make it writable (chmod u+w {directory}) or set VOICECOACH_CACHE_DIR to a writable folder; "
                      "sessions still play without it", needed_to_play=False)
-    count = sum(1 for _ in directory.glob("*.pcm"))
+    count = sum(1 for _ in (directory / "phrases").glob("*.pcm"))  # speech.phrase_cache_dir
     # decoded music is kept in the cache's music folder (voicecoach.music.music_cache_dir)
     music = sum(1 for path in decoded_entries(directory / "music") if path.suffix == ".f32")
     kept = f"{count} phrases, {music} decoded music file{'' if music == 1 else 's'}"
     free = f"{_size(free_bytes)} free"
     if free_bytes < MIN_FREE_BYTES:
-        return Check("speech cache", False,
+        return Check("cache", False,
                      f"{directory} is writable, but its disk has only {free} ({kept}); a session's phrases take "
                      f"up to {_size(SESSION_PHRASES_BYTES)} and decoded music 5.3 MB a minute, so they would not "
                      "be kept",
                      "free some space on that disk, or set VOICECOACH_CACHE_DIR to a folder on a disk with room; "
                      "sessions still play without it", needed_to_play=False)
-    return Check("speech cache", True, f"{directory} is writable, {free} ({kept})", needed_to_play=False)
+    return Check("cache", True, f"{directory} is writable, {free} ({kept})", needed_to_play=False)
 
 
 def _size(size_bytes: int) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from voicecoach.errors import VoicecoachError
+from voicecoach.paths import data_dir
 from voicecoach.program import BUILTIN_NAMES, Program
 from voicecoach.settings import Settings
 
@@ -68,16 +68,6 @@ CREATE TABLE IF NOT EXISTS sessions (
 
 class HistoryError(VoicecoachError):
     """The history could not be read or written; for a session, only ever a note."""
-
-
-def data_dir() -> Path:
-    """The user's voicecoach data folder, for example ~/.local/share/voicecoach on Linux."""
-    override = os.environ.get("VOICECOACH_DATA_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("voicecoach", appauthor=False))
 
 
 def history_path() -> Path:
@@ -133,6 +123,16 @@ class Record:
         data["started"], data["ended"] = self.started.isoformat(), self.ended.isoformat()
         data["settings"], data["only"] = self.settings.to_json(), list(self.only)
         return data
+
+
+def session_record(spec: str, program: Program, settings: Settings, only: tuple[str, ...], *, kind: str,
+                   started: datetime, ended: datetime, stopped_index: int | None = None, **facts: Any) -> Record:
+    """The record of a session of `program` (as chosen: --only) named `spec` by the user, played or
+    exported with `settings`; the facts are the rest of Record's fields."""
+    return Record(kind=kind, started=started, ended=ended, program=program_key(spec), title=program.title,
+                  program_hash=program_hash(program), settings=settings, only=tuple(only),
+                  stopped_index=stopped_index,
+                  stopped_name=None if stopped_index is None else program.exercises[stopped_index].name, **facts)
 
 
 _COLUMNS = ("kind", "started", "ended", "program", "title", "program_hash", "settings", "only", "exercises",

@@ -28,6 +28,7 @@ from voicecoach.errors import VoicecoachError, shown
 from voicecoach.files import kind_of
 from voicecoach.quiet import quiet_stderr
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, Script
+from voicecoach.paths import cache_dir
 from voicecoach.settings import DEFAULT_MUSIC_LEVEL_DB as DEFAULT_LEVEL_DB
 
 EXTENSIONS = (".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav")  # what libsndfile (soundfile's wheel) reads
@@ -165,11 +166,22 @@ def _digest(files: list[Path], sample_rate_hz: int) -> str:
     return hasher.hexdigest()[:32]
 
 
-def music_cache_dir() -> Path:
-    """Where decoded music is kept: the `music` folder in the speech cache."""
-    from voicecoach.speech import default_cache_dir
+def music_bed(settings, speech) -> tuple[MusicBed | None, str | None]:
+    """The music under a session (settings.music), brought to its level under this speech's
+    loudness (settings.music_level_db below it); and a note when it could not be cached. None
+    without music."""
+    if settings.music is None:
+        return None, None
+    from voicecoach.shape import SESSION_LUFS
 
-    return default_cache_dir() / "music"
+    music = load_music(settings.music, speech.sample_rate_hz)
+    speech_lufs = SESSION_LUFS + (20 * math.log10(speech.volume) if speech.volume > 0 else -60.0)
+    return MusicBed(music.level(speech_lufs, settings.music_level_db), speech.sample_rate_hz), music.note
+
+
+def music_cache_dir() -> Path:
+    """Where decoded music is kept: music/ in the cache folder."""
+    return cache_dir() / "music"
 
 
 def decoded_entries(directory: Path | None = None) -> list[Path]:

@@ -23,7 +23,9 @@ from typing import Any
 
 import yaml
 
-from voicecoach.errors import ProgramError, shown
+from voicecoach.errors import OptionError, ProgramError, shown
+from voicecoach.paths import config_dir
+from voicecoach.settings import check_language, normal_tag
 
 DEFAULT_LANGUAGE = "en"
 
@@ -73,23 +75,6 @@ BY_NUMBER = {"exercise_count", "session_minutes", "session_hours", "times", "sec
              "count", "count_of", "countdown", "time_left", "rest_minutes", "rest_minutes_and_a_half"}
 BY_SIDE = {"first_side", "switch_side", "side"}
 _KEYS = ("language", "name", "numbers", "phrases")
-LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
-_LANGUAGE_TAG = re.compile(LANGUAGE_PATTERN)
-
-
-def normal_tag(tag: str) -> str:
-    """An IETF language tag in its usual case: 'pt-br' -> 'pt-BR', 'DE' -> 'de'."""
-    parts = tag.strip().replace("_", "-").split("-")
-    head = [parts[0].lower()]
-    for part in parts[1:]:
-        head.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower())
-    return "-".join(head)
-
-
-def check_language(tag: str) -> str:
-    if not isinstance(tag, str) or not _LANGUAGE_TAG.match(tag.strip()):
-        raise ValueError(f"'{shown(str(tag))}' is not a language tag such as en, de, es, fr or pt-BR")
-    return normal_tag(tag)
 
 
 @dataclass(frozen=True)
@@ -308,7 +293,7 @@ def parse_phrasebook(data: bytes, source: str, base: Phrasebook | None = None) -
                                   source, lines.get(str(key)))
     try:
         language = check_language(str(document.get("language", base.language if base else "")))
-    except ValueError as error:
+    except OptionError as error:
         raise PhrasebookError(str(error), source, lines.get("language")) from None
     numbers = str(document.get("numbers", base.numbers if base else language.split("-")[0]))
     _check_numbers(numbers, source, lines.get("numbers"))
@@ -368,8 +353,6 @@ def _candidates(language: str) -> list[str]:
 
 
 def user_phrasebook_dir() -> Path:
-    from voicecoach.settings import config_dir
-
     return config_dir() / "phrasebooks"
 
 

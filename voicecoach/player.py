@@ -10,21 +10,18 @@ import bisect
 import contextlib
 import ctypes
 import ctypes.util
-import difflib
 import errno
 import os
-import re
 import select
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from voicecoach.errors import VoicecoachError, shown
-from voicecoach.program import Exercise, Program
+from voicecoach.errors import DeviceError, VoicecoachError
 from voicecoach.render import BYTES_PER_FRAME, frame_at
-from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, OptionError, Script, Wait, format_length
+from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, Script, Wait, format_length
 
 # A buffer longer than this is played in segments, split in the middle of a silence of at least
 # SPLIT_SILENCE_MS; each segment is anchored to the session clock, so a late start is absorbed by
@@ -53,22 +50,9 @@ REOPEN_LIMIT = 3  # the output is reopened at most this often within REOPEN_WIND
 REOPEN_WINDOW_S = 60.0
 
 
-FIX_NO_DEVICE = "connect or enable a sound device (aplay -l lists them); without one, use voicecoach export"
 FIX_BUSY = "close the program that is using the sound device (fuser -v /dev/snd/* names it), then try again"
 FIX_NO_SIMPLEAUDIO = ("install simpleaudio's build needs: sudo apt-get install gcc libasound2-dev python3-dev, "
                       "then bash scripts/setup.sh")
-
-
-class DeviceError(VoicecoachError):
-    """No audio device, or it failed. `detail` is the system's own words for why, if it gave any;
-    `fix` the one command or step that mends it (doctor prints it)."""
-
-    exit_code = 4
-
-    def __init__(self, message: str, detail: str | None = None, fix: str = FIX_NO_DEVICE):
-        super().__init__(message)
-        self.detail = detail
-        self.fix = fix
 
 
 class Playback(Protocol):
@@ -147,60 +131,6 @@ def device_error(simpleaudio_message: str, export_hint: str) -> DeviceError:
                            f"and try again, or export the session to listen elsewhere: {export_hint}", detail, FIX_BUSY)
     return DeviceError(f"no audio output device could be opened ({detail}); to listen elsewhere, "
                        f"export the session instead: {export_hint}", detail)
-
-
-# --- choosing exercises ---------------------------------------------------------------------------
-
-
-def find_exercise(program: Program, spec: str) -> int:
-    """The index of the exercise named or numbered by spec (case-insensitive; a unique prefix will do)."""
-    names = [exercise.name for exercise in program.exercises]
-    text = spec.strip()
-    if text.isascii() and text.isdigit():  # not str.isdigit alone: '¹' is a digit int() refuses
-        number = int(text)
-        if 1 <= number <= len(names):
-            return number - 1
-        raise OptionError(f"there is no exercise {number}: {program.title} has {len(names)} ({_listing(names)})")
-    folded = [name.casefold() for name in names]
-    wanted = " ".join(text.casefold().split())
-    if wanted in folded:
-        return folded.index(wanted)
-    # The start of the name, else the start of any word in it ("trapezius", "knee"): one match only.
-    for matches in ([i for i, name in enumerate(folded) if name.startswith(wanted)],
-                    [i for i, name in enumerate(folded) if any(word.startswith(wanted) for word in _words(name))]):
-        if len(matches) == 1 and wanted:
-            return matches[0]
-        if len(matches) > 1 and wanted:
-            listed = ", ".join(f"{i + 1} {names[i]}" for i in matches)
-            raise OptionError(f"'{shown(spec)}' matches {len(matches)} exercises in {program.title}: {listed}; "
-                              "give more of the name, or its number")
-    close = difflib.get_close_matches(text.casefold(), folded, n=1, cutoff=0.6)
-    hint = f"; did you mean '{names[folded.index(close[0])]}'?" if close else "."
-    raise OptionError(f"no exercise called '{shown(spec)}' in {program.title}{hint} Exercises: {_listing(names)}")
-
-
-def _words(name: str) -> list[str]:
-    return [word for word in re.split(r"[^\w]+", name) if word]
-
-
-def _listing(names: list[str]) -> str:
-    return ", ".join(f"{n} {name}" for n, name in enumerate(names, start=1))
-
-
-def exercises_from(program: Program, spec: str | None) -> Program:
-    """The program from the exercise spec names on (show and export's --from), or all of it."""
-    if spec is None:
-        return program
-    return replace(program, exercises=program.exercises[find_exercise(program, spec):])
-
-
-def select_exercises(program: Program, only: tuple[str, ...]) -> Program:
-    """The program with only the chosen exercises, in program order."""
-    if not only:
-        return program
-    keep = sorted({find_exercise(program, spec) for spec in only})
-    exercises: tuple[Exercise, ...] = tuple(program.exercises[i] for i in keep)
-    return replace(program, exercises=exercises)
 
 
 # --- where things are on the timeline -------------------------------------------------------------
@@ -751,8 +681,9 @@ class Player:
 class Keys:
     """Single key presses from a terminal on stdin (cbreak mode, so Ctrl-C still interrupts)."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and sys.stdin.isatty()
+    def __init__(self, enabled: bool, stream=None):
+        self.stream = stream if stream is not None else sys.stdin
+        self.enabled = enabled and self.stream.isatty()
         self._saved = None
 
     def __enter__(self) -> Keys:
@@ -760,7 +691,7 @@ class Keys:
             import termios
             import tty
 
-            self._fd = sys.stdin.fileno()
+            self._fd = self.stream.fileno()
             self._saved = termios.tcgetattr(self._fd)
             tty.setcbreak(self._fd)
         return self

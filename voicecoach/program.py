@@ -14,15 +14,16 @@ import math
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
 
-from voicecoach.errors import ProgramError, shown
+from voicecoach.errors import OptionError, ProgramError, shown
 from voicecoach.mistakes import explain, quoted
+from voicecoach.settings import check_language
 
 # The built-in programs, in the order they are listed; each is programs/<name>.yaml.
 BUILTIN_NAMES = ("beginning", "intermediate", "advanced")
@@ -775,11 +776,9 @@ class _Reader:
                      for item, item_what, item_line in self.items(value, what, line))
 
     def language(self, value: Any, what: str, line: int) -> str:
-        from voicecoach.phrasebook import check_language
-
         try:
             return check_language(value)
-        except ValueError as error:
+        except OptionError as error:
             raise self.fail(f"{what}: {error}", line) from None
 
     def number(self, value: Any, rule: Rule, what: str, line: int) -> float:
@@ -1046,3 +1045,57 @@ def _fill(text: str, side_index: int, side_words: dict[str, str]) -> str:
         return value.capitalize() if not before or before.endswith((".", "!", "?")) else value
 
     return _PLACEHOLDER.sub(word, text)
+
+
+# --- choosing exercises (--from, --only) -------------------------------------------------------------
+
+
+def find_exercise(program: Program, spec: str) -> int:
+    """The index of the exercise named or numbered by spec (case-insensitive; a unique prefix will do)."""
+    names = [exercise.name for exercise in program.exercises]
+    text = spec.strip()
+    if text.isascii() and text.isdigit():  # not str.isdigit alone: '¹' is a digit int() refuses
+        number = int(text)
+        if 1 <= number <= len(names):
+            return number - 1
+        raise OptionError(f"there is no exercise {number}: {program.title} has {len(names)} ({_listing(names)})")
+    folded = [name.casefold() for name in names]
+    wanted = " ".join(text.casefold().split())
+    if wanted in folded:
+        return folded.index(wanted)
+    # The start of the name, else the start of any word in it ("trapezius", "knee"): one match only.
+    for matches in ([i for i, name in enumerate(folded) if name.startswith(wanted)],
+                    [i for i, name in enumerate(folded) if any(word.startswith(wanted) for word in _words(name))]):
+        if len(matches) == 1 and wanted:
+            return matches[0]
+        if len(matches) > 1 and wanted:
+            listed = ", ".join(f"{i + 1} {names[i]}" for i in matches)
+            raise OptionError(f"'{shown(spec)}' matches {len(matches)} exercises in {program.title}: {listed}; "
+                              "give more of the name, or its number")
+    close = difflib.get_close_matches(text.casefold(), folded, n=1, cutoff=0.6)
+    hint = f"; did you mean '{names[folded.index(close[0])]}'?" if close else "."
+    raise OptionError(f"no exercise called '{shown(spec)}' in {program.title}{hint} Exercises: {_listing(names)}")
+
+
+def _words(name: str) -> list[str]:
+    return [word for word in re.split(r"[^\w]+", name) if word]
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(f"{n} {name}" for n, name in enumerate(names, start=1))
+
+
+def exercises_from(program: Program, spec: str | None) -> Program:
+    """The program from the exercise spec names on (show and export's --from), or all of it."""
+    if spec is None:
+        return program
+    return replace(program, exercises=program.exercises[find_exercise(program, spec):])
+
+
+def select_exercises(program: Program, only: tuple[str, ...]) -> Program:
+    """The program with only the chosen exercises, in program order."""
+    if not only:
+        return program
+    keep = sorted({find_exercise(program, spec) for spec in only})
+    exercises: tuple[Exercise, ...] = tuple(program.exercises[i] for i in keep)
+    return replace(program, exercises=exercises)

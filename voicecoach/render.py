@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from voicecoach.script import Event, Script
-from voicecoach.speech import ms_for_frames
 
 BYTES_PER_FRAME = 2  # mono int16
 MAX_PIECE_FRAMES = 22050  # silence is yielded in pieces of at most this many frames
@@ -23,6 +23,12 @@ def frame_at(ms: int, sample_rate_hz: int) -> int:
     gets ms_for_frames(f) ms, and floor(a + b) - floor(a) >= floor(b) >= f.
     """
     return ms * sample_rate_hz // 1000
+
+
+def ms_for_frames(frames: int, sample_rate_hz: int) -> int:
+    """The whole milliseconds a sound of `frames` needs on the timeline (rounded up): frame_at's
+    other way round."""
+    return math.ceil(frames * 1000 / sample_rate_hz)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from voicecoach.phrasebook import LANGUAGE_PATTERN
 from voicecoach.program import (
     EXERCISE_RULES,
     HOLD_RULES,
@@ -33,6 +32,7 @@ from voicecoach.program import (
     Rule,
     is_invisible,
 )
+from voicecoach.settings import LANGUAGE_PATTERN
 
 FILE_NAME = "program.schema.json"
 

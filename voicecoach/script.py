@@ -12,9 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from voicecoach.errors import VoicecoachError
-from voicecoach.phrasebook import ENGLISH, Phrasebook, builtin_phrasebook, check_language
+from voicecoach.errors import OptionError
+from voicecoach.phrasebook import ENGLISH, Phrasebook, builtin_phrasebook
 from voicecoach.program import REMINDER_EACH_REP, REMINDER_EACH_SIDE, Exercise, Hold, Move, Program, said
+from voicecoach.settings import DEFAULT_RATE_WPM, check_choices
 
 Kind = Literal["speech", "cue", "silence"]
 Side = Literal["left", "right"]
@@ -28,12 +29,6 @@ CUE_TICK = "countdown-tick"
 # Length of each cue sound in ms, used until the sound layer reports the real files' lengths.
 DEFAULT_CUE_MS = {CUE_HOLD_START: 300, CUE_HOLD_END: 300, CUE_NEXT_EXERCISE: 500, CUE_SESSION_END: 1200,
                   CUE_TICK: 60}
-
-# The speech rate the estimate assumes, in words per minute: calm, for someone lying down.
-DEFAULT_RATE_WPM = 150
-
-MIN_PACE = 0.25
-MAX_PACE = 4.0
 
 # Silences that belong to speech rhythm, not to the exercise tempo: never scaled by pace (ms).
 LINE_GAP_MS = 500  # between two spoken lines
@@ -58,36 +53,6 @@ HOLD_TIME_STEP_MS = 5000
 REST_TIME_STEP_MS = 10_000
 REST_ANNOUNCED_MIN_MS = 5000  # rests at least this long are announced with their length
 NEXT_SOON_MS = 5000  # "Next exercise in five seconds."
-
-
-class OptionError(VoicecoachError):
-    """An option value the compiler cannot use."""
-
-    exit_code = 2
-
-
-def check_pace(value: float) -> float:
-    """The pace if it is a usable tempo multiplier, else OptionError."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise OptionError(f"pace must be a number from {MIN_PACE:g} to {MAX_PACE:g}, not {value!r}")
-    if not MIN_PACE <= value <= MAX_PACE:
-        raise OptionError(
-            f"pace must be from {MIN_PACE:g} to {MAX_PACE:g} (1 is normal, 0.5 half speed), not {value:g}"
-        )
-    return float(value)
-
-
-def check_choices(choices) -> None:
-    """Check a frozen object's pace, quiet_holds and language (Options, Settings), putting the
-    language tag into its normal form; an OptionError for a bad one."""
-    object.__setattr__(choices, "pace", check_pace(choices.pace))
-    if not isinstance(choices.quiet_holds, bool):
-        raise OptionError(f"quiet holds must be true or false, not {choices.quiet_holds!r}")
-    if choices.language is not None:
-        try:
-            object.__setattr__(choices, "language", check_language(choices.language))
-        except ValueError as error:
-            raise OptionError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -250,8 +215,9 @@ def compile_script(program: Program, options: Options = Options(), durations: Du
                   quiet_holds=options.quiet_holds, language=book.language, waits=tuple(timeline.waits))
 
 
-def head_lines(program: Program, book: Phrasebook = ENGLISH) -> list[str]:
-    """The lines of the session's opening: title, number of exercises, intro, safety advice."""
+def head_lines(program: Program, book: Phrasebook) -> list[str]:
+    """The lines of the session's opening: title, number of exercises (in the session's language),
+    intro, safety advice."""
     title = program.title if program.title.endswith((".", "!", "?")) else program.title + "."
     return [title, book.exercise_count(len(program.exercises)), *program.intro, *program.safety]
 

@@ -13,10 +13,10 @@ from voicecoach.cues import load_cues
 from voicecoach.errors import VoicecoachError
 from voicecoach.engines import SpeechEngine, create_engine
 from voicecoach.program import Program
-from voicecoach.render import MeasuredDurations, render_pcm, total_frames
+from voicecoach.render import MeasuredDurations, render_pcm, render_span, total_frames
 from voicecoach.script import Estimate, Options, Script, compile_head, compile_script, head_lines
 from voicecoach.settings import Settings
-from voicecoach.speech import PhraseCache, Speech, default_cache_dir
+from voicecoach.speech import PhraseCache, Speech, phrase_cache_dir
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,17 @@ def session_options(program: Program, settings: Settings) -> Options:
                    phrasebook=find_phrasebook(tag))
 
 
+def speech_for(settings: Settings, language: str) -> tuple[Speech, str | None]:
+    """Speech in the session's language: the voice the user chose, or one that speaks the language;
+    and a note when that is another engine's voice than the one asked for (or None)."""
+    from dataclasses import replace
+
+    from voicecoach.engines import choose_voice
+
+    engine, voice, note = choose_voice(settings.engine, settings.voice, language)
+    return make_speech(replace(settings, engine=engine, voice=voice)), note
+
+
 def make_speech(settings: Settings = Settings(), cache_dir: Path | None = None,
                 engine: SpeechEngine | None = None) -> Speech:
     """Speech through the engine and voice the settings name (the registry's default when they
@@ -54,7 +65,7 @@ def make_speech(settings: Settings = Settings(), cache_dir: Path | None = None,
     if engine is None:
         # The engine speaks at full volume: phrases are brought to one loudness, then lowered.
         engine = create_engine(settings.engine, settings.voice, settings.rate_wpm, 1.0)
-    return Speech(engine, PhraseCache(cache_dir if cache_dir is not None else default_cache_dir()),
+    return Speech(engine, PhraseCache(cache_dir if cache_dir is not None else phrase_cache_dir()),
                   volume=settings.volume)
 
 
@@ -106,7 +117,7 @@ class LiveSession:
         self.cues = load_cues(speech.sample_rate_hz, speech.volume)
         self._program, self._options = program, options
         self._durations = MeasuredDurations(speech.frames, self.cues, speech.sample_rate_hz)
-        self._head = head_lines(program)
+        self._head = head_lines(program, options.phrases(program))  # in the session's language
         self._extra = list(extra_lines)
         self._known = Script(program.name, program.title, options.pace, ())
         self._complete = False
@@ -137,6 +148,10 @@ class LiveSession:
     @property
     def sample_rate_hz(self) -> int:
         return self.speech.sample_rate_hz
+
+    def render_span(self, start_ms: int, end_ms: int) -> bytes:
+        """The PCM of the session from start_ms to end_ms, as far as it is known (the player's render)."""
+        return render_span(self.current()[0], self.speech.pcm, self.cues, self.sample_rate_hz, start_ms, end_ms)
 
     def current(self) -> tuple[Script, bool]:
         """The script known so far, and whether it is the whole session; a failure is raised here."""

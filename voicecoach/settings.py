@@ -1,463 +1,251 @@
-"""Settings: what a session is played with, as one frozen value (Settings), and the user's settings
-file, settings.toml in the config folder (platformdirs; VOICECOACH_CONFIG_DIR overrides), whose
-values are the defaults of every command's options (an option on the command line always wins).
-Each value is checked by the same check as its option."""
+"""Settings: what a session is played with, as one frozen value (Settings), and every check of a value.
+
+One table, SETTINGS, holds each setting once: its name (the option --NAME and the key in
+settings.toml), the Settings field it fills, its default, its check, its help, and the commands
+whose option it is. The Settings class, the commands' options (cli.py), the settings file's keys
+(config.py), `voicecoach config`'s listing and Click's default_map are all made from it: a new
+setting is one row.
+
+This module is the ground the others stand on: it imports nothing of voicecoach but its errors, so
+the loader, the compiler, the speech layer and the settings file all check values the same way.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import math
-import os
 import re
-import shutil
-import stat
-import sys
-import tempfile
+import shlex
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, make_dataclass
 from pathlib import Path
 from typing import Any
 
-from voicecoach.errors import VoicecoachError, shown
-from voicecoach.script import DEFAULT_RATE_WPM, OptionError, check_choices, check_pace
-from voicecoach.speech import check_rate, check_volume
+from voicecoach.errors import OptionError, shown
 
-SETTINGS_FILE = "settings.toml"
-DEFAULT_MUSIC_LEVEL_DB = -18.0  # voicecoach.music.DEFAULT_LEVEL_DB (music.py imports numpy; this does not)
+DEFAULT_RATE_WPM = 150  # calm, for someone lying down: the rate sessions are spoken at
+MIN_RATE_WPM, MAX_RATE_WPM = 80, 400
+MIN_PACE, MAX_PACE = 0.25, 4.0
+DEFAULT_MUSIC_LEVEL_DB = -18.0  # the music's loudness under the speech's
 MIN_MUSIC_LEVEL_DB, MAX_MUSIC_LEVEL_DB = -40.0, -6.0
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"  # an IETF tag: en, de-CH, pt-BR, zh-Hant
+_LANGUAGE_TAG = re.compile(LANGUAGE_PATTERN)
+
+
+# --- the checks ---------------------------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_pace(value: float) -> float:
+    """The pace if it is a usable tempo multiplier, else OptionError."""
+    if not _is_number(value):
+        raise OptionError(f"pace must be a number from {MIN_PACE:g} to {MAX_PACE:g}, not {shown(repr(value))}")
+    if not MIN_PACE <= value <= MAX_PACE:
+        raise OptionError(f"pace must be from {MIN_PACE:g} to {MAX_PACE:g} (1 is normal, 0.5 half speed), not {value:g}")
+    return float(value)
+
+
+def check_rate(rate_wpm: int) -> int:
+    if isinstance(rate_wpm, bool) or not isinstance(rate_wpm, int) or not MIN_RATE_WPM <= rate_wpm <= MAX_RATE_WPM:
+        raise OptionError(f"rate must be a whole number of words per minute from {MIN_RATE_WPM} to "
+                          f"{MAX_RATE_WPM}, not {shown(repr(rate_wpm))}")
+    return rate_wpm
+
+
+def check_volume(volume: float) -> float:
+    if not _is_number(volume) or not 0 <= volume <= 1:
+        raise OptionError(f"volume must be a number from 0 to 1, not {shown(repr(volume))}")
+    return float(volume)
 
 
 def check_music_level(level_db: float) -> float:
     """The music's level in dB against the speech, or an OptionError."""
-    if isinstance(level_db, bool) or not isinstance(level_db, (int, float)) or not (
-            MIN_MUSIC_LEVEL_DB <= level_db <= MAX_MUSIC_LEVEL_DB):
+    if not _is_number(level_db) or not MIN_MUSIC_LEVEL_DB <= level_db <= MAX_MUSIC_LEVEL_DB:
         raise OptionError(f"music level must be a number of dB from {MIN_MUSIC_LEVEL_DB:g} to {MAX_MUSIC_LEVEL_DB:g} "
-                          f"(below the speech), not {level_db!r}")
+                          f"(below the speech), not {shown(repr(level_db))}")
     return float(level_db)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything a session is played with, one frozen value from the command line to the engine:
-    the listener's tempo and language, and how it sounds. None: the program's language, the
-    default engine, the engine's voice for the language. Every value is checked on creation."""
+def check_flag(value: bool, what: str = "the value") -> bool:
+    if not isinstance(value, bool):
+        raise OptionError(f"{what} must be true or false, not {shown(repr(value))}")
+    return value
 
-    pace: float = 1.0
-    quiet_holds: bool = False
-    language: str | None = None
-    engine: str | None = None
-    voice: str | None = None
-    rate_wpm: int = DEFAULT_RATE_WPM
-    volume: float = 1.0
-    music: str | None = None  # a music file or folder, under the voice (play and export)
-    music_level_db: float = DEFAULT_MUSIC_LEVEL_DB  # its loudness against the speech's
+
+def normal_tag(tag: str) -> str:
+    """An IETF language tag in its usual case: 'pt-br' -> 'pt-BR', 'DE' -> 'de'."""
+    parts = tag.strip().replace("_", "-").split("-")
+    head = [parts[0].lower()]
+    for part in parts[1:]:
+        head.append(part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower())
+    return "-".join(head)
+
+
+def check_language(tag: str) -> str:
+    """The tag in its usual case, or an OptionError for what is not a language tag."""
+    if not isinstance(tag, str) or not _LANGUAGE_TAG.match(tag.strip()):
+        raise OptionError(f"'{shown(str(tag))}' is not a language tag such as en, de, es, fr or pt-BR")
+    return normal_tag(tag)
+
+
+def check_place(value: str) -> str:
+    """A file or folder, as an absolute path: the history keeps it, and a setting holds for every
+    folder a command is run from (play --resume may be run from another)."""
+    return str(Path(value.strip()).expanduser().absolute())
+
+
+def check_choices(choices: Any) -> None:
+    """Check a frozen object's pace, quiet_holds and language (Options, the compiler's view of the
+    settings), putting the language tag into its usual form; an OptionError for a bad one."""
+    object.__setattr__(choices, "pace", check_pace(choices.pace))
+    check_flag(choices.quiet_holds, "quiet holds")
+    if choices.language is not None:
+        object.__setattr__(choices, "language", check_language(choices.language))
+
+
+# --- the table ------------------------------------------------------------------------------------------
+
+SOUND = ("play", "show", "export")  # the commands that make a session
+SOUNDED = ("play", "export")  # the commands that sound it, with music
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: the option --NAME (with - for _) and the key NAME in settings.toml.
+
+    kind says how its value is written as text (on the command line, in `config set`): number,
+    whole, flag, or text (engine, voice, language, a path), and how Click shows it."""
+
+    name: str
+    field: str  # the Settings attribute it fills
+    kind: str  # number, whole, flag, text
+    default: Any
+    check: Callable[[Any], Any] | None  # the value checked and in its usual form; None: any text
+    help: str  # the option's help
+    about: str  # a few words for `voicecoach config`
+    metavar: str | None = None
+    commands: tuple[str, ...] = SOUND
+    none_means: str = "automatic"  # what a default of None stands for, in `voicecoach config`
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def checked(self, value: Any) -> Any:
+        """The value checked and in its usual form (None stays None where the default is None);
+        OptionError for a value its check refuses, ValueError for one of the wrong kind."""
+        if value is None and self.default is None:
+            return None
+        if self.kind in ("number", "whole") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(f"{shown(repr(value))} is not a {'whole ' if self.kind == 'whole' else ''}number")
+        if self.kind == "text" and not isinstance(value, str):
+            raise ValueError("must be text")
+        if self.kind == "text" and not value.strip():
+            raise ValueError("must be text, not empty")
+        return self.check(value) if self.check is not None else value
+
+    def from_text(self, text: str) -> Any:
+        """The value written as text (`config set pace 0.8`, `--rate 120`), checked; ValueError
+        for text that is not a value of its kind ('fast' for a number)."""
+        if not isinstance(text, str):
+            return self.checked(text)
+        words = text.strip()
+        if self.kind == "flag":
+            if words.lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+                raise ValueError("must be true or false")
+            return words.lower() in ("true", "yes", "on", "1")
+        if self.kind in ("number", "whole"):
+            try:
+                number = int(words) if self.kind == "whole" else float(words)
+            except ValueError:
+                raise ValueError(f"'{shown(text)}' is not a {'whole ' if self.kind == 'whole' else ''}number") from None
+            return self.checked(number)
+        return self.checked(text)
+
+    def as_argument(self, value: Any) -> str | None:
+        """The option that gives this value on a command line, or None for the default."""
+        if value == self.default:
+            return None
+        if self.kind == "flag":
+            return self.option if value else None
+        if self.kind == "number":
+            return f"{self.option} {value:g}"
+        return f"{self.option} {shlex.quote(str(value))}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("pace", "pace", "number", 1.0, check_pace,
+            f"Tempo of movements and rests: 0.5 is half speed, 1.5 faster ({MIN_PACE:g} to {MAX_PACE:g}). "
+            "Hold times never change.", "tempo of movements and rests (holds never change)", metavar="PACE"),
+    Setting("quiet_holds", "quiet_holds", "flag", False, check_flag,
+            "Keep holds quiet: no 'ten more seconds' inside them (by default no silence lasts over 6 seconds, so "
+            "you never wonder whether the player stopped).", "keep holds free of time-left lines"),
+    Setting("language", "language", "text", None, check_language,
+            "The language voicecoach speaks in (en, de, es, fr, or any with a phrasebook): by default the "
+            "program's own. It also picks the voice, unless --voice does.",
+            "the language sessions are spoken in, over the program's", metavar="TAG", none_means="the program's"),
+    Setting("engine", "engine", "text", None, None,
+            "Speech engine: piper (the natural voice, the default where installed) or espeak; "
+            "'voicecoach voices' lists them.", "speech engine: piper or espeak", metavar="NAME",
+            commands=SOUND + ("list",)),
+    Setting("voice", "voice", "text", None, None,
+            "A voice of the engine (see 'voicecoach voices'), or for Piper a path to a .onnx voice file with its "
+            ".onnx.json beside it.", "a voice of the engine, a .onnx file, or a language", metavar="ID"),
+    Setting("rate", "rate_wpm", "whole", DEFAULT_RATE_WPM, check_rate,
+            f"Speech rate in words per minute ({MIN_RATE_WPM} to {MAX_RATE_WPM}).",
+            "speech rate, words a minute as heard", metavar="WPM"),
+    Setting("volume", "volume", "number", 1.0, check_volume, "Loudness of speech and cues, 0 to 1.",
+            "loudness of speech and cues, 0 to 1", metavar="0..1"),
+    Setting("music", "music", "text", None, check_place,
+            "Music under the voice: a file (mp3, flac, ogg, wav) or a folder of them, in name order, looped; it "
+            "is lowered before every line and beep.", "a music file or folder under the voice (play, export)",
+            metavar="FILE|FOLDER", commands=SOUNDED, none_means="none"),
+    Setting("music_level", "music_level_db", "number", DEFAULT_MUSIC_LEVEL_DB, check_music_level,
+            "The music's loudness in dB against the speech (-40 to -6).",
+            "the music's level in dB against the speech", metavar="DB", commands=SOUNDED),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def settings_of(command: str) -> tuple[Setting, ...]:
+    """The settings whose options a command takes, in the table's order."""
+    return tuple(setting for setting in SETTINGS if command in setting.commands)
+
+
+# --- the value ------------------------------------------------------------------------------------------
+
+
+class _SettingsValue:
+    """What every Settings value can do (the class itself is made from the table, below)."""
 
     def __post_init__(self) -> None:
-        check_choices(self)
-        check_rate(self.rate_wpm)
-        object.__setattr__(self, "volume", check_volume(self.volume))
-        object.__setattr__(self, "music_level_db", check_music_level(self.music_level_db))
+        for setting in SETTINGS:
+            object.__setattr__(self, setting.field, setting.checked(getattr(self, setting.field)))
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self)  # type: ignore[call-overload]
 
     @classmethod
-    def from_json(cls, data: Any) -> Settings:
+    def from_json(cls, data: Any):
         """Settings from to_json's dict (as kept in the history); unknown keys are ignored, and
         a bad value is an OptionError."""
         if not isinstance(data, dict):
             raise OptionError("the settings are not a JSON object")
-        names = {field.name for field in fields(cls)}
+        names = {field.name for field in fields(cls)}  # type: ignore[arg-type]
         return cls(**{key: value for key, value in data.items() if key in names})
 
     def arguments(self) -> list[str]:
         """The command-line options that give these settings (those that differ from the defaults)."""
-        import shlex
-
-        words: list[str] = []
-        words += [f"--pace {self.pace:g}"] if self.pace != 1 else []
-        words += ["--quiet-holds"] if self.quiet_holds else []
-        words += [f"--language {shlex.quote(self.language)}"] if self.language else []
-        words += [f"--engine {shlex.quote(self.engine)}"] if self.engine else []
-        words += [f"--voice {shlex.quote(self.voice)}"] if self.voice else []
-        words += [f"--rate {self.rate_wpm}"] if self.rate_wpm != DEFAULT_RATE_WPM else []
-        words += [f"--volume {self.volume:g}"] if self.volume != 1 else []
-        words += [f"--music {shlex.quote(self.music)}"] if self.music else []
-        words += [f"--music-level {self.music_level_db:g}"] if self.music_level_db != DEFAULT_MUSIC_LEVEL_DB else []
-        return words
-
-
-def config_dir() -> Path:
-    """The user's voicecoach config folder, for example ~/.config/voicecoach on Linux."""
-    override = os.environ.get("VOICECOACH_CONFIG_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("voicecoach", appauthor=False))
-
-
-def settings_path() -> Path:
-    return config_dir() / SETTINGS_FILE
-
-
-class SettingsError(VoicecoachError):
-    """A settings file or value that cannot be used: one line naming the file, the key, the problem."""
-
-    exit_code = 2
-
-
-class SettingsWriteError(SettingsError):
-    """The settings file could not be written (a full or read-only disk): the old one is as it was."""
-
-    exit_code = 1
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be text")
-    return value.strip()
-
-
-def _whole(check: Callable[[int], int]) -> Callable[[Any], int]:
-    def convert(value: Any) -> int:
-        if isinstance(value, str):
-            try:
-                value = int(value.strip())
-            except ValueError:
-                raise ValueError(f"'{shown(value)}' is not a whole number") from None
-        if not isinstance(value, (int, float)):  # a list or table from the file: shown cut short
-            raise ValueError(f"{shown(repr(value))} is not a whole number")
-        return check(value)
-
-    return convert
-
-
-def _number(check: Callable[[float], float]) -> Callable[[Any], float]:
-    def convert(value: Any) -> float:
-        if isinstance(value, str):
-            try:
-                value = float(value.strip())
-            except ValueError:
-                raise ValueError(f"'{shown(value)}' is not a number") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"{shown(repr(value))} is not a number")  # a 5,000-item list: not 15 KB of it
-        return check(value)
-
-    return convert
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
-        return value.strip().lower() in ("true", "yes", "on", "1")
-    raise ValueError("must be true or false")
-
-
-def _engine(value: Any) -> str:
-    from voicecoach.engines import check_engine_name
-
-    return check_engine_name(_text(value))
-
-
-def _music(value: Any) -> str:
-    """A music file or folder, kept as an absolute path: the settings hold for every folder."""
-    return str(Path(_text(value)).expanduser().resolve())
-
-
-def _language(value: Any) -> str:
-    from voicecoach.phrasebook import check_language
-
-    return check_language(_text(value))
-
-
-@dataclass(frozen=True)
-class Key:
-    name: str
-    convert: Callable[[Any], Any]
-    help: str
-    commands: tuple[str, ...]  # the commands whose option it is the default of
-    option: str  # the option's parameter name
-
-
-def _keys() -> dict[str, Key]:
-    sound = ("play", "show", "export")
-    return {key.name: key for key in (
-        Key("engine", _engine, "speech engine: piper or espeak", sound + ("list",), "engine"),
-        Key("voice", _text, "a voice of the engine, a .onnx file, or a language", sound, "voice"),
-        Key("rate", _whole(check_rate), "speech rate, words a minute as heard", sound, "rate"),
-        Key("volume", _number(check_volume), "loudness of speech and cues, 0 to 1", sound, "volume"),
-        Key("pace", _number(check_pace), "tempo of movements and rests (holds never change)", sound, "pace"),
-        Key("language", _language, "the language sessions are spoken in, over the program's", sound, "language"),
-        Key("quiet_holds", _flag, "keep holds free of time-left lines", sound, "quiet_holds"),
-        Key("music", _music, "a music file or folder under the voice (play, export)", ("play", "export"), "music"),
-        Key("music_level", _number(check_music_level), "the music's level in dB against the speech",
-            ("play", "export"), "music_level"),
-    )}
-
-
-_TEXT_KEYS = ("engine", "voice", "language", "music")  # the settings whose values are text
-
-
-def check_key(key: str, source: str | None = None) -> str:
-    """The key if it is a setting, else a SettingsError that lists the settings."""
-    keys = _keys()
-    if key not in keys:
-        where = f"{source}: " if source else ""
-        raise SettingsError(f"{where}unknown setting '{shown(key)}'; the settings are: {', '.join(keys)}")
-    return key
-
-
-def check_value(key: str, value: Any, source: str) -> Any:
-    """The value, checked as its option checks it, or a SettingsError naming the source and key."""
-    keys = _keys()
-    check_key(key, source)
-    try:
-        return keys[key].convert(value)
-    except VoicecoachError as error:  # the option's own check: its words name the setting
-        raise SettingsError(f"{source}: {error}") from None
-    except (ValueError, TypeError) as error:
-        raise SettingsError(f"{source}: {key}: {error or 'not a valid value'}") from None
-
-
-MAX_SETTINGS_BYTES = 64 * 1024  # a settings file is a dozen lines: anything near this is not one
-HEADER = "# voicecoach settings: 'voicecoach config' shows them, 'config set KEY VALUE' changes one."
-RESET_ADVICE = "start over with 'voicecoach config reset' (it keeps the old file as a backup)"
-
-
-def _where(path: Path, line: int | None = None) -> str:
-    return shown(str(path), limit=300) + ("" if line is None else f", line {line}")
-
-
-def _read(path: Path) -> bytes | None:
-    """The file's bytes, or None when there is no file. Only a regular file is opened: a named pipe
-    would wait for a writer forever."""
-    from voicecoach.files import NotARegularFile, read_regular
-
-    try:
-        data = read_regular(path, MAX_SETTINGS_BYTES)
-    except NotARegularFile as error:
-        raise SettingsError(f"{_where(path)}: this is {error.what}, not a settings file; "
-                            "move it away and voicecoach starts a new one") from None
-    except (FileNotFoundError, NotADirectoryError):  # no settings file (yet); a dangling link is written through
-        return None
-    except OSError as error:
-        raise SettingsError(f"{_where(path)}: cannot read it: {error.strerror or error}") from None
-    if len(data) > MAX_SETTINGS_BYTES:
-        raise SettingsError(f"{_where(path)}: the file is too large for a settings file "
-                            f"(over {MAX_SETTINGS_BYTES // 1024} KiB); {RESET_ADVICE}")
-    return data
-
-
-def _parse(path: Path, data: bytes) -> tuple[str, dict[str, Any]]:
-    """The file's text and its TOML document, or a SettingsError that says the line and what to fix."""
-    tomllib = _toml()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SettingsError(f"{_where(path)}: the file is not UTF-8 text; save it as UTF-8, or "
-                            f"{RESET_ADVICE}") from None
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(_syntax_message(path, text, str(error))) from None
-    except RecursionError:  # tomllib descends once a level: 5,000 nested tables or arrays exhaust the stack
-        raise SettingsError(f"{_where(path)}: not a settings file: its values are nested far too deeply "
-                            f"(a setting is one line, KEY = VALUE); {RESET_ADVICE}") from None
-
-
-# Where tomllib says the mistake is, at the end of its message: "Invalid value (at line 3, column 8)".
-_AT = re.compile(r"\s*\((?:at line (\d+), column \d+|at end of document)\)\s*$")
-# A setting whose value is bare text: engine = espeak (TOML wants "espeak").
-_BARE_TEXT = re.compile(r"^\s*([A-Za-z_]+)\s*=\s*([^\s\"'\[{#][^#]*?)\s*(?:#.*)?$")
-
-
-def _syntax_message(path: Path, text: str, error: str) -> str:
-    """A TOML syntax error as the line it is on and what to write there instead."""
-    found = _AT.search(error)
-    problem = error[: found.start()] if found else error
-    lines = text.splitlines()
-    line = int(found.group(1)) if found and found.group(1) else len(lines) or None
-    written = lines[line - 1] if line and line <= len(lines) else ""
-    bare = _BARE_TEXT.match(written)
-    key = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", written)
-    if bare and problem == "Invalid value" and bare.group(1) in _TEXT_KEYS:
-        fix = f'text must be in quotes: {bare.group(1)} = "{shown(bare.group(2))}"; fix that line'
-    elif key and problem == "Cannot overwrite a value":
-        fix = f"'{shown(key.group(1))}' is set twice; remove one of the two lines"
-    else:
-        fix = (f"this is not a setting ({shown(problem[:1].lower() + problem[1:], 80)}); a setting is "
-               'one line, KEY = VALUE, with text in quotes: pace = 0.8, engine = "espeak"; fix that line')
-    return f"{_where(path, line)}: {fix}, or {RESET_ADVICE}"
-
-
-@dataclass(frozen=True)
-class SettingsFile:
-    """What a settings file gives: its settings, every value checked, and the keys in it that are
-    not settings (a typo, or a setting of another version), which are left out with a note."""
-
-    path: Path
-    values: dict[str, Any]
-    unknown: tuple[str, ...] = ()
-
-    def notes(self) -> list[str]:
-        """A line for each key that is not a setting: what it is and how to remove it."""
-        import difflib
-
-        out = []
-        for key in self.unknown:
-            close = difflib.get_close_matches(key, list(_keys()), n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            out.append(f"{_where(self.path)}: '{shown(key)}' is not a setting{hint} and is left out; "
-                       f"'voicecoach config unset {shown(key)}' removes it")
-        return out
-
-
-def read_settings(path: Path | None = None) -> SettingsFile:
-    """The settings file (empty if there is none): a file that cannot be read, is not TOML, or has a
-    bad value for a setting is a SettingsError; a key that is not a setting is only noted."""
-    path = path or settings_path()
-    data = _read(path)
-    if data is None:
-        return SettingsFile(path, {})
-    _, document = _parse(path, data)
-    keys = _keys()
-    values = {key: check_value(key, value, str(path)) for key, value in document.items() if key in keys}
-    return SettingsFile(path, values, tuple(key for key in document if key not in keys))
-
-
-def load_settings(path: Path | None = None) -> dict[str, Any]:
-    """The settings in the file (none if there is no file), every value checked."""
-    return read_settings(path).values
-
-
-def _toml():
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    return tomllib
-
-
-def _editable(path: Path):
-    """The file as a tomlkit document, which keeps its comments, order and layout when written
-    back; a new document when there is no file."""
-    import tomlkit
-    from tomlkit.exceptions import ParseError
-
-    data = _read(path)
-    if data is None:
-        document = tomlkit.document()
-        document.add(tomlkit.comment(HEADER.removeprefix("# ")))
-        return document
-    text, _ = _parse(path, data)  # tomllib's messages, with the line, for a file that is not TOML
-    try:
-        return tomlkit.parse(text)
-    except (ParseError, RecursionError) as error:  # TOML that tomlkit cannot edit
-        raise SettingsError(f"{_where(path)}: cannot change this file ({shown(str(error), 80)}); "
-                            f"{RESET_ADVICE}") from None
-
-
-def set_setting(key: str, value: Any, path: Path | None = None) -> Path:
-    """Write one checked setting into the file, keeping everything else in it as it was (its
-    other keys, its comments); a symlinked file is written through its link."""
-    path = path or settings_path()
-    document = _editable(path)
-    document[key] = value
-    _write(path, document.as_string())
-    return path
-
-
-def unset_setting(key: str, path: Path | None = None) -> bool:
-    """Remove a key from the file, any key it gives (a setting or not); False when it gives none."""
-    path = path or settings_path()
-    document = _editable(path)
-    if key not in document:  # a new document when there is no file: nothing to remove
-        return False
-    del document[key]
-    _write(path, document.as_string())
-    return True
-
-
-def reset_settings(path: Path | None = None) -> Path | None:
-    """Start over with no settings; the old file is kept beside it as settings.toml.bak (or .bak.2,
-    ...), whose path is returned (None when there was no file). It works on any regular file,
-    however broken or large: that is what it is for. A symlinked file is emptied through its link."""
-    from voicecoach.files import kind_of
-
-    path = path or settings_path()
-    try:
-        mode = path.stat().st_mode  # never opened: it may be a FIFO
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        raise SettingsError(f"{_where(path)}: cannot read it: {error.strerror or error}") from None
-    if not stat.S_ISREG(mode):
-        raise SettingsError(f"{_where(path)}: this is {kind_of(mode)}, not a settings file; move it away "
-                            "and voicecoach starts a new one")
-    backup = next(candidate for candidate in (path.with_name(path.name + ".bak" + ("" if n == 1 else f".{n}"))
-                                              for n in range(1, 10_000)) if not os.path.lexists(candidate))
-    linked = path.is_symlink()
-    try:
-        if linked:  # the linked file is the user's: keep a copy, then empty it through the link
-            shutil.copyfile(path, backup)
-        else:
-            os.replace(path, backup)  # a rename: nothing is copied, so nothing can fill the disk
-    except OSError as error:
-        if linked:
-            backup.unlink(missing_ok=True)  # a copy cut short is no backup
-        raise SettingsWriteError(f"{_where(backup)}: cannot keep the old settings there: "
-                                 f"{error.strerror or error}; nothing was changed") from None
-    if linked:
-        try:
-            _write(path, HEADER + "\n")
-        except SettingsWriteError:
-            backup.unlink(missing_ok=True)  # the file is as it was: no stray copy beside it
-            raise
-    return backup
-
-
-def _write(path: Path, content: str) -> None:
-    """Write the file whole, atomically: a failed write (a full disk, a read-only one) leaves the
-    old file as it was. A symlink is written through: the file it names is replaced, the link stays."""
-    data = content.encode("utf-8")
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".part", dir=target.parent)
-    except OSError as error:
-        raise SettingsWriteError(f"{_where(target.parent)}: cannot write the settings there: "
-                                 f"{error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(OSError):  # keep the file's own permissions (mkstemp makes it 0600)
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        reason = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
-        raise SettingsWriteError(f"{_where(target)}: cannot write the settings: {reason}; "
-                                 "nothing was changed") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def default_map(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Click's default_map: each setting as the default of its option in each command."""
-    keys = _keys()
-    out: dict[str, dict[str, Any]] = {}
-    for name, value in values.items():
-        for command in keys[name].commands:
-            out.setdefault(command, {})[keys[name].option] = value
-    return out
-
-
-def setting_names() -> dict[str, str]:
-    """Each setting and what it is."""
-    return {name: key.help for name, key in _keys().items()}
+        given = (setting.as_argument(getattr(self, setting.field)) for setting in SETTINGS)
+        return [words for words in given if words is not None]
+
+
+Settings = make_dataclass(
+    "Settings", [(setting.field, Any, setting.default) for setting in SETTINGS], bases=(_SettingsValue,),
+    frozen=True)
+Settings.__module__ = __name__  # make_dataclass's own module= is Python 3.12's
+Settings.__doc__ = """Everything a session is played with, one frozen value from the command line to the engine:
+the listener's tempo and language, and how it sounds, one field a row of SETTINGS. None: the program's
+language, the default engine, the engine's voice for the language. Every value is checked on creation."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import sys
 import tempfile
@@ -17,33 +16,17 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from voicecoach.engines import SpeechEngine, Voice
-from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, VoicecoachError, shown
-from voicecoach.script import DEFAULT_RATE_WPM, OptionError
+from voicecoach.engines import SpeechEngine
+from voicecoach.errors import EngineError, VoicecoachError, shown
+from voicecoach.paths import cache_dir
+from voicecoach.settings import check_volume
 from voicecoach.shape import Shaping, shape_pcm
-
-MIN_RATE_WPM = 80
-MAX_RATE_WPM = 400
 
 
 class CacheError(VoicecoachError):
     """The cache (its phrases or its decoded music) could not be cleared."""
-
-
-def check_rate(rate_wpm: int) -> int:
-    if isinstance(rate_wpm, bool) or not isinstance(rate_wpm, int) or not MIN_RATE_WPM <= rate_wpm <= MAX_RATE_WPM:
-        raise OptionError(f"rate must be a whole number of words per minute from {MIN_RATE_WPM} to "
-                          f"{MAX_RATE_WPM}, not {rate_wpm!r}")
-    return rate_wpm
-
-
-def check_volume(volume: float) -> float:
-    if isinstance(volume, bool) or not isinstance(volume, (int, float)) or not 0 <= volume <= 1:
-        raise OptionError(f"volume must be a number from 0 to 1, not {volume!r}")
-    return float(volume)
 
 
 # --- the phrase cache -------------------------------------------------------------------------
@@ -129,14 +112,9 @@ class PhraseCache:
         return removed
 
 
-def default_cache_dir() -> Path:
-    """$VOICECOACH_CACHE_DIR, else the platform's user cache directory."""
-    override = os.environ.get("VOICECOACH_CACHE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("voicecoach", appauthor=False)) / "phrases"
+def phrase_cache_dir() -> Path:
+    """Where synthesized phrases are kept: phrases/ in the cache folder."""
+    return cache_dir() / "phrases"
 
 
 MEMORY_PHRASES = 16  # phrases kept in memory (about 1.5 MB); the rest are re-read from the disk cache
@@ -260,12 +238,3 @@ class Speech:
         if not isinstance(pcm, bytes) or len(pcm) % 2:
             raise EngineError(f"the speech engine returned no usable audio for '{shown(text)}'")
         return shape_pcm(pcm, self.sample_rate_hz, self.volume, self.shaping)
-
-
-def ms_for_frames(frames: int, sample_rate_hz: int) -> int:
-    """The whole milliseconds a sound of `frames` needs on the timeline (rounded up)."""
-    return math.ceil(frames * 1000 / sample_rate_hz)
-
-
-__all__ = ["CacheError", "EngineError", "EngineMissing", "PhraseCache", "Speech", "UnknownVoice",
-           "Voice", "check_rate", "check_volume", "default_cache_dir", "ms_for_frames"]

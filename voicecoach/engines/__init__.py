@@ -34,7 +34,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from voicecoach.errors import EngineError, EngineMissing, UnknownVoice, shown
+from voicecoach.errors import EngineError, EngineMissing, OptionError, UnknownVoice, shown
+from voicecoach.settings import check_language
 
 ENTRY_POINT_GROUP = "voicecoach.engines"
 
@@ -232,11 +233,9 @@ def choose_voice(engine: str | None, voice: str | None, language: str) -> tuple[
         ids = {v.id for v in known}
         if voice in ids or voice.endswith(".onnx") or os.sep in voice:
             return engine, voice, None
-        from voicecoach.phrasebook import check_language
-
         try:
             language = check_language(voice)
-        except ValueError:
+        except OptionError:
             return engine, voice, None  # the engine says it has no such voice
         if not any(language_match(v, language) for v in known) and not any(
                 _speaks(other, language) for other in installed_engines().values()):

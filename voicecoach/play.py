@@ -1,0 +1,191 @@
+"""Playing a session: what `voicecoach play` does, from the chosen program and the settings to how
+the session ended, kept in the history. A function of its request and of the environment it is
+given (voicecoach/environment.py): the CLI parses the command line and prints the outcome; tests
+pass a fake environment.
+
+The session starts sounding before all of it is synthesized (session.LiveSession), plays through
+the Player (player.py) with the keys, the media keys and the music bed, and is recorded when it
+ends, however it ends. A play that never made a sound (no device) is not a session: it is not
+recorded, and its error goes to the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from voicecoach.environment import Environment
+from voicecoach.errors import VoicecoachError
+from voicecoach.history import (
+    CLOSING,
+    EXERCISE,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    OPENING,
+    QUIT,
+    HistoryError,
+    last_play,
+    program_hash,
+    program_key,
+    record,
+    session_record,
+)
+from voicecoach.music import music_bed
+from voicecoach.player import Display, Player, run
+from voicecoach.program import Program, resolve_program, select_exercises
+from voicecoach.script import Estimate, compile_script
+from voicecoach.session import LiveSession, session_options, speech_for
+from voicecoach.settings import Settings
+
+
+class ResumeError(VoicecoachError):
+    """play --resume has nothing to go on with, or cannot find where."""
+
+
+@dataclass(frozen=True)
+class PlayRequest:
+    """A session to play: the program as the user named it and as chosen (--only), the settings,
+    and where to start."""
+
+    spec: str  # a built-in's name or a file: how the history names the program
+    program: Program  # with only the chosen exercises
+    settings: Settings
+    only: tuple[str, ...] = ()
+    start_index: int | None = None  # the exercise to start at (--from, --resume); None: the opening
+    resumes: int | None = None  # the history's id of the session this one goes on from
+    display: bool = True  # the live status line, where stdout is a terminal
+    export_hint: str = "voicecoach export PROGRAM -o session.mp3"  # said when there is no sound device
+
+
+@dataclass(frozen=True)
+class PlayOutcome:
+    """How a session ended, for the CLI to say and the history to keep."""
+
+    ending: str  # FINISHED, QUIT (q, a media player's Stop), INTERRUPTED (Ctrl-C, SIGTERM), FAILED
+    heard: bool  # the sound started: a session, not only an attempt
+    position_ms: int  # where it stopped on the session's timeline
+    stopped_index: int | None  # the exercise it stopped in (of the chosen ones), if it stopped in one
+    at_end: bool  # stopped after the session's last sound
+    listened_ms: int  # the time it sounded, pauses not counted
+    exercises_completed: int
+    reopened: int  # times the audio output failed and was opened again
+    recorded: bool  # kept in the history
+    error: VoicecoachError | None = None  # what ended a FAILED session
+
+
+def resume_request(spec: str | None, typed: dict[str, Any], env: Environment, display: bool = True) -> PlayRequest:
+    """The request that goes on where the newest unfinished play (of that program, if given)
+    stopped, with its program and settings; the settings typed on this command line win."""
+    last = last_play(program_key(spec) if spec is not None else None)
+    of = f" of {spec}" if spec is not None else ""
+    if last is None:
+        raise ResumeError(f"nothing to resume: no session{of} has been played yet")
+    if not last.unfinished:
+        when = last.started.astimezone().strftime("%a %d %b %H:%M")
+        how = "was played to the end" if last.ending == FINISHED else "stopped after its last exercise"
+        raise ResumeError(f"nothing to resume: your last session{of} ({last.title}, {when}) {how}")
+    chosen = select_exercises(resolve_program(last.program), last.only)
+    names = [exercise.name for exercise in chosen.exercises]
+    if last.place != OPENING and last.stopped_name not in names:
+        raise ResumeError(f"cannot go on: {last.program} no longer has the exercise '{last.stopped_name}' "
+                          "(it has changed since); choose where with --from")
+    # Stopped before the first exercise: from the start, introduction and all.
+    start_index = None if last.place == OPENING else names.index(last.stopped_name)
+    if program_hash(chosen) != last.program_hash and start_index is not None:
+        env.note(f"{last.program} has changed since that session; going on at '{last.stopped_name}'.")
+    return PlayRequest(spec=last.program, program=chosen, settings=replace(last.settings, **typed), only=last.only,
+                       start_index=start_index, resumes=last.id, display=display)
+
+
+def play(request: PlayRequest, env: Environment) -> PlayOutcome:
+    """Play the session to its end, or until the listener stops it; recorded in the history.
+
+    A failure before any sound (no device, a broken engine, a bad music file) is raised as it is;
+    once the session has sounded, a failure ends it as FAILED, with the error in the outcome."""
+    program, settings = request.program, request.settings
+    out = env.open_audio(request.export_hint)  # no simpleaudio: one line before anything is made
+    started = env.now()
+    options = session_options(program, settings)
+    book = options.phrasebook
+    notices = (book.line("paused"), book.line("resuming"))
+    # What play says when it waits for the listener: synthesized only for a program that waits.
+    wait_notices = (book.line("wait_for_ready"), book.line("still_waiting"))
+    waits = any(exercise.wait_for_me for exercise in program.exercises)
+    speech, note = speech_for(settings, options.language)
+    if note:
+        env.note(f"{note}.")
+    bed, note = music_bed(settings, speech)  # a bad music file is one line before anything plays
+    if note:
+        env.note(note)
+    # Synthesis runs ahead of the listener in the background; sound starts with the first line.
+    live = LiveSession(program, options, speech, extra_lines=notices + (wait_notices if waits else ()))
+    player: Player | None = None
+    media = None
+    ending, failure = INTERRUPTED, None
+    try:
+        with env.stop_signals():
+            known, complete = live.wait() if request.start_index is None else (live.result(), True)
+        player = Player(known, render=live.render_span, speak=speech.pcm, audio=out,
+                        sample_rate_hz=live.sample_rate_hz, clock=env.clock, notices=notices,
+                        wait_notices=wait_notices,
+                        overlay=None if bed is None else (
+                            lambda pcm, frame, first: bed.mix(pcm, frame, live.current()[0], first)),
+                        **({} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}))
+        start_ms = player.timeline.exercises[request.start_index][1] if request.start_index is not None else 0
+        media = env.media(program.title)  # headset buttons and media keys, where there is a bus
+        display = Display(enabled=request.display and env.is_terminal(env.stdout), stream=env.stdout)
+        with env.stop_signals(), env.terminal_keys() as keys:  # the terminal is restored however it ends
+            outcome = run(player, start_ms, keys, display, media=media)
+        ending = FINISHED if outcome.finished else QUIT
+    except KeyboardInterrupt:
+        ending = INTERRUPTED
+    except VoicecoachError as error:  # the device or the engine failed
+        if player is None or not player.sounded:
+            raise  # nothing was heard: the error alone says it
+        ending, failure = FAILED, error
+    finally:
+        live.close()
+        if media is not None:
+            media.close()
+        if bed is not None:
+            bed.close()
+    return _ended(request, player, ending, failure, started, options, env)
+
+
+def _ended(request: PlayRequest, player: Player | None, ending: str, failure: VoicecoachError | None, started,
+           options, env: Environment) -> PlayOutcome:
+    """The outcome of a session that ended so, recorded in the history once it was heard."""
+    heard = player is not None and player.sounded
+    if not heard:
+        return PlayOutcome(ending=ending, heard=False, position_ms=0, stopped_index=request.start_index, at_end=False,
+                           listened_ms=0, exercises_completed=0, reopened=0, recorded=False, error=failure)
+    assert player is not None
+    position = player.position_ms()
+    index = player.timeline.exercise_index_at(position)
+    exercises = player.timeline.exercises
+    if ending == FINISHED:
+        place, index = CLOSING, None
+    elif index is not None:
+        place = EXERCISE
+    else:
+        place = OPENING if not exercises or position < exercises[0][1] else CLOSING
+    program = request.program
+    length_ms = player.script.duration_ms if player.complete else compile_script(
+        program, options, Estimate(rate_wpm=request.settings.rate_wpm)).duration_ms
+    listened_ms = round(player.listened_s() * 1000)
+    entry = session_record(request.spec, program, request.settings, request.only, kind="play", started=started,
+                           ended=env.now(), ending=ending, exercises=len(program.exercises),
+                           start_index=request.start_index or 0, completed=len(player.completed), place=place,
+                           stopped_index=index, position_ms=position, length_ms=length_ms, listened_ms=listened_ms,
+                           resumes=request.resumes)
+    try:
+        record(entry)
+        recorded = True
+    except HistoryError as error:  # never stops or fails a session: said, and it goes on
+        env.note(f"this session is not in your history ({error}).")
+        recorded = False
+    at_end = index is None and player.complete and position >= player.timeline.ending_ms
+    return PlayOutcome(ending=ending, heard=True, position_ms=position, stopped_index=index, at_end=at_end,
+                       listened_ms=listened_ms, exercises_completed=len(player.completed), reopened=player.reopened,
+                       recorded=recorded, error=failure)
