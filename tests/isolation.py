@@ -1,10 +1,12 @@
-"""The suite never touches the user's own voicecoach folders (settings, cache, history).
+"""The suite never touches the user's own voicecoach folders (settings, cache, history), nor
+leaves files in the checkout.
 
 A pytest plugin (tests/conftest.py loads it): before anything is collected, the three
 VOICECOACH_*_DIR overrides point into one temporary folder for the whole run, in this process and
 so in every command the tests start; and the user's real folders (where voicecoach would write
-without the overrides) are fingerprinted, then checked once more when the run ends. A run that
-changed them fails, naming what changed, even if every test passed.
+without the overrides) are fingerprinted, then checked once more when the run ends, with the
+checkout's untracked files. A run that changed them fails, naming what changed, even if every test
+passed.
 """
 
 from __future__ import annotations
@@ -52,6 +54,18 @@ def fingerprint(folders: list[Path]) -> dict[str, tuple[int, int] | None]:
     return seen
 
 
+def untracked(top: Path) -> set[str] | None:
+    """The checkout's files that git neither tracks nor ignores (None outside a git checkout)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "-C", str(top), "ls-files", "--others", "--exclude-standard"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return set(done.stdout.splitlines()) if done.returncode == 0 else None
+
+
 def changes(before: dict, after: dict) -> list[str]:
     """What differs between two fingerprints, one line a path."""
     out = []
@@ -89,16 +103,19 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, folder in FOLDERS.items():
         os.environ[name] = str(root / folder)
     os.environ[RUN_ROOT] = str(root)
-    _state.update(root=root, real=real, before=fingerprint(real))
+    _state.update(root=root, real=real, before=fingerprint(real), checkout=untracked(config.rootpath))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(session.config, "workerinput") or "real" not in _state:
         return
     found = changes(_state["before"], fingerprint(_state["real"]))  # type: ignore[arg-type]
+    before, after = _state["checkout"], untracked(session.config.rootpath)
+    if isinstance(before, set) and after is not None:
+        found += [f"left in the checkout: {name}" for name in sorted(after - before)]
     if found:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        lines = ["The tests wrote into the user's own voicecoach folders (they must stay untouched):",
+        lines = ["The tests wrote into the user's own voicecoach folders or the checkout (they must stay untouched):",
                  *[f"  {line}" for line in found[:20]], *([f"  ... and {len(found) - 20} more"] if len(found) > 20 else [])]
         if reporter is not None:
             reporter.write_line("")

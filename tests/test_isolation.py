@@ -18,9 +18,9 @@ def test_every_folder_voicecoach_keeps_is_inside_the_runs_temporary_folder():
     for name in FOLDERS:
         assert Path(os.environ[name]).is_relative_to(root), name
     # and so in every command a test starts, which inherits the environment
-    done = subprocess.run([sys.executable, "-c", "from voicecoach.settings import settings_path; "
-                           "from voicecoach.speech import default_cache_dir; from voicecoach.history import "
-                           "history_path; print(settings_path(), default_cache_dir(), history_path())"],
+    done = subprocess.run([sys.executable, "-c", "from voicecoach.config import settings_path; "
+                           "from voicecoach.paths import cache_dir; from voicecoach.history import "
+                           "history_path; print(settings_path(), cache_dir(), history_path())"],
                           capture_output=True, text=True, check=True)
     for path in done.stdout.split():
         assert Path(path).is_relative_to(root), path
@@ -50,7 +50,7 @@ def test_a_run_that_writes_into_the_users_history_folder_fails_and_names_it(tmp_
         """)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 passed" in done.stdout  # the test itself passed: the run fails for what it did
-    assert "The tests wrote into the user's own voicecoach folders" in done.stdout
+    assert "The tests wrote into the user's own voicecoach folders or the checkout" in done.stdout
     assert f"made {tmp_path / 'home' / '.local' / 'share' / 'voicecoach' / 'history.db'}" in done.stdout
 
 
@@ -67,3 +67,14 @@ def test_a_run_that_keeps_to_its_folders_passes(tmp_path):
         """)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "wrote into the user's" not in done.stdout
+
+
+def test_a_run_that_leaves_a_file_in_the_checkout_fails_and_names_it(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    done = _inner_run(tmp_path, """
+        from pathlib import Path
+
+        def test_leaves_a_file_where_it_runs():
+            Path("phrase.wav").write_bytes(b"RIFF")
+        """)
+    assert done.returncode == 1 and "left in the checkout: phrase.wav" in done.stdout, done.stdout
