@@ -56,3 +56,25 @@ def test_a_cold_session_in_german_synthesizes_only_german_lines_and_its_opening_
     assert "Sechs Übungen." in head and "Six exercises." not in engine.calls
     assert engine.calls[: len(head)] == head  # what the listener hears first is made first
     assert set(engine.calls) <= set(said) | set(NOTICES)  # nothing made that the session does not say
+
+
+def test_closing_a_cold_session_waits_for_the_phrase_being_made(tmp_path):
+    """The process exits right after close(): an engine cut off mid-phrase by the exit printed
+    eSpeak's own traceback on the terminal (1 exit in 3 of a play with no sound device)."""
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+
+    class Slow(ToneEngine):
+        def synthesize(self, text: str) -> bytes:
+            entered.set()
+            release.wait(10)
+            return super().synthesize(text)
+
+    live = LiveSession(load_builtin("advanced"), Options(), Speech(Slow(), PhraseCache(tmp_path)), extra_lines=NOTICES)
+    assert entered.wait(10)  # the first line is being made
+    threading.Timer(0.3, release.set).start()
+    started = time.monotonic()
+    live.close()
+    assert time.monotonic() - started >= 0.25  # it waited for the phrase under way ...
+    assert not any(thread.is_alive() for thread in threading.enumerate() if thread.name.startswith("voicecoach-prep"))

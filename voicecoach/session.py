@@ -102,6 +102,9 @@ def prepare_session(program: Program, options: Options, speech: Speech) -> Sessi
     return Session(script=compile_script(program, options, durations), speech=speech, cues=cues)
 
 
+CLOSE_WAIT_S = 5.0  # the longest a stopped session waits for the phrase being synthesized
+
+
 class LiveSession:
     """A session that starts sounding before all of it is synthesized (`play` on a cold cache).
 
@@ -124,12 +127,13 @@ class LiveSession:
         self._error: BaseException | None = None
         self._changed = threading.Condition()
         self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
         if speech.ready(self._head[0]) and all(speech.ready(text) for text in self._lines):
             self._prepare()  # the session's own lines are cached: whole at once
             if not all(speech.ready(text) for text in self._extra):  # notices are needed later, if at all
-                threading.Thread(target=self._make_extra, name="voicecoach-notices", daemon=True).start()
+                self._start_thread(self._make_extra, "voicecoach-notices")
         else:  # at once: with a cold cache the voice loads while the rest is being set up
-            threading.Thread(target=self._prepare_all, name="voicecoach-prepare", daemon=True).start()
+            self._start_thread(self._prepare_all, "voicecoach-prepare")
             self.bound_ms  # noqa: B018 - estimated now, while the voice loads, not after the first line
 
     @functools.cached_property
@@ -172,9 +176,18 @@ class LiveSession:
             self._changed.wait_for(lambda: self._complete or self._error)
         return self.current()[0]
 
-    def close(self) -> None:
-        """Stop synthesizing (the session was stopped): what is under way finishes, nothing new starts."""
+    def close(self, timeout_s: float = CLOSE_WAIT_S) -> None:
+        """Stop synthesizing (the session was stopped): nothing new starts, and the phrase under way
+        is waited for, so that an engine is never cut off mid-phrase by the process exiting (eSpeak
+        then writes into a folder already removed, and says so on the terminal)."""
         self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout_s)
+
+    def _start_thread(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _publish(self, script: Script, complete: bool) -> None:
         with self._changed:
