@@ -22,6 +22,7 @@ from typing import Protocol
 from voicecoach.errors import DeviceError, VoicecoachError
 from voicecoach.render import BYTES_PER_FRAME, frame_at
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, Script, Wait, format_length
+from voicecoach.stream import MIX_AHEAD_MS, REOPEN_LIMIT, DeviceWatch, Stretch  # noqa: F401 - the player's limits
 
 # A buffer longer than this is played in segments, split in the middle of a silence of at least
 # SPLIT_SILENCE_MS; each segment is anchored to the session clock, so a late start is absorbed by
@@ -36,18 +37,10 @@ JOIN_MARGIN_MS = 50  # a late stretch skips at most the silence it starts in, le
 FILL_GUARD_MS = 150
 END_DRAIN_MS = 500
 RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
-MIX_AHEAD_MS = 3000  # an overlay (music) is mixed into the buffer this far ahead of the listener
 WAIT_REMINDER_S = 30.0  # while play waits for the listener (wait_for_me), a soft reminder this often
 INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
 
 
-# A playback that ends sooner than the session clock expects has lost its device. Sound cards'
-# clocks differ from the system's (typically by well under 0.1%) and the last buffer drains with
-# some latency, so "sooner" means by more than this margin plus this fraction of the segment.
-DEVICE_EARLY_MS = 2000
-DEVICE_CLOCK_SKEW = 0.002
-REOPEN_LIMIT = 3  # the output is reopened at most this often within REOPEN_WINDOW_S, then we give up
-REOPEN_WINDOW_S = 60.0
 
 
 FIX_BUSY = "close the program that is using the sound device (fuser -v /dev/snd/* names it), then try again"
@@ -299,10 +292,8 @@ class Player:
         self.timeline = Timeline(self.script)
         self.complete = self.grow is None
         self._waiting_action: str | None = None  # a control pressed before the whole session was known
-        self._buffer: bytearray | None = None  # the growing buffer being played, while the script grows
-        self._buffer_lead = 0  # bytes of notice before the session in it
-        self._filled_ms = 0  # the session is written into it up to here
-        self._buffer_closed = False  # its end is settled (the session turned out whole)
+        self._stretch: Stretch | None = None  # what the output is playing (stream.Stretch)
+        self._watch = DeviceWatch()  # whether the output stopped early, and how often it was reopened
         self._stalled_ms = 0  # where synthesis fell behind the listener, if it did
         self._playback: Playback | None = None
         self._notice: Playback | None = None
@@ -311,20 +302,20 @@ class Player:
         self._wall_start = 0.0  # clock time at which _segment_start_ms sounds
         self._paused_at_ms = 0
         self._last_restart = -1e9
-        self._reopened_at: list[float] = []  # clock times at which a failed output was reopened
-        self.reopened = 0
         self.sounded = False  # the output has opened at least once
         self._heard_ms: int | None = None  # the position last seen while playing on, for completions
         self._paused_since: float | None = None
         self.paused_s = 0.0  # time spent paused, not listened
         self._first_start: float | None = None
         self._ended_at: float | None = None
-        self._mixing: tuple[bytearray, int, int] | None = None  # buffer, lead bytes, its first session frame
-        self._mixed_frames = 0  # of the buffer's session part, how much the overlay has been mixed into
-        self._mix_end_ms = 0  # how far the buffer holds the session
         self.waiting: Wait | None = None  # the wait for the listener play is in, if it is
         self._prompted_at = 0.0  # when the listener was last told how to go on from a wait
         self.jumps = 0
+
+    @property
+    def reopened(self) -> int:
+        """Times the audio output failed and was opened again."""
+        return self._watch.reopened
 
     # -- position --
 
@@ -371,32 +362,20 @@ class Player:
         lead_bytes = b""
         if lead:
             lead_bytes = lead + bytes(frame_at(NOTICE_GAP_MS, self.sample_rate_hz) * BYTES_PER_FRAME)
-        lead_ms = len(lead_bytes) // BYTES_PER_FRAME * 1000 / self.sample_rate_hz
         if self.complete:
-            end_ms = self.timeline.split_point(at_ms)
-            pcm = bytearray(lead_bytes)
-            pcm += self.render(at_ms, end_ms)  # a bytearray, so that an overlay can be mixed into it
-            self._buffer = None
+            end_ms, known_ms = self.timeline.split_point(at_ms), None
         else:
             known_ms = self.known_until_ms()
-            if known_ms <= at_ms:
+            if known_ms <= at_ms:  # nothing more is known yet: wait here, in silence, until it is
+                self._stretch = None
                 self._segment_start_ms = self._segment_end_ms = at_ms
                 self._wall_start = self.clock()
                 self.paused = self.ended = False
                 return
             end_ms = max(known_ms, min(at_ms + SEGMENT_MAX_MS, self.growing_bound_ms))
-            buffer = bytearray(len(lead_bytes) + (frame_at(end_ms, self.sample_rate_hz)
-                                                  - frame_at(at_ms, self.sample_rate_hz)) * BYTES_PER_FRAME)
-            buffer[: len(lead_bytes)] = lead_bytes
-            self._buffer, self._buffer_lead, self._filled_ms = buffer, len(lead_bytes), at_ms
-            self._buffer_closed = False
-            self._segment_start_ms = at_ms
-            self._fill(known_ms)
-            pcm = buffer
-        if self.overlay is not None:
-            self._mixing, self._mixed_frames = (pcm, len(lead_bytes), frame_at(at_ms, self.sample_rate_hz)), 0
-            self._mix_end_ms = end_ms
-            self._keep_mixed(at_ms)
+        self._stretch = Stretch(self.render, self.sample_rate_hz, at_ms, end_ms, lead_bytes, known_ms, self.overlay)
+        self._segment_start_ms = at_ms
+        pcm = self._stretch.pcm
         try:
             self._playback = self.audio.play(pcm, self.sample_rate_hz)
         except VoicecoachError:
@@ -404,7 +383,7 @@ class Player:
             self._ended_at = self._ended_at if self._ended_at is not None else self.clock()
             raise
         self._segment_start_ms, self._segment_end_ms = at_ms, end_ms
-        self._wall_start = self.clock() + lead_ms / 1000
+        self._wall_start = self.clock() + self._stretch.lead_ms / 1000
         self.sounded = True
         if self._first_start is None:
             self._first_start = self.clock()
@@ -413,54 +392,29 @@ class Player:
         self._heard_ms = at_ms  # a jump (skip, restart) completes nothing it passes over
         self._note_visit(at_ms)
 
-    def _fill(self, until_ms: int) -> None:
-        """Write the session from where the growing buffer is filled up to until_ms into it."""
-        assert self._buffer is not None
-        if until_ms <= self._filled_ms:
-            return
-        offset = self._buffer_lead + (frame_at(self._filled_ms, self.sample_rate_hz)
-                                      - frame_at(self._segment_start_ms, self.sample_rate_hz)) * BYTES_PER_FRAME
-        pcm = self.render(self._filled_ms, until_ms)
-        self._buffer[offset : offset + len(pcm)] = pcm
-        self._filled_ms = until_ms
-
-    def _keep_mixed(self, position: int) -> None:
-        """Mix the overlay into the buffer up to MIX_AHEAD_MS past the listener (and no further
-        than the session is written into it)."""
-        if self._mixing is None or self.overlay is None:
-            return
-        pcm, lead, first = self._mixing
-        until_ms = min(position + MIX_AHEAD_MS, self._filled_ms if self._buffer is not None else self._mix_end_ms)
-        target = frame_at(until_ms, self.sample_rate_hz) - first
-        if target <= self._mixed_frames:
-            return
-        view = memoryview(pcm)[lead + self._mixed_frames * BYTES_PER_FRAME : lead + target * BYTES_PER_FRAME]
-        self.overlay(view, first + self._mixed_frames, first)
-        self._mixed_frames = target
-
     def _keep_filling(self, position: int) -> None:
         """A growing buffer: write what has become known; once the session is whole, end the buffer
         where the session (or, for a very long one, its next split point) ends; if synthesis falls
         behind the listener, stop inside the silence the known part ends with and wait there."""
-        if self._buffer is None:
+        stretch = self._stretch
+        if stretch is None or not stretch.growing:
             return
         if self.complete:
-            if not self._buffer_closed:  # once: the session is whole, so where the buffer ends is known
+            if not stretch.settled:  # once: the session is whole, so where the buffer ends is known
                 # the session's end, or, if it is longer than the buffer, a silence within the buffer
                 self._segment_end_ms = self.timeline.split_point(
                     self._segment_start_ms, max_ms=self._segment_end_ms - self._segment_start_ms)
-                self._fill(self._segment_end_ms)
-                self._buffer_closed = True
+                stretch.settle(self._segment_end_ms)
             # The buffer goes on in silence past the end: stop it once the last sound has surely
             # left the device (its latency is well under this).
             if round((self.clock() - self._wall_start) * 1000) >= self._segment_end_ms - self._segment_start_ms + END_DRAIN_MS:
                 self._stop_sound()
             return
-        self._fill(min(self.known_until_ms(), self._segment_end_ms))
-        if position >= self._filled_ms - FILL_GUARD_MS and self._playback is not None:
+        stretch.fill(min(self.known_until_ms(), self._segment_end_ms))
+        if position >= stretch.filled_ms - FILL_GUARD_MS and self._playback is not None:
             self._stop_sound()  # the sound in flight is the known part's closing silence
             self._segment_end_ms = position
-            self._stalled_ms = self._filled_ms  # go on once more than this is known
+            self._stalled_ms = stretch.filled_ms  # go on once more than this is known
 
     def poll(self) -> bool:
         """Keep the stream going; False once the session has ended."""
@@ -481,7 +435,8 @@ class Player:
             self._begin_wait(wait)
             return True
         self._keep_filling(position)
-        self._keep_mixed(position)
+        if self._stretch is not None:
+            self._stretch.keep_mixed(position)
         self._note_visit(position)
         self._note_heard(position)
         if position < self._segment_end_ms:
@@ -498,7 +453,7 @@ class Player:
         boundary = self._segment_end_ms
         if self.known_until_ms() <= max(boundary, self._stalled_ms):
             return True  # synthesis is behind: the session waits here, inside a silence, until it catches up
-        if self._buffer is not None and not self.complete or self._playback is None:
+        if self._stretch is not None and self._stretch.growing and not self.complete or self._playback is None:
             self.start(boundary)  # after waiting for synthesis: the session clock went on pausing, never cut
             return True
         # Next segment, on the session clock: skip the silence we are late by, as far as it goes; any
@@ -532,18 +487,13 @@ class Player:
 
     def _stopped_early(self, position: int) -> bool:
         """The sound stopped well before the clock says it should: the device failed or went away."""
-        if self._playback is None or self._playback.is_playing():
-            return False
-        margin = DEVICE_EARLY_MS + DEVICE_CLOCK_SKEW * (self._segment_end_ms - self._segment_start_ms)
-        return self._segment_end_ms - position > margin
+        return self._playback is not None and self._watch.stopped_early(
+            self._playback.is_playing(), position, self._segment_start_ms, self._segment_end_ms)
 
     def _reopen(self, position: int) -> None:
         """Go on through a freshly opened output from the line that was cut, or say plainly that it is gone."""
-        now = self.clock()
-        self._reopened_at = [t for t in self._reopened_at if now - t < REOPEN_WINDOW_S] + [now]
         try:
-            if len(self._reopened_at) > REOPEN_LIMIT:
-                raise DeviceError(f"the audio output keeps stopping ({len(self._reopened_at)} times within a minute)")
+            self._watch.reopening(self.clock())
             try:
                 self.start(self.timeline.resume_point(position))
             except DeviceError as error:
@@ -555,7 +505,7 @@ class Player:
             self._ended_at = self.clock()
             self._paused_at_ms = position  # where the listener last heard the session
             raise
-        self.reopened += 1
+        self._watch.reopened += 1
 
     def _note_visit(self, ms: int) -> None:
         index = self.timeline.exercise_index_at(ms)
