@@ -453,8 +453,9 @@ def test_play_with_music_gives_exactly_the_exported_session(tmp_path, sink, run)
 def test_play_mixes_the_music_a_few_seconds_ahead_of_the_listener():
     """The whole buffer is not mixed before the first sound: the overlay keeps MIX_AHEAD_MS ahead."""
     from tests.fakes import Clock, FakeAudio, fake_speech
-    from voicecoach.player import MIX_AHEAD_MS, Player
+    from voicecoach.player import Player
     from voicecoach.render import render_span
+    from voicecoach.stream import MIX_AHEAD_MS
 
     script = fake_script()
     clock = Clock()

@@ -16,23 +16,27 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.fakes import Clock, FAKE_CUES, fake_frames, fake_speech, FakeAudio, Growing, RATE, session_pcm
-from tests.samples import make_exercise, make_program, QUICK
+from tests.fakes import (
+    FAKE_CUES,
+    RATE,
+    Clock,
+    FakeAudio,
+    Growing,
+    fake_frames,
+    fake_speech,
+    session_pcm,
+)
+from tests.samples import QUICK, make_exercise, make_program
 from tests.sink import needs_alsa, needs_sink, no_device_env
 from voicecoach.cli import cli
 from voicecoach.errors import DeviceError
-from voicecoach.player import (
-    NOTICE_GAP_MS,
-    REOPEN_LIMIT,
-    Display,
-    Player,
-    Timeline,
-    status_line,
-)
+from voicecoach.player import NOTICE_GAP_MS, Player, Timeline, status_line
 from voicecoach.player import run as run_loop
 from voicecoach.program import Hold, Move
 from voicecoach.render import MeasuredDurations, frame_at, render_span
 from voicecoach.script import compile_script
+from voicecoach.stream import REOPEN_LIMIT
+from voicecoach.terminal import Display
 
 
 def two_exercise_script():
@@ -445,7 +449,7 @@ def test_without_a_device_the_suggested_export_is_the_same_session(tmp_path, wri
 def test_a_busy_device_says_so(monkeypatch):
     import simpleaudio
 
-    from voicecoach.player import SimpleaudioOut
+    from voicecoach.audio import SimpleaudioOut
 
     def busy(*args):  # the message simpleaudio's C code builds from snd_pcm_open's -EBUSY
         raise simpleaudio._simpleaudio.SimpleaudioError(

@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicecoach.program import REMINDER_EACH_REP, REMINDER_EACH_SIDE, REMINDER_ONCE, Exercise, Hold, Move, Program, Sided, said
+from voicecoach.program import (
+    REMINDER_EACH_REP,
+    REMINDER_EACH_SIDE,
+    REMINDER_ONCE,
+    Exercise,
+    Hold,
+    Move,
+    Program,
+    Sided,
+    said,
+)
 from voicecoach.script import (
     CUE_GAP_MS,
     CUE_HOLD_START,

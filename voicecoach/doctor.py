@@ -61,7 +61,8 @@ def check_engines() -> list[Check]:
 
 
 def check_output(output_factory: Callable[[], object] | None = None) -> Check:
-    from voicecoach.player import DeviceError, SimpleaudioOut, wait_stopped
+    from voicecoach.audio import SimpleaudioOut, wait_stopped
+    from voicecoach.errors import DeviceError
 
     try:
         output = (output_factory or SimpleaudioOut)()

@@ -35,7 +35,7 @@ def _now() -> datetime:
 
 
 def _simpleaudio(export_hint: str):
-    from voicecoach.player import SimpleaudioOut
+    from voicecoach.audio import SimpleaudioOut
 
     return SimpleaudioOut(export_hint=export_hint)
 
@@ -94,6 +94,6 @@ class Environment:
         """The keys of the terminal on stdin (cbreak mode while playing), or the environment's own."""
         if self.keys is not None:
             return self.keys()
-        from voicecoach.player import Keys
+        from voicecoach.terminal import Keys
 
         return Keys(enabled=self.is_terminal(self.stdin), stream=self.stdin)

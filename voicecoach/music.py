@@ -26,9 +26,9 @@ from pathlib import Path
 
 from voicecoach.errors import VoicecoachError, shown
 from voicecoach.files import kind_of
+from voicecoach.paths import cache_dir
 from voicecoach.quiet import quiet_stderr
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, Script
-from voicecoach.paths import cache_dir
 from voicecoach.settings import DEFAULT_MUSIC_LEVEL_DB as DEFAULT_LEVEL_DB
 
 EXTENSIONS = (".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav")  # what libsndfile (soundfile's wheel) reads

@@ -32,11 +32,12 @@ from voicecoach.history import (
     session_record,
 )
 from voicecoach.music import music_bed
-from voicecoach.player import Display, Player, run
+from voicecoach.player import Player, run
 from voicecoach.program import Program, resolve_program, select_exercises
 from voicecoach.script import Estimate, compile_script
 from voicecoach.session import LiveSession, session_options, speech_for
 from voicecoach.settings import Settings
+from voicecoach.terminal import Display
 
 
 class ResumeError(VoicecoachError):

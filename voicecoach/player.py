@@ -1,28 +1,26 @@
-"""Live playback: one continuous stream, controls, a one-line display, and the audio device.
+"""Live playback: the session as one continuous stream, its transport (play, pause, next,
+previous, stop, waiting for the listener), where things are on its timeline, and the run loop
+that reads the keys and the media keys.
 
-The Player is driven by a clock and an audio output it is given, so its behaviour (pause,
-resume, skip, restart, segment changes) is tested against a clock the tests control.
+The Player is driven by a clock and an audio output it is given (audio.AudioOut), so its behaviour
+(pause, resume, skip, restart, segment changes) is tested against a clock the tests control; what
+one play of the output is given, and the watch on the device, are stream.py's.
 """
 
 from __future__ import annotations
 
 import bisect
-import contextlib
-import ctypes
-import ctypes.util
-import errno
-import os
-import select
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from voicecoach.audio import AudioOut, Playback, wait_stopped
 from voicecoach.errors import DeviceError, VoicecoachError
 from voicecoach.render import BYTES_PER_FRAME, frame_at
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, Script, Wait, format_length
-from voicecoach.stream import MIX_AHEAD_MS, REOPEN_LIMIT, DeviceWatch, Stretch  # noqa: F401 - the player's limits
+from voicecoach.stream import DeviceWatch, Stretch
+from voicecoach.terminal import Display, Keys
 
 # A buffer longer than this is played in segments, split in the middle of a silence of at least
 # SPLIT_SILENCE_MS; each segment is anchored to the session clock, so a late start is absorbed by
@@ -38,92 +36,6 @@ FILL_GUARD_MS = 150
 END_DRAIN_MS = 500
 RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
 WAIT_REMINDER_S = 30.0  # while play waits for the listener (wait_for_me), a soft reminder this often
-INSTALL_ASOUND = "sudo apt-get install libasound2-dev gcc, then reinstall voicecoach"
-
-
-
-
-FIX_BUSY = "close the program that is using the sound device (fuser -v /dev/snd/* names it), then try again"
-FIX_NO_SIMPLEAUDIO = ("install simpleaudio's build needs: sudo apt-get install gcc libasound2-dev python3-dev, "
-                      "then bash scripts/setup.sh")
-
-
-class Playback(Protocol):
-    def stop(self) -> None: ...
-
-    def is_playing(self) -> bool: ...
-
-
-class AudioOut(Protocol):
-    """Plays one PCM buffer (mono int16) from its start; returns a handle to stop it."""
-
-    def play(self, pcm: bytes, sample_rate_hz: int) -> Playback: ...
-
-
-# --- the real device ------------------------------------------------------------------------------
-
-_ALSA_HANDLER = None  # kept alive: ALSA calls it
-
-
-def _silence_alsa() -> None:
-    """Stop libasound printing its own errors on the terminal; voicecoach says what went wrong."""
-    global _ALSA_HANDLER
-    if _ALSA_HANDLER is not None or not sys.platform.startswith("linux"):
-        return
-    name = ctypes.util.find_library("asound") or "libasound.so.2"
-    try:
-        library = ctypes.cdll.LoadLibrary(name)
-    except OSError:
-        return
-    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
-                                    ctypes.c_char_p)
-    _ALSA_HANDLER = handler_type(lambda *args: None)
-    library.snd_lib_error_set_handler(_ALSA_HANDLER)
-
-
-STOP_WAIT_S = 1.0
-
-
-def wait_stopped(playback: Playback, timeout_s: float = STOP_WAIT_S) -> None:
-    """Wait until a stopped playback's thread has let go of Python. simpleaudio's thread takes the
-    GIL once more after stop() to release the buffer; if the process is exiting by then, it
-    crashes (SIGSEGV in PyGILState_Ensure, seen about 1 exit in 10 with Piper loaded, whose
-    teardown is slow). Its is_playing() turns false only after that."""
-    deadline = time.monotonic() + timeout_s
-    while playback.is_playing() and time.monotonic() < deadline:
-        time.sleep(0.002)
-
-
-class SimpleaudioOut:
-    """The default output: simpleaudio, one play_buffer per continuous stretch of the session."""
-
-    def __init__(self, export_hint: str = "voicecoach export PROGRAM -o session.mp3") -> None:
-        self.export_hint = export_hint
-        try:
-            import simpleaudio
-        except ImportError:
-            raise DeviceError(f"the simpleaudio package is missing; {INSTALL_ASOUND}", fix=FIX_NO_SIMPLEAUDIO) from None
-        self._simpleaudio = simpleaudio
-        _silence_alsa()
-
-    def play(self, pcm: bytes, sample_rate_hz: int) -> Playback:
-        error_type = getattr(self._simpleaudio, "SimpleaudioError", None) or getattr(
-            getattr(self._simpleaudio, "_simpleaudio", None), "SimpleaudioError", Exception)
-        try:
-            return self._simpleaudio.play_buffer(pcm, 1, BYTES_PER_FRAME, sample_rate_hz)
-        except error_type as error:
-            raise device_error(str(error), self.export_hint) from None
-
-
-def device_error(simpleaudio_message: str, export_hint: str) -> DeviceError:
-    """simpleaudio's "Error opening PCM device. -- CODE: -16 -- MSG: Device or resource busy" in plain words."""
-    parts = {part.split(": ", 1)[0]: part.split(": ", 1)[-1] for part in simpleaudio_message.split(" -- ")[1:]}
-    detail = parts.get("MSG", "").strip() or "unknown error"
-    if parts.get("CODE", "").strip() == f"-{errno.EBUSY}":
-        return DeviceError(f"the audio output is busy: another program is using it ({detail}); close that program "
-                           f"and try again, or export the session to listen elsewhere: {export_hint}", detail, FIX_BUSY)
-    return DeviceError(f"no audio output device could be opened ({detail}); to listen elsewhere, "
-                       f"export the session instead: {export_hint}", detail)
 
 
 # --- where things are on the timeline -------------------------------------------------------------
@@ -623,84 +535,6 @@ class Player:
             index = max(0, index - 1)
         self.jumps += 1
         self.start(self.timeline.exercises[index][1])
-
-
-# --- terminal: keys and display -----------------------------------------------------------------------
-
-
-class Keys:
-    """Single key presses from a terminal on stdin (cbreak mode, so Ctrl-C still interrupts)."""
-
-    def __init__(self, enabled: bool, stream=None):
-        self.stream = stream if stream is not None else sys.stdin
-        self.enabled = enabled and self.stream.isatty()
-        self._saved = None
-
-    def __enter__(self) -> Keys:
-        if self.enabled:
-            import termios
-            import tty
-
-            self._fd = self.stream.fileno()
-            self._saved = termios.tcgetattr(self._fd)
-            tty.setcbreak(self._fd)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._saved is not None:
-            import termios
-
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
-            self._saved = None
-
-    def read(self, timeout_s: float, wake_fd: int | None = None) -> str | None:
-        """A key pressed within timeout_s, or None; returns early, with None, when wake_fd is
-        readable (a media control came in)."""
-        others = [] if wake_fd is None else [wake_fd]
-        if not self.enabled:
-            if others:
-                select.select(others, [], [], timeout_s)
-            else:
-                time.sleep(timeout_s)
-            return None
-        ready, _, _ = select.select([self._fd, *others], [], [], timeout_s)
-        if self._fd not in ready:
-            return None
-        data = os.read(self._fd, 32).decode("utf-8", "replace")
-        return data[:1] if data else None
-
-
-class Display:
-    """One status line, rewritten in place; finished with a newline however the session ends."""
-
-    def __init__(self, enabled: bool, stream=None):
-        self.stream = stream or sys.stdout
-        self.enabled = enabled
-        self._shown = False
-
-    def show(self, line: str) -> None:
-        if self.enabled:
-            self.stream.write("\r" + line + "\x1b[K")
-            self.stream.flush()
-            self._shown = True
-
-    def note(self, line: str) -> None:
-        """A line that stays (the keys), above the status line that goes on being rewritten."""
-        if self.enabled:
-            self.stream.write("\r" + line + "\x1b[K\n")
-            self.stream.flush()
-            self._shown = False
-
-    def close(self) -> None:
-        if self._shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self._shown = False
-
-    def width(self) -> int:
-        with contextlib.suppress(OSError, ValueError):
-            return os.get_terminal_size(self.stream.fileno()).columns
-        return 80
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,15 @@ from typing import Literal, Protocol
 
 from voicecoach.errors import OptionError
 from voicecoach.phrasebook import ENGLISH, Phrasebook, builtin_phrasebook
-from voicecoach.program import REMINDER_EACH_REP, REMINDER_EACH_SIDE, Exercise, Hold, Move, Program, said
+from voicecoach.program import (
+    REMINDER_EACH_REP,
+    REMINDER_EACH_SIDE,
+    Exercise,
+    Hold,
+    Move,
+    Program,
+    said,
+)
 from voicecoach.settings import DEFAULT_RATE_WPM, check_choices
 
 Kind = Literal["speech", "cue", "silence"]

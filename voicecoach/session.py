@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.cues import load_cues
-from voicecoach.errors import VoicecoachError
 from voicecoach.engines import SpeechEngine, create_engine
+from voicecoach.errors import VoicecoachError
 from voicecoach.program import Program
 from voicecoach.render import MeasuredDurations, render_pcm, render_span, total_frames
 from voicecoach.script import Estimate, Options, Script, compile_head, compile_script, head_lines

@@ -132,8 +132,6 @@ def _lufs(power: float) -> float:
 def loudness(samples: np.ndarray, rate_hz: int, weighted: np.ndarray | None = None) -> float:
     """Integrated loudness in LUFS (BS.1770 gating); -inf for silence. `weighted`: the samples
     already K-weighted, if known."""
-    import numpy as np
-
     weighted = k_weighted(samples, rate_hz) if weighted is None else weighted
     return gated_loudness(_block_powers(weighted, rate_hz))
 
