@@ -191,7 +191,10 @@ def test_a_cold_play_sounds_exactly_the_exported_session(tmp_path, write_program
     done = voicecoach("play", str(program), "--pace", "2", cache=tmp_path / "cold", env=sink.env)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     exported = tmp_path / "quick.wav"
-    assert voicecoach("export", str(program), "--pace", "2", "-o", str(exported), cache=tmp_path / "other").returncode == 0
+    # The export reads the phrases the play made (its cache): two syntheses of one line by Piper once
+    # differed by 1 in a few quiet samples (a CI run with four test processes), and this compares
+    # what the player sounds with what the renderer writes, not the engine with itself.
+    assert voicecoach("export", str(program), "--pace", "2", "-o", str(exported), cache=tmp_path / "cold").returncode == 0
     with wave.open(str(exported)) as audio:
         whole = np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2")
     time.sleep(0.3)
