@@ -166,3 +166,87 @@ def test_a_program_of_your_own_with_long_holds_and_rests(tmp_path, write_program
     else:
         assert figures.longest_quiet_s <= 6.0
     assert -17.0 <= figures.loudness <= -15.0 and figures.true_peak <= -1.0
+
+
+def check_in_lines(book) -> list[str]:
+    """Every line the check-ins and "it hurts" say (voicecoach/checkin.py's questions), each once."""
+    from voicecoach.checkin import (
+        LeftOut,
+        did_it_hurt_question,
+        hurt_question,
+        next_morning_question,
+        pain_question,
+        take_back_question,
+    )
+
+    questions = [pain_question(book, after=False), pain_question(book, after=True), next_morning_question(book),
+                 hurt_question(book), did_it_hurt_question(book),
+                 take_back_question(book, [LeftOut("Heel slides"), LeftOut("Wall squat", again=True)])]
+    lines = [line for q in questions for line in q.lines]
+    lines += [option.said for q in questions for option in q.options]
+    lines += [q.default_said for q in questions if q.default_said] + [book.line("nothing_left")]
+    return list(dict.fromkeys(lines))
+
+
+# eSpeak's Spanish voice makes bursts of 10-20 ms between two pauses ("Prepárese.", a session line
+# too): shape.py fades each stretch over at most half its length, so such a burst ends louder than
+# -45 dBFS before the pause. Known, not mended yet (strict: it fails here once it is).
+SPANISH_BURSTS = pytest.mark.xfail(strict=True, reason="eSpeak Spanish: short bursts between pauses end loud")
+
+
+def said_one_after_another(folder: Path, engine: str, language: str):
+    """The check-in lines in one WAV, a line gap between them, as ask.py says them; and where each is."""
+    import wave
+
+    from voicecoach.ask import LINE_GAP_MS
+    from voicecoach.engines import choose_voice
+    from voicecoach.phrasebook import builtin_phrasebook
+    from voicecoach.session import make_speech
+    from voicecoach.settings import Settings
+
+    book = builtin_phrasebook(language)
+    chosen_engine, voice, _ = choose_voice(engine, None, language)
+    speech = make_speech(Settings(engine=chosen_engine, voice=voice))
+    rate = speech.sample_rate_hz
+    gap = bytes(rate * LINE_GAP_MS // 1000 * 2)
+    pcm, events, at = bytearray(gap), [], len(gap) // 2
+    for text in check_in_lines(book):
+        sound = speech.pcm(text)
+        events.append({"kind": "speech", "text": text, "start": at / rate, "duration": len(sound) // 2 / rate})
+        pcm += sound + gap
+        at += len(sound) // 2 + len(gap) // 2
+    out = folder / f"{engine}-{language}.wav"
+    with wave.open(str(out), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(bytes(pcm))
+    return out, events
+
+
+CHECK_IN_VOICES = [("piper", "en"), ("espeak", "en"), ("espeak", "de"), ("espeak", "es"), ("espeak", "fr")]
+
+
+@pytest.mark.parametrize(("engine", "language"), CHECK_IN_VOICES)
+def test_the_check_in_lines_are_as_loud_as_the_session(tmp_path, engine, language):
+    """The questions are said outside the compiled session, through the same phrase shaping:
+    -16 LUFS, never clipping."""
+    out, _ = said_one_after_another(tmp_path, engine, language)
+    loudness, peak = listening.ebur128(out)
+    assert -17.0 <= loudness <= -15.0 and peak <= -1.0, (loudness, peak)
+
+
+# eSpeak's Spanish voice makes bursts of 10-20 ms between two pauses ("Prepárese.", a session line
+# too): shape.py fades each stretch over at most half its length, so such a burst ends louder than
+# -45 dBFS before the pause. Known, not mended yet (strict: it fails here once it is).
+SPANISH_BURSTS = pytest.mark.xfail(strict=True, reason="eSpeak Spanish: short bursts between pauses end loud")
+
+
+@pytest.mark.parametrize(("engine", "language"), [case if case != ("espeak", "es") else
+                                                  pytest.param(*case, marks=SPANISH_BURSTS) for case in CHECK_IN_VOICES])
+def test_every_check_in_line_starts_and_ends_at_silence(tmp_path, engine, language):
+    out, events = said_one_after_another(tmp_path, engine, language)
+    samples, rate = listening.decode(out)
+    edges = listening.edges(samples, rate, events)
+    assert edges.phrases > 30 and edges.loud_starts == [] and edges.loud_ends == []
+    assert (edges.hard_cuts, edges.hard_starts) == (0, 0)

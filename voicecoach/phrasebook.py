@@ -69,10 +69,35 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "resuming": (),
     "wait_for_ready": (),           # play waits for the listener (wait_for_me)
     "still_waiting": (),            # said every 30 seconds while it waits
+    # Check-ins and "it hurts" (voicecoach/checkin.py): asked aloud, answered by key or media keys.
+    "pain_before": (),              # before the session: how is the back, 0 to 10
+    "pain_after": (),               # after it
+    "pain_how": (),                 # how to answer a 0-10 question
+    "pain_answer": (),              # by number: the answer said back, and each step of the menu
+    "next_morning": (),             # how was the back the morning after the last session
+    "next_morning_how": (),
+    "better": (),
+    "same": (),
+    "worse": (),
+    "no_answer": (),                # a question left unanswered: that is fine
+    "hurt_stop": (),                # "it hurts": the source's advice, then a choice
+    "hurt_advice": (),
+    "hurt_choice": (),
+    "going_on": (),
+    "ending_for_pain": (),
+    "did_it_hurt": (),              # Stop pressed on the media keys during an exercise
+    "yes": (),
+    "no": (),
+    "left_out": ("name",),          # what hurt last time is left out today
+    "left_out_again": (),           # left out twice in a row: ask the doctor or physical therapist
+    "take_back_how": (),
+    "taken_back": (),
+    "kept_out": (),
+    "nothing_left": (),             # everything is left out today
 }
 # Phrases said with a number (their templates may use {n} and {N}) and phrases said by side.
 BY_NUMBER = {"exercise_count", "session_minutes", "session_hours", "times", "seconds", "seconds_and_a_half",
-             "count", "count_of", "countdown", "time_left", "rest_minutes", "rest_minutes_and_a_half"}
+             "count", "count_of", "countdown", "time_left", "rest_minutes", "rest_minutes_and_a_half", "pain_answer"}
 BY_SIDE = {"first_side", "switch_side", "side"}
 _KEYS = ("language", "name", "numbers", "phrases")
 
