@@ -33,37 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.bus import Remote, SessionBus  # noqa: E402 - the same bus and remote control the tests use
-from tests.sink import RATE, SILENT, Sink  # noqa: E402 - the same real-time sink the tests use
-
-
-def sample_clock(sink: Sink) -> float:
-    """The monotonic time of capture sample 0. The pipe sink writes one block (2048 samples here)
-    at the start of the time it stands for, then sleeps until that time has passed, and each block
-    is read as it arrives: the earliest (arrival - index of its first sample / rate) is the clock."""
-    with sink.lock:
-        chunks = list(sink.chunks)
-    offsets, count = [], 0
-    for arrival, data in chunks:
-        offsets.append(arrival - count / RATE)
-        count += len(data) // 2
-    return min(offsets)
-
-
-def cut_index(captured: np.ndarray, session: np.ndarray, before: int) -> int | None:
-    """Where the capture stops being the session: the session heard just before index `before` is
-    found in the export, then followed sample by sample."""
-    probe = captured[before - RATE // 2 : before]
-    if np.abs(probe).max(initial=0) <= SILENT:
-        return None  # silence says nothing about where in the session it is
-    found = session.tobytes().find(probe.tobytes())
-    while found != -1 and found % 2:
-        found = session.tobytes().find(probe.tobytes(), found + 1)
-    if found == -1:
-        return None
-    start = found // 2
-    ahead = min(len(captured) - (before - len(probe)), len(session) - start)
-    differs = np.flatnonzero(captured[before - len(probe) : before - len(probe) + ahead] != session[start : start + ahead])
-    return None if not len(differs) else before - len(probe) + int(differs[0])
+from tests.sink import RATE, SILENT, Sink, cut_index, sample_clock  # noqa: E402 - the tests' own real-time sink
 
 
 def main() -> None:

@@ -127,3 +127,33 @@ def no_device_env(tmp_path) -> dict[str, str]:
     conf = tmp_path / "asound.conf"
     conf.write_text("</usr/share/alsa/alsa.conf>\n")  # ALSA with no default device at all
     return {**os.environ, "ALSA_CONFIG_PATH": str(conf)}
+
+
+def sample_clock(sink: Sink) -> float:
+    """The monotonic time of capture sample 0. The pipe sink writes one block (2048 samples here)
+    at the start of the time it stands for, then sleeps until that time has passed, and each block
+    is read as it arrives: the earliest (arrival - index of its first sample / rate) is the clock."""
+    with sink.lock:
+        chunks = list(sink.chunks)
+    offsets, count = [], 0
+    for arrival, data in chunks:
+        offsets.append(arrival - count / RATE)
+        count += len(data) // 2
+    return min(offsets)
+
+
+def cut_index(captured: np.ndarray, session: np.ndarray, before: int) -> int | None:
+    """Where the capture stops being the session: the session heard just before index `before` is
+    found in the export, then followed sample by sample."""
+    probe = captured[before - RATE // 2 : before]
+    if np.abs(probe).max(initial=0) <= SILENT:
+        return None  # silence says nothing about where in the session it is
+    found = session.tobytes().find(probe.tobytes())
+    while found != -1 and found % 2:
+        found = session.tobytes().find(probe.tobytes(), found + 1)
+    if found == -1:
+        return None
+    start = found // 2
+    ahead = min(len(captured) - (before - len(probe)), len(session) - start)
+    differs = np.flatnonzero(captured[before - len(probe) : before - len(probe) + ahead] != session[start : start + ahead])
+    return None if not len(differs) else before - len(probe) + int(differs[0])
