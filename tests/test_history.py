@@ -1,4 +1,5 @@
-"""The history: what it adds up to (days in a row, weeks), how it reads (the table and the JSON), the check-ins' answers it keeps, a history written by an older voicecoach brought up
+"""The history: what it adds up to (days in a row, weeks), how it reads (the table, the JSON, the
+pain chart), the check-ins' answers it keeps, a history written by an older voicecoach brought up
 to date without losing a row, `play --resume`, and a history that is locked, read-only or damaged
 never stopping a session. How each way a session ends is recorded is tested where those endings
 are, in test_player.py, through the real sink; `voicecoach log` in test_log.py."""
@@ -33,6 +34,7 @@ from voicecoach.history import (
     Record,
     history_path,
     last_session,
+    pain_chart,
     program_key,
     record,
     sessions,
@@ -518,6 +520,56 @@ def test_the_json_docs_describe_every_key_of_a_session_and_of_the_whole():
     assert keys - documented == set() and documented - keys == set()
     example = json.loads(re.search(r"```json\n(.*?)```", text, re.DOTALL).group(1))
     assert set(example["sessions"][0]) == set(session)
+
+
+def rated(days: int, before: int | None, after: int | None, **more) -> Record:
+    return entry(days_ago(days), pain_before=before, pain_after=after, **more)
+
+
+def test_the_pain_chart_draws_before_and_after_as_bars_one_pair_a_session():
+    entries = [rated(0, 2, 1), rated(2, None, 3), rated(3, 0, 0), rated(5, 5, 7),
+               entry(days_ago(1)),  # not answered: not in the chart
+               rated(40, 9, 9)]  # older than the chart's 4 weeks
+    lines = pain_chart(entries, NOW)
+    assert lines[0] == "Pain before and after each session, the last 4 weeks (4 sessions, 20 Nov to 25 Nov):"
+    bars = lines[1:12]
+    assert [line[:4] for line in bars] == [f"{level:>2} │" for level in range(10, -1, -1)]
+    assert bars[10 - 7] == " 7 │ █"  # the top of the 7 after on 20 Nov
+    assert bars[10 - 5] == " 5 │▒█"
+    assert bars[10 - 3] == " 3 │▒█     █"  # 22 Nov: after only; 23 Nov: 0 and 0 below
+    assert bars[10 - 2] == " 2 │▒█     █ ▒"
+    assert bars[10 - 1] == " 1 │▒█     █ ▒█"
+    assert bars[10 - 0] == " 0 │▒█ ▒█  █ ▒█"  # an answered 0 is a bar on the 0 row; no answer, none
+    assert lines[12] == "   └" + "─" * 12
+    assert lines[13] == "    20 22 23 25"
+    assert lines[14].startswith("▒ before  █ after: a bar's top is the rating")
+    assert lines[15] == "On average: 2.3 before, 2.8 after."
+    assert pain_chart(entries, NOW, weeks=1)[0].endswith("(4 sessions, 20 Nov to 25 Nov):")
+    assert pain_chart(entries, NOW, weeks=6)[0].endswith("(5 sessions, 16 Oct to 25 Nov):")
+    assert pain_chart([entry(days_ago(0))], NOW) == []
+
+
+def test_the_pain_chart_fits_the_terminal_with_the_newest_sessions():
+    entries = [rated(day % 25, day % 11, (day + 3) % 11) for day in range(25)]
+    lines = pain_chart(entries, NOW, width=40)
+    assert max(len(line) for line in lines[1:14]) <= 40 and lines[13].endswith("25")  # the newest
+    assert lines[0] == "Pain before and after each session, the last 4 weeks (the newest 12 of 25 sessions, 14 Nov to 25 Nov):"
+
+
+def test_history_pain_prints_the_chart_or_one_line_when_there_is_nothing_to_chart(run, assert_one_line_error):
+    result = run("history", "--pain")
+    assert result.exit_code == 0 and result.stdout.splitlines() == [(
+        "No pain ratings in the last 4 weeks: a session with a check-in keeps them, and so does "
+        "'voicecoach log PROGRAM --pain-before N --pain-after N'.")]
+    now = datetime.now().astimezone()
+    record(entry(now - timedelta(days=10), pain_before=6, pain_after=4))
+    assert run("history", "--pain", "--weeks", "1").stdout.startswith("No pain ratings in the last 1 week:")
+    lines = run("history", "--pain", "--weeks", "2").stdout.splitlines()
+    assert lines[0].startswith("Pain before and after each session, the last 2 weeks (1 session,")
+    assert lines[1 + 10 - 6] == " 6 │▒" and lines[1 + 10 - 4] == " 4 │▒█"
+    assert_one_line_error(run("history", "--pain", "--json"), 2, "--pain draws a chart, --json gives the data")
+    assert_one_line_error(run("history", "--weeks", "2"), 2, "--weeks goes with --pain")
+    assert_one_line_error(run("history", "--pain", "--weeks", "0"), 2, "--weeks")
 
 
 # --- play --resume -----------------------------------------------------------------------------------

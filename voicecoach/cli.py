@@ -589,7 +589,11 @@ def cache(clear: bool) -> None:
               help="How many of the newest sessions to list (0: all).")
 @click.option("--json", "as_json", is_flag=True,
               help="The sessions and the summary as JSON, for other tools (docs/history-json.md).")
-def history(limit: int, as_json: bool) -> None:
+@click.option("--pain", "pain_chart", is_flag=True,
+              help="A chart of your pain before and after each session of the last weeks.")
+@click.option("--weeks", type=click.IntRange(min=1, max=52), default=None, metavar="N",
+              help="With --pain: how many weeks the chart looks back.  [default: 4]")
+def history(limit: int, as_json: bool, pain_chart: bool, weeks: int | None) -> None:
     """Your sessions, the newest first (every play, however it ended, every export and every
     session you logged), with your pain before -> after, and how you are keeping it up: days in a
     row, sessions and minutes this week and last week.
@@ -599,14 +603,33 @@ def history(limit: int, as_json: bool) -> None:
     """
     import json
 
-    from voicecoach.history import history_path, read_sessions, summary, summary_lines, table
+    from voicecoach.history import (
+        CHART_WEEKS,
+        history_path,
+        read_sessions,
+        summary,
+        summary_lines,
+        table,
+    )
+    from voicecoach.history import pain_chart as chart
 
+    if pain_chart and as_json:
+        raise click.UsageError("--pain draws a chart, --json gives the data (each session's check_in): one or the other")
+    if weeks is not None and not pain_chart:
+        raise click.UsageError("--weeks goes with --pain (the chart's weeks)")
     entries, unreadable = read_sessions()
     if unreadable:
         click.echo(f"Note: {unreadable} row{' of the history could' if unreadable == 1 else 's of the history could'} "
                    f"not be read (a bad date or value) and {'is' if unreadable == 1 else 'are'} left out; "
                    f"the others are all here ({history_path()}).", err=True)
     now = _now()
+    if pain_chart:
+        weeks = weeks or CHART_WEEKS
+        nothing = (f"No pain ratings in the last {weeks} week{'' if weeks == 1 else 's'}: a session with a "
+                   f"check-in keeps them, and so does '{invoked_as()} log PROGRAM --pain-before N --pain-after N'.")
+        for line in chart(entries, now, weeks, width=shutil.get_terminal_size().columns) or [nothing]:
+            click.echo(line)
+        return
     total = summary(entries, now)
     listed = entries[:limit] if limit else entries
     if as_json:
@@ -833,7 +856,7 @@ EXAMPLES = {
     "voices": ["voicecoach voices", "voicecoach voices --language de"],
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
-    "history": ["voicecoach history", "voicecoach history --limit 0 --json"],
+    "history": ["voicecoach history", "voicecoach history --limit 0 --json", "voicecoach history --pain --weeks 8"],
     "log": ["voicecoach log beginning --pain-before 4 --pain-after 3",
             "voicecoach log beginning --pain-before 3 --pain-after 5 --hurt 'heel slides'",
             "voicecoach log intermediate --pain-before 2 --pain-after 2 --date 2026-11-24 --next-morning better"],

@@ -1,7 +1,7 @@
 """The history of sessions: every play (however it ended), every export and every session logged
 by hand (`voicecoach log`: done with an exported file), with the check-ins' answers (pain before and
 after, the next morning, what hurt), kept in SQLite in the user's data folder (platformdirs;
-VOICECOACH_DATA_DIR overrides), for `voicecoach history`, its streak and weekly summary,
+VOICECOACH_DATA_DIR overrides), for `voicecoach history`, its streak, weekly summary and pain chart,
 `play --resume`, and what the next session asks and leaves out.
 
 Each record is written in one transaction when the session ends. A history that cannot be written
@@ -560,6 +560,49 @@ def table(entries: Sequence[Record], now: datetime) -> list[str]:
         return "  ".join(cells + [row[-1]])
 
     return [line(row) for row in rows]
+
+
+CHART_WEEKS = 4  # history --pain: the weeks a chart looks back over, unless --weeks says
+BEFORE_MARK, AFTER_MARK = "▒", "█"  # two shades, told apart without colour
+
+
+def pain_chart(entries: Sequence[Record], now: datetime, weeks: int = CHART_WEEKS, width: int = 80) -> list[str]:
+    """Pain before and after each session of the last `weeks` weeks that has a rating, oldest on the
+    left, as bars of block characters: two a session (before, then after), one row a point of the
+    0-10 scale, the day of the month under each session; at most as many sessions as fit in
+    `width` columns (the newest). No lines when no session in those weeks has a rating."""
+    zone = now.tzinfo
+    since = now - timedelta(weeks=weeks)
+    rated = [entry for entry in reversed(entries) if entry.kind in SESSION_KINDS and entry.started >= since
+             and pain_text(entry)]
+    if not rated:
+        return []
+    fits = max(1, (width - 4) // 3)  # "10 |" and three columns a session: before, after, a space
+    charted = rated[-fits:]
+    first, last = (entry.started.astimezone(zone) for entry in (charted[0], charted[-1]))
+    which = f"the newest {len(charted)} of {len(rated)} sessions" if len(charted) < len(rated) else (
+        "1 session" if len(rated) == 1 else f"{len(rated)} sessions")
+    heading = (f"Pain before and after each session, the last {weeks} week{'' if weeks == 1 else 's'} "
+               f"({which}, {first:%d %b} to {last:%d %b}):")
+    lines = [heading]
+    for level in range(10, -1, -1):
+        cells = "".join(
+            (BEFORE_MARK if entry.pain_before is not None and entry.pain_before >= level else " ")
+            + (AFTER_MARK if entry.pain_after is not None and entry.pain_after >= level else " ") + " "
+            for entry in charted)
+        lines.append(f"{level:>2} │{cells}".rstrip())
+    lines.append("   └" + "─" * (3 * len(charted)))
+    lines.append("    " + "".join(f"{entry.started.astimezone(zone).day:>2} " for entry in charted).rstrip())
+    lines.append(f"{BEFORE_MARK} before  {AFTER_MARK} after: a bar's top is the rating (0 no pain, 10 the worst); "
+                 "no bar: not answered. Under each session: its day of the month.")
+
+    def average(values: list[int | None]) -> str:
+        answered = [value for value in values if value is not None]
+        return f"{sum(answered) / len(answered):.1f}" if answered else "-"
+
+    lines.append(f"On average: {average([e.pain_before for e in rated])} before, "
+                 f"{average([e.pain_after for e in rated])} after.")
+    return lines
 
 
 def _week(week: Week) -> str:
