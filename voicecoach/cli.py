@@ -587,24 +587,49 @@ def cache(clear: bool) -> None:
 @cli.command()
 @click.option("-n", "--limit", type=click.IntRange(min=0), default=10, metavar="N",
               help="How many of the newest sessions to list (0: all).")
-@click.option("--json", "as_json", is_flag=True, help="The sessions and the summary as JSON, for other tools.")
-def history(limit: int, as_json: bool) -> None:
-    """Your sessions, the newest first (every play, however it ended, and every export), and how
-    you are keeping it up: days in a row, sessions and minutes this week and last week.
+@click.option("--json", "as_json", is_flag=True,
+              help="The sessions and the summary as JSON, for other tools (docs/history-json.md).")
+@click.option("--pain", "pain_chart", is_flag=True,
+              help="A chart of your pain before and after each session of the last weeks.")
+@click.option("--weeks", type=click.IntRange(min=1, max=52), default=None, metavar="N",
+              help="With --pain: how many weeks the chart looks back.  [default: 4]")
+def history(limit: int, as_json: bool, pain_chart: bool, weeks: int | None) -> None:
+    """Your sessions, the newest first (every play, however it ended, every export and every
+    session you logged), with your pain before -> after, and how you are keeping it up: days in a
+    row, sessions and minutes this week and last week.
 
     A play counts as a session once an exercise was done in it; one that went on with
-    'play --resume' counts once with the session it continued.
+    'play --resume' counts once with the session it continued; a logged one always counts.
     """
     import json
 
-    from voicecoach.history import history_path, read_sessions, summary, summary_lines, table
+    from voicecoach.history import (
+        CHART_WEEKS,
+        history_path,
+        read_sessions,
+        summary,
+        summary_lines,
+        table,
+    )
+    from voicecoach.history import pain_chart as chart
 
+    if pain_chart and as_json:
+        raise click.UsageError("--pain draws a chart, --json gives the data (each session's check_in): one or the other")
+    if weeks is not None and not pain_chart:
+        raise click.UsageError("--weeks goes with --pain (the chart's weeks)")
     entries, unreadable = read_sessions()
     if unreadable:
         click.echo(f"Note: {unreadable} row{' of the history could' if unreadable == 1 else 's of the history could'} "
                    f"not be read (a bad date or value) and {'is' if unreadable == 1 else 'are'} left out; "
                    f"the others are all here ({history_path()}).", err=True)
     now = _now()
+    if pain_chart:
+        weeks = weeks or CHART_WEEKS
+        nothing = (f"No pain ratings in the last {weeks} week{'' if weeks == 1 else 's'}: a session with a "
+                   f"check-in keeps them, and so does '{invoked_as()} log PROGRAM --pain-before N --pain-after N'.")
+        for line in chart(entries, now, weeks, width=shutil.get_terminal_size().columns) or [nothing]:
+            click.echo(line)
+        return
     total = summary(entries, now)
     listed = entries[:limit] if limit else entries
     if as_json:
@@ -621,6 +646,103 @@ def history(limit: int, as_json: bool) -> None:
     click.echo()
     for line in summary_lines(total):
         click.echo(line)
+
+
+class _Answer(click.ParamType):
+    """An answer as typed (a pain rating, the next morning, a day), checked by the rule that owns
+    its words (voicecoach/checkin.py, history.check_day): a refusal names the option and what it takes."""
+
+    def __init__(self, name: str, check) -> None:
+        self.name = name
+        self.check = check
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.check(value)
+        except OptionError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _pain_answer(text: str) -> int:
+    from voicecoach.checkin import check_pain
+
+    words = text.strip()
+    digits = words.removeprefix("-")  # -1 is a whole number, refused for its scale, not its form
+    return check_pain(int(words) if digits.isascii() and digits.isdigit() else text)
+
+
+def _next_morning_answer(text: str) -> str:
+    from voicecoach.checkin import check_next_morning
+
+    return check_next_morning(text.strip().lower())
+
+
+def _day_answer(text: str):
+    from voicecoach.history import check_day
+
+    return check_day(text, _now().date())
+
+
+@cli.command()
+@click.argument("program")
+@click.option("--pain-before", type=_Answer("N", _pain_answer), required=True, metavar="0-10",
+              help="Your pain before the session: 0 no pain, 10 the worst.")
+@click.option("--pain-after", type=_Answer("N", _pain_answer), required=True, metavar="0-10",
+              help="Your pain after it.")
+@click.option("--next-morning", type=_Answer("better|same|worse", _next_morning_answer), metavar="better|same|worse",
+              help="How your back was the morning after (a session of an earlier day, with --date).")
+@click.option("--hurt", metavar="EXERCISE",
+              help="The exercise that hurt, where you stopped: its number, or its name or any word of it.")
+@click.option("--date", "day", type=_Answer("YYYY-MM-DD", _day_answer), metavar="YYYY-MM-DD",
+              help="The day you did it, today or before.  [default: now]")
+def log(program: str, pain_before: int, pain_after: int, next_morning: str | None, hurt: str | None, day) -> None:
+    """Record a session you did with an exported file (on a phone, on a walk), which could not ask
+    you: your pain before and after, and what hurt. It counts in your history like a session played.
+
+    The whole program was done, unless --hurt says where you stopped for pain. Its length is
+    measured where the program's speech is cached, else estimated, with your settings' pace.
+    A day before today gets the time of day you log it at, so that the logs of one day keep their order.
+    """
+    from voicecoach.config import load_settings
+    from voicecoach.errors import EngineError
+    from voicecoach.history import logged_record, pain_text, record
+
+    chosen = resolve_program(program)
+    ctx = click.get_current_context()
+    hurt_index = None
+    if hurt is not None:
+        try:
+            hurt_index = find_exercise(chosen, hurt)
+        except OptionError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param_hint="'--hurt'") from None
+    now = _now()
+    if next_morning is not None and (day is None or day == now.date()):
+        raise click.BadParameter("the morning after today's session is tomorrow's; give it for a session of an "
+                                 "earlier day (with --date), or the next session asks", ctx=ctx,
+                                 param_hint="'--next-morning'")
+    settings = Settings(**{BY_NAME[name].field: value for name, value in load_settings().items()})
+    options = session_options(chosen, settings)
+    script, about = None, "~"  # as list does: measured where the cache has every line, never synthesized
+    with contextlib.suppress(EngineError):
+        speech = make_speech(settings)
+        if all(speech.ready(line) for line in spoken_lines(chosen, options)):
+            script, about = prepare_session(chosen, options, speech).script, ""
+    if script is None:
+        script = compile_script(chosen, options, Estimate(rate_wpm=settings.rate_wpm))
+    entry = logged_record(program, chosen, settings, length_ms=script.duration_ms,
+                          exercise_starts_ms=[start for _, start in script.exercise_starts()], now=now, day=day,
+                          pain_before=pain_before, pain_after=pain_after, next_morning=next_morning,
+                          hurt_index=hurt_index)
+    record(entry)  # a history that cannot be written is this command's failure: one line, exit 1
+    count = len(chosen.exercises)
+    done = (f"stopped for pain in exercise {hurt_index + 1} ({chosen.exercises[hurt_index].name})"
+            if hurt_index is not None else f"the whole program ({count} exercise{'' if count == 1 else 's'})")
+    when = entry.started.astimezone(now.tzinfo).strftime("%a %d %b %H:%M")
+    morning = f", the morning after {next_morning}" if next_morning else ""
+    click.echo(f"Logged: {chosen.title}, {when}, {done}, {about}{format_length(entry.listened_ms)}; "
+               f"pain {pain_text(entry)}{morning}.")
 
 
 def _plain(value: Any) -> Any:
@@ -734,7 +856,10 @@ EXAMPLES = {
     "voices": ["voicecoach voices", "voicecoach voices --language de"],
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
-    "history": ["voicecoach history", "voicecoach history --limit 0 --json"],
+    "history": ["voicecoach history", "voicecoach history --limit 0 --json", "voicecoach history --pain --weeks 8"],
+    "log": ["voicecoach log beginning --pain-before 4 --pain-after 3",
+            "voicecoach log beginning --pain-before 3 --pain-after 5 --hurt 'heel slides'",
+            "voicecoach log intermediate --pain-before 2 --pain-after 2 --date 2026-11-24 --next-morning better"],
     "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace",
                "voicecoach config reset"],
 }
