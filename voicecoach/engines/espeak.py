@@ -119,11 +119,11 @@ class EspeakEngine:
         return f"{len(_voices_of(self._start()))} voices; 'Ready.' is {seconds:.2f} s"
 
     def synthesize(self, text: str) -> bytes:
-        engine = self._start()
-        assert self._tempdir is not None
-        path = os.path.join(self._tempdir, "phrase.wav")
-        driver = _espeak_driver(engine)
-        with self._lock:
+        with self._lock:  # starting too: two threads initializing eSpeak at once corrupt its memory
+            engine = self._start()
+            assert self._tempdir is not None
+            path = os.path.join(self._tempdir, "phrase.wav")
+            driver = _espeak_driver(engine)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             self._finished.clear()
