@@ -51,7 +51,7 @@ def main() -> None:
     with wave.open(str(exported)) as audio:
         session = np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2")
     remote = Remote(bus.address)
-    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", args.program, "--quiet", "--engine",
+    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", args.program, "--quiet", "--no-check-in", "--engine",
                                args.engine], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     pauses, resumes, skipped = [], [], 0
     try:

@@ -150,12 +150,13 @@ class SeenMedia:
         self.closed = True
 
 
-def fake_environment(presses=(), clock=None, audio=None):
+def fake_environment(presses=(), clock=None, audio=None, can_ask: bool = False):
     """An Environment (voicecoach/environment.py) for play without a terminal, a sound card or a
     bus: the keys pressed in order (q stops), an audio output that plays by the test's clock (or
     the one given, with the clock it plays by: time.monotonic for real time), media controls that
     keep what play showed them (environment.shown); no terminal on stdin, and stdout and stderr
-    the process's (Click's test runner captures them)."""
+    the process's (Click's test runner captures them). can_ask: whether play asks its questions
+    (check-ins, "it hurts"); by default not, as with no terminal and no media keys."""
     import contextlib
     import io
     from datetime import datetime
@@ -171,6 +172,69 @@ def fake_environment(presses=(), clock=None, audio=None):
         return shown[-1]
 
     env = Environment(stdin_stream=io.StringIO(), open_audio=lambda export_hint: audio, clock=clock, now=lambda: datetime.now().astimezone(),
-                      media=media, stop_signals=contextlib.nullcontext, keys=lambda: ScriptedKeys(clock, presses))
+                      media=media, stop_signals=contextlib.nullcontext, keys=lambda: ScriptedKeys(clock, presses),
+                      can_ask=can_ask)
     env.audio, env.shown = audio, shown  # for the test to look at
+    return env
+
+
+class Listener:
+    """Someone lying on the floor, answering play's questions with keys and media keys, as the
+    session goes (tests of play.py with a fake environment): the keys before the session (one a
+    read: space them with None to let a question be said), `hurt_at` (part, ms into it) where h is
+    pressed (or, with `stop_at`, the media keys' Stop), the keys after h (`after_hurt`), and after
+    the session (`after`). What play showed the media keys is in `seen`."""
+
+    enabled = False  # no terminal: no keys line
+
+    def __init__(self, clock: Clock, before=(), hurt_at=None, after_hurt=(), after=(), stop_at=None):
+        self.clock, self.seen = clock, []
+        self.before, self.after_hurt, self.after = list(before), list(after_hurt), list(after)
+        self.hurt_at, self.stop_at = hurt_at, stop_at
+        self.pressed_h = self.stopped = False
+
+    # the keys
+    def __enter__(self) -> Listener:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def read(self, timeout_s: float, wake_fd: int | None = None) -> str | None:
+        self.clock.advance(timeout_s)
+        if not self.seen:
+            return self.before.pop(0) if self.before else None
+        if self.seen[-1].status == "Stopped":
+            return self.after.pop(0) if self.after else None
+        if self.pressed_h or self.stopped:
+            return self.after_hurt.pop(0) if self.after_hurt else None
+        now = self.seen[-1]
+        if self.hurt_at is not None and (now.part, now.position_ms >= self.hurt_at[1]) == (self.hurt_at[0], True):
+            self.pressed_h = True
+            return "h"
+        return None
+
+    # the media keys
+    def fileno(self) -> int:
+        return -1
+
+    def take(self) -> str | None:
+        now = self.seen[-1] if self.seen else None
+        if self.stop_at is not None and not self.stopped and now is not None and (
+                now.part, now.position_ms >= self.stop_at[1]) == (self.stop_at[0], True):
+            self.stopped = True
+            return "Stop"
+        return None
+
+    def update(self, now) -> None:
+        self.seen.append(now)
+
+    def close(self) -> None:
+        pass
+
+
+def listening_environment(listener: Listener, audio=None):
+    """fake_environment with a listener who answers (check-ins asked, as with a terminal)."""
+    env = fake_environment(clock=listener.clock, audio=audio, can_ask=True)
+    env.keys, env.media = (lambda: listener), (lambda album: listener)
     return env

@@ -48,7 +48,8 @@ def bus():
 
 
 def start_play(program: str, env: dict[str, str], *more: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet", *more], env=env,
+    # no check-ins: with media keys there, play would ask how the back is before the session
+    return subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet", "--no-check-in", *more], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -507,10 +507,10 @@ def expect_terminal_restored(child, exit_code: int) -> None:
 
 @needs_sink
 def test_keyboard_pause_skip_quit_in_a_terminal(sink):
-    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate"], env=sink.env,
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate", "--no-check-in"], env=sink.env,
                           encoding="utf-8", timeout=30, dimensions=(24, 120))
-    child.expect("Keys: space pause, n next, p previous \\(restart; twice: the one before\\), q quit, "
-                 "\\? these keys\\.")  # once, before the session starts
+    child.expect("Keys: space pause, n next, p previous \\(restart; twice: the one before\\), h it hurts, "
+                 "q quit, \\? these keys\\.")  # once, before the session starts
     child.expect("Playing \\| Introduction")
     child.send(" ")
     child.expect("Paused  \\| Introduction")
@@ -533,7 +533,7 @@ def test_keyboard_pause_skip_quit_in_a_terminal(sink):
 
 @needs_sink
 def test_resume_after_ctrl_c_goes_on_at_that_exercise_with_the_same_settings(sink):
-    child = in_shell(f"{sys.executable} -m voicecoach play intermediate --pace 1.5", sink.env)
+    child = in_shell(f"{sys.executable} -m voicecoach play intermediate --pace 1.5 --no-check-in", sink.env)
     child.expect("Playing \\| Introduction")
     child.send("n")
     child.expect("Playing \\| 1/2 Single knee to chest stretch")
@@ -542,7 +542,7 @@ def test_resume_after_ctrl_c_goes_on_at_that_exercise_with_the_same_settings(sin
     child.sendintr()
     child.expect(f"To go on from there: {AS_RUN} play --resume")
     expect_terminal_restored(child, 130)
-    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "--resume"], env=sink.env,
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "--resume", "--no-check-in"], env=sink.env,
                           encoding="utf-8", timeout=30, dimensions=(24, 120))
     child.expect("Playing \\| 2/2 Hamstring stretch")  # at once: no introduction, no first exercise
     child.send("q")
@@ -557,7 +557,7 @@ def test_resume_after_ctrl_c_goes_on_at_that_exercise_with_the_same_settings(sin
 
 @needs_sink
 def test_ctrl_c_stops_restores_the_terminal_and_says_how_to_go_on(sink):
-    child = in_shell(f"{sys.executable} -m voicecoach play advanced --pace 0.5", sink.env)
+    child = in_shell(f"{sys.executable} -m voicecoach play advanced --pace 0.5 --no-check-in", sink.env)
     child.expect("Playing")
     child.send("n")
     child.expect("1/2 Hip flexor stretch")
@@ -574,7 +574,7 @@ def test_sigterm_stops_play_like_ctrl_c(sink):
     """Background jobs ignore SIGINT, so SIGTERM (and SIGHUP) must stop a session cleanly too."""
     import signal
 
-    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "advanced"], env=sink.env,
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "advanced", "--no-check-in"], env=sink.env,
                           encoding="utf-8", timeout=30)
     child.expect("Playing \\| Introduction")
     child.kill(signal.SIGTERM)
@@ -588,7 +588,7 @@ def test_sigterm_stops_play_like_ctrl_c(sink):
 @needs_sink
 def test_a_device_failing_mid_session_is_one_line_with_the_way_on(sink):
     mark = sink.mark()
-    child = in_shell(f"{sys.executable} -m voicecoach play advanced", sink.env)
+    child = in_shell(f"{sys.executable} -m voicecoach play advanced --no-check-in", sink.env)
     child.expect("Playing \\| Introduction")
     child.send("n")
     child.expect("1/2 Hip flexor stretch")

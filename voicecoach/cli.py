@@ -74,6 +74,11 @@ def _option(setting: Setting):
     """The Click option of a setting (voicecoach/settings.py's table): --NAME, its default shown."""
     if setting.kind == "flag":
         return click.option(setting.option, setting.name, is_flag=True, help=setting.help)
+    if setting.kind == "choice":
+        # alone, --NAME is the first choice (--check-in: before and after)
+        return click.option(setting.option, setting.name, type=click.Choice(setting.choices, case_sensitive=False),
+                            default=setting.default, metavar=f"[{setting.metavar}]", is_flag=False,
+                            flag_value=setting.choices[0], help=setting.help)
     return click.option(setting.option, setting.name, type=_Checked(setting), default=setting.default,
                         metavar=setting.metavar, help=setting.help)  # defaults shown: the group's show_default
 
@@ -87,9 +92,15 @@ def settings_options(command_name: str):
         @functools.wraps(command)
         def with_settings(*args, **kwargs):
             given = {setting.field: kwargs.pop(setting.name) for setting in taken}
+            for setting in taken:  # --no-NAME gives the choice it stands for
+                if setting.negative is not None and kwargs.pop(f"no_{setting.name}"):
+                    given[setting.field] = setting.negative
             return command(*args, settings=Settings(**given), **kwargs)
 
         for setting in reversed(taken):
+            if setting.negative is not None:
+                with_settings = click.option(f"--no-{setting.option[2:]}", f"no_{setting.name}", is_flag=True,
+                                             help=f"The same as {setting.option} {setting.negative}.")(with_settings)
             with_settings = _option(setting)(with_settings)
         return with_settings
 
@@ -111,9 +122,26 @@ only_option = click.option("--only", multiple=True, metavar="EXERCISE",
                            help="Only this exercise (number, name or a word of it); repeat for more.")
 
 
-def _chosen(program_spec: str, only: tuple[str, ...], start_at: str | None = None):
-    """The program with only the chosen exercises (--only), from the one --from names on."""
-    return exercises_from(select_exercises(resolve_program(program_spec), only), start_at)
+def _chosen(program_spec: str, only: tuple[str, ...], start_at: str | None = None, as_today: bool = False):
+    """The program with only the chosen exercises (--only), from the one --from names on; with
+    as_today, without what play leaves out today because it hurt before (said on stderr)."""
+    chosen = select_exercises(resolve_program(program_spec), only)
+    if as_today:
+        from voicecoach.play import today
+
+        chosen, left = today(program_spec, chosen)
+        for item in left:
+            click.echo(f"Note: as today, {item.name} is left out (it hurt last time; play --include takes it back).",
+                       err=True)
+        if not chosen.exercises:
+            raise OptionError("every exercise is left out today because it hurt before; play --include NAME "
+                              "takes one back")
+    return exercises_from(chosen, start_at)
+
+
+as_today_option = click.option("--as-today", is_flag=True,
+                               help="The session as play would play it today: without the exercises that hurt "
+                               "last time (see 'voicecoach history').")
 
 
 def _speech(settings: Settings, language: str):
@@ -321,16 +349,17 @@ def schema() -> None:
 @settings_options("show")
 @from_option
 @only_option
+@as_today_option
 @estimate_option
 @click.option("--json", "as_json", is_flag=True, help="Print the script as JSON (docs/script-json.md).")
-def show(program: str, settings: Settings, start_at: str | None, only: tuple[str, ...], estimate: bool,
-         as_json: bool) -> None:
+def show(program: str, settings: Settings, start_at: str | None, only: tuple[str, ...], as_today: bool,
+         estimate: bool, as_json: bool) -> None:
     """Print the compiled session script of PROGRAM, one event a line, and its length.
 
     Speech lengths are measured by synthesizing each line (cached), so the times are exactly those
     of 'voicecoach export' and 'play' with the same options.
     """
-    script = _script(_chosen(program, only, start_at), settings, estimate)
+    script = _script(_chosen(program, only, start_at, as_today), settings, estimate)
     click.echo(script_to_json(script) if as_json else script_to_text(script), nl=False)
 
 
@@ -341,9 +370,10 @@ def show(program: str, settings: Settings, start_at: str | None, only: tuple[str
 @settings_options("export")
 @from_option
 @only_option
+@as_today_option
 @click.option("--subtitles", is_flag=True, help="Also write every spoken line to a WebVTT file beside it (.vtt).")
 def export(program: str, output_name: str, settings: Settings, start_at: str | None, only: tuple[str, ...],
-           subtitles: bool) -> None:
+           as_today: bool, subtitles: bool) -> None:
     """Export the session of PROGRAM as an audio file with tags and one chapter per exercise."""
     if not output_name.strip():
         raise OptionError("-o needs a file name, such as session.mp3")
@@ -351,7 +381,7 @@ def export(program: str, output_name: str, settings: Settings, start_at: str | N
     format_for(output)
     check_target(output)
     started = _now()
-    chosen = _chosen(program, only, start_at)
+    chosen = _chosen(program, only, start_at, as_today)
     options = session_options(chosen, settings)
     speech = _speech(settings, options.language)
     from voicecoach.music import music_bed  # numpy and soundfile: only for the commands that sound
@@ -407,19 +437,23 @@ def _environment(ctx: click.Context):
 @click.option("--resume", is_flag=True,
               help="Go on from where your last session stopped, with its program and settings (options "
               "given with it win); with PROGRAM, the last session of that program.")
+@click.option("--include", multiple=True, metavar="EXERCISE",
+              help="Do this exercise today although it hurt last time (it is left out otherwise); repeat for more.")
 @click.option("--quiet", is_flag=True, help="No live display.")
 @click.pass_context
 def play(ctx: click.Context, program: str | None, settings: Settings, start_at: str | None, only: tuple[str, ...],
-         resume: bool, quiet: bool) -> None:
+         resume: bool, include: tuple[str, ...], quiet: bool) -> None:
     """Play the session of PROGRAM aloud.
 
     Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
-    current one (twice: the previous one), q quits. Ctrl-C stops and prints how to go on. Every
-    session is recorded in your history ('voicecoach history').
+    current one (twice: the previous one), h it hurts, q quits. Ctrl-C stops and prints how to go
+    on. Before and after the session it asks how your back is (--check-in); an exercise that hurt
+    is left out next time unless you take it back. Every session is recorded in your history
+    ('voicecoach history').
     """
     from dataclasses import replace
 
-    from voicecoach.history import FAILED, FINISHED, INTERRUPTED
+    from voicecoach.history import FAILED, FINISHED, HURT, INTERRUPTED
     from voicecoach.play import PlayRequest, resume_request
     from voicecoach.play import play as play_session
 
@@ -435,8 +469,10 @@ def play(ctx: click.Context, program: str | None, settings: Settings, start_at: 
         start_index = find_exercise(chosen, start_at) if start_at is not None else None
         request = PlayRequest(spec=program, program=chosen, settings=settings, only=only, start_index=start_index,
                               display=not quiet)
+    names = [request.program.exercises[find_exercise(request.program, spec)].name for spec in include]
     # Without a sound device: the same session (every option given, the same exercises) as a file.
-    request = replace(request, export_hint=" ".join(_again("export", request, request.start_index) + ["-o session.mp3"]))
+    request = replace(request, include=tuple(names),
+                      export_hint=" ".join(_again("export", request, request.start_index) + ["-o session.mp3"]))
     outcome = play_session(request, env)
     if outcome.ending == INTERRUPTED:
         click.echo(_resume_hint(request, outcome), err=True)
@@ -449,22 +485,37 @@ def play(ctx: click.Context, program: str | None, settings: Settings, start_at: 
     if outcome.ending == FINISHED:
         done = outcome.exercises_completed
         click.echo(f"Done: {request.program.title}, {format_length(outcome.listened_ms)}, "
-                   f"{done} exercise{'' if done == 1 else 's'}.")
+                   f"{done} exercise{'' if done == 1 else 's'}{_pain_words(outcome)}.")
+    elif outcome.ending == HURT and outcome.hurt is not None:
+        hurt = outcome.hurt
+        click.echo(f"Stopped for pain at {format_length(outcome.position_ms)}, in exercise {hurt.index + 1} "
+                   f"({hurt.name}){_pain_words(outcome)}. Next time it is left out (--include to take it back). "
+                   "If the pain does not settle, contact your doctor or physical therapist.")
     else:
         click.echo(_resume_hint(request, outcome))
 
 
+def _pain_words(outcome) -> str:
+    """The pain answers, as the session's last line says them: '; pain 3 -> 2'."""
+    before, after = outcome.check_in.before, outcome.check_in.after
+    if before is None and after is None:
+        return ""
+    return f"; pain {'-' if before is None else before} -> {'-' if after is None else after}"
+
+
 def _resume_hint(request, outcome) -> str:
     """Where the session stopped, and the command that goes on from there."""
+    played = outcome.program or request.program  # today's session: without what hurt before
     position, index = outcome.position_ms, outcome.stopped_index
     words = [f"{invoked_as()} play --resume"]
     if not outcome.recorded:  # the history does not have it: the whole command instead
-        words = _again("play", request, index)
+        names = [exercise.name for exercise in request.program.exercises]
+        words = _again("play", request, None if index is None else names.index(played.exercises[index].name))
     if outcome.at_end:
         return f"Stopped at {format_length(position)}, at the very end."
     if index is None:
         return f"Stopped at {format_length(position)}, before the first exercise. To start again: {' '.join(words)}"
-    count, name = len(request.program.exercises), request.program.exercises[index].name
+    count, name = len(played.exercises), played.exercises[index].name
     return (f"Stopped at {format_length(position)}, in exercise {index + 1} of {count} ({name}). "
             f"To go on from there: {' '.join(words)}")
 

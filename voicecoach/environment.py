@@ -62,6 +62,9 @@ class Environment:
     media: Callable[[str], Any] = _media_player  # media keys (player.MediaControls) for an album, or None
     stop_signals: Callable[[], contextlib.AbstractContextManager] = stop_signals_interrupt
     keys: Callable[[], Any] | None = None  # the keys read while playing (player.Keys); None: the terminal's
+    # Whether someone can answer a question (check-ins, "it hurts"): None, when the keys are a
+    # terminal's or there are media keys.
+    can_ask: bool | None = None
 
     @property
     def stdin(self) -> IO[str]:

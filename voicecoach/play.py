@@ -11,9 +11,26 @@ recorded, and its error goes to the caller.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from typing import Any
 
+from voicecoach.ask import Asker, Quit
+from voicecoach.checkin import (
+    BEFORE_AFTER,
+    END,
+    OFF,
+    CheckIn,
+    Hurt,
+    LeftOut,
+    did_it_hurt_question,
+    hurt_question,
+    left_out_today,
+    next_morning_question,
+    pain_question,
+    take_back_question,
+)
+from voicecoach.cues import load_cues
 from voicecoach.environment import Environment
 from voicecoach.errors import VoicecoachError
 from voicecoach.history import (
@@ -21,20 +38,23 @@ from voicecoach.history import (
     EXERCISE,
     FAILED,
     FINISHED,
+    HURT,
     INTERRUPTED,
     OPENING,
     QUIT,
     HistoryError,
     last_play,
+    last_session,
     program_hash,
     program_key,
     record,
     session_record,
+    set_next_morning,
 )
 from voicecoach.music import music_bed
 from voicecoach.player import Player, run
 from voicecoach.program import Program, resolve_program, select_exercises
-from voicecoach.script import Estimate, compile_script
+from voicecoach.script import CUE_TICK, Estimate, compile_script
 from voicecoach.session import LiveSession, session_options, speech_for
 from voicecoach.settings import Settings
 from voicecoach.terminal import Display
@@ -42,6 +62,10 @@ from voicecoach.terminal import Display
 
 class ResumeError(VoicecoachError):
     """play --resume has nothing to go on with, or cannot find where."""
+
+
+class NothingToPlay(VoicecoachError):
+    """Every exercise of the session is left out today, because each hurt before."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +81,7 @@ class PlayRequest:
     resumes: int | None = None  # the history's id of the session this one goes on from
     display: bool = True  # the live status line, where stdout is a terminal
     export_hint: str = "voicecoach export PROGRAM -o session.mp3"  # said when there is no sound device
+    include: tuple[str, ...] = ()  # exercises to do today although they hurt before (--include)
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,10 @@ class PlayOutcome:
     reopened: int  # times the audio output failed and was opened again
     recorded: bool  # kept in the history
     error: VoicecoachError | None = None  # what ended a FAILED session
+    check_in: CheckIn = CheckIn()  # the answers before and after
+    hurt: Hurt | None = None  # an exercise that hurt, and what the listener chose
+    left_out: tuple[str, ...] = ()  # exercises left out today because they hurt before
+    program: Program | None = None  # the session as played (without what was left out)
 
 
 def resume_request(spec: str | None, typed: dict[str, Any], env: Environment, display: bool = True) -> PlayRequest:
@@ -102,8 +131,11 @@ def resume_request(spec: str | None, typed: dict[str, Any], env: Environment, di
 def play(request: PlayRequest, env: Environment) -> PlayOutcome:
     """Play the session to its end, or until the listener stops it; recorded in the history.
 
-    A failure before any sound (no device, a broken engine, a bad music file) is raised as it is;
-    once the session has sounded, a failure ends it as FAILED, with the error in the outcome."""
+    Before it: what is left out today because it hurt before (the listener may take it back), how
+    the back was the morning after the last session, how it is now; during it, "it hurts" at any
+    moment; after it, how the back is now. A failure before any sound (no device, a broken
+    engine, a bad music file) is raised as it is; once the session has sounded, a failure ends it
+    as FAILED, with the error in the outcome."""
     program, settings = request.program, request.settings
     out = env.open_audio(request.export_hint)  # no simpleaudio: one line before anything is made
     started = env.now()
@@ -112,33 +144,65 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
     notices = (book.line("paused"), book.line("resuming"))
     # What play says when it waits for the listener: synthesized only for a program that waits.
     wait_notices = (book.line("wait_for_ready"), book.line("still_waiting"))
-    waits = any(exercise.wait_for_me for exercise in program.exercises)
     speech, note = speech_for(settings, options.language)
     if note:
         env.note(f"{note}.")
     bed, note = music_bed(settings, speech)  # a bad music file is one line before anything plays
     if note:
         env.note(note)
-    # Synthesis runs ahead of the listener in the background; sound starts with the first line.
-    live = LiveSession(program, options, speech, extra_lines=notices + (wait_notices if waits else ()))
+    cues = load_cues(speech.sample_rate_hz, speech.volume)
+    previous = _previous_session(request.spec)
     player: Player | None = None
-    media = None
-    ending, failure = INTERRUPTED, None
+    media = live = None
+    ending, failure, hurt, answers = INTERRUPTED, None, None, CheckIn()
+    start_index = request.start_index
+    left: tuple[LeftOut, ...] = ()
+    today = program
     try:
-        with env.stop_signals():
-            known, complete = live.wait() if request.start_index is None else (live.result(), True)
-        player = Player(known, render=live.render_span, speak=speech.pcm, audio=out,
-                        sample_rate_hz=live.sample_rate_hz, clock=env.clock, notices=notices,
-                        wait_notices=wait_notices,
-                        overlay=None if bed is None else (
-                            lambda pcm, frame, first: bed.mix(pcm, frame, live.current()[0], first)),
-                        **({} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}))
-        start_ms = player.timeline.exercises[request.start_index][1] if request.start_index is not None else 0
-        media = env.media(program.title)  # headset buttons and media keys, where there is a bus
-        display = Display(enabled=request.display and env.is_terminal(env.stdout), stream=env.stdout)
         with env.stop_signals(), env.terminal_keys() as keys:  # the terminal is restored however it ends
-            outcome = run(player, start_ms, keys, display, media=media)
-        ending = FINISHED if outcome.finished else QUIT
+            media = env.media(program.title)  # headset buttons and media keys, where there is a bus
+            display = Display(enabled=request.display and env.is_terminal(env.stdout), stream=env.stdout)
+            can_ask = env.can_ask if env.can_ask is not None else bool(keys.enabled or media is not None)
+            when = settings.check_in or (BEFORE_AFTER if can_ask else OFF)
+            asking = can_ask and when != OFF
+            asker = Asker(speak=speech.pcm, audio=out, sample_rate_hz=speech.sample_rate_hz, clock=env.clock,
+                          keys=keys, media=media, display=display, tick=cues[CUE_TICK])
+            left = _left_out(program, previous, request.include, asker, can_ask, book)
+            today = replace(program, exercises=tuple(e for e in program.exercises if e.name not in
+                                                     {item.name for item in left}))
+            start_index = _start_today(program, today, request.start_index)
+            if not today.exercises:
+                asker.say_and_wait(book.line("nothing_left"))
+                raise NothingToPlay(f"every exercise of {program.title} is left out today because it hurt before: "
+                                  "ask your doctor or physical therapist, and take one back with --include NAME")
+            waits = any(exercise.wait_for_me for exercise in today.exercises)
+            # Synthesis runs ahead of the listener in the background, while the questions are asked.
+            live = LiveSession(today, options, speech, extra_lines=notices + (wait_notices if waits else ()), cues=cues)
+            if asking:
+                answers = _before(asker, book, previous, when, env)
+            known, complete = live.wait() if start_index is None else (live.result(), True)
+            player = Player(known, render=live.render_span, speak=speech.pcm, audio=out,
+                            sample_rate_hz=live.sample_rate_hz, clock=env.clock, notices=notices,
+                            wait_notices=wait_notices,
+                            overlay=None if bed is None else (
+                                lambda pcm, frame, first: bed.mix(pcm, frame, live.current()[0], first)),
+                            **({} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}))
+            start_ms = player.timeline.exercises[start_index][1] if start_index is not None else 0
+
+            def it_hurts(held: Player, confirm: bool) -> str | None:
+                if confirm and not asker.ask(did_it_hurt_question(book)).value:
+                    return None
+                return asker.ask(hurt_question(book)).value if can_ask else END
+
+            outcome = run(player, start_ms, keys, display, media=media, on_hurt=it_hurts)
+            hurt = outcome.hurt
+            ending = FINISHED if outcome.finished else HURT if hurt is not None and hurt.chose == END else QUIT
+            if asking and player.sounded and ending != INTERRUPTED:
+                with contextlib.suppress(Quit):  # q: not answered
+                    after = asker.ask(pain_question(book, after=True))
+                    answers = replace(answers, after=after.value)
+    except Quit:  # q during the questions before the session: no session
+        ending = QUIT
     except KeyboardInterrupt:
         ending = INTERRUPTED
     except VoicecoachError as error:  # the device or the engine failed
@@ -146,21 +210,89 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
             raise  # nothing was heard: the error alone says it
         ending, failure = FAILED, error
     finally:
-        live.close()
+        if live is not None:
+            live.close()
         if media is not None:
             media.close()
         if bed is not None:
             bed.close()
-    return _ended(request, player, ending, failure, started, options, env)
+    return _ended(replace(request, program=today, start_index=start_index), player, ending, failure, started, options, env,
+                  answers=answers, hurt=hurt, left_out=tuple(item.name for item in left))
+
+
+def _start_today(program: Program, today: Program, start_index: int | None) -> int | None:
+    """Where a session asked to start at exercise `start_index` of `program` starts in `today`'s
+    (what hurt before left out): at that exercise, or the next one that is not left out."""
+    if start_index is None:
+        return None
+    kept = [exercise.name for exercise in today.exercises]
+    later = [e.name for e in program.exercises[start_index:] if e.name in kept]
+    return kept.index(later[0]) if later else None
+
+
+def _previous_session(spec: str):
+    """The newest session of this program, or None (none yet, or a history that cannot be read:
+    today's session still plays, and says so when it cannot be recorded)."""
+    try:
+        return last_session(program_key(spec))
+    except HistoryError:
+        return None
+
+
+def left_out_as_today(program: Program, previous, include: tuple[str, ...] = ()) -> tuple[LeftOut, ...]:
+    """What a session of `program` today leaves out because it hurt before, from `previous`, the
+    program's last session (history.last_session), less what `include` takes back."""
+    if previous is None:
+        return ()
+    return left_out_today([e.name for e in program.exercises], previous.left_out,
+                          previous.hurt.name if previous.hurt is not None else None, include)
+
+
+def today(spec: str, program: Program) -> tuple[Program, tuple[LeftOut, ...]]:
+    """The program as `play` would play it today, without the exercises that hurt before, and
+    those (show --as-today, export --as-today)."""
+    left = left_out_as_today(program, _previous_session(spec))
+    names = {item.name for item in left}
+    return replace(program, exercises=tuple(e for e in program.exercises if e.name not in names)), left
+
+
+def _left_out(program: Program, previous, include: tuple[str, ...], asker: Asker, can_ask: bool, book):
+    """What today's session leaves out because it hurt before, said; the listener may take it back."""
+    left = left_out_as_today(program, previous, include)
+    if not left:
+        return ()
+    question = take_back_question(book, left)
+    if not can_ask:  # said, without the question: it stays out
+        asker.say_and_wait(*question.lines[:-1])
+        return left
+    return () if asker.ask(question).value else left
+
+
+def _before(asker: Asker, book, previous, when: str, env: Environment) -> CheckIn:
+    """The questions before the session: the morning after the last one (once, the first session
+    after a day with one), then how the back is now (before-after)."""
+    if previous is not None and previous.next_morning is None and previous.id is not None and (
+            previous.started.astimezone().date() < env.now().astimezone().date()):
+        morning = asker.ask(next_morning_question(book))
+        if morning.answered:
+            try:
+                set_next_morning(previous.id, morning.value)
+            except HistoryError as error:
+                env.note(f"the answer is not in your history ({error}).")
+    if when != BEFORE_AFTER:
+        return CheckIn()
+    return CheckIn(before=asker.ask(pain_question(book, after=False)).value)
 
 
 def _ended(request: PlayRequest, player: Player | None, ending: str, failure: VoicecoachError | None, started,
-           options, env: Environment) -> PlayOutcome:
+           options, env: Environment, answers: CheckIn = CheckIn(), hurt: Hurt | None = None,
+           left_out: tuple[str, ...] = ()) -> PlayOutcome:
     """The outcome of a session that ended so, recorded in the history once it was heard."""
     heard = player is not None and player.sounded
     if not heard:
         return PlayOutcome(ending=ending, heard=False, position_ms=0, stopped_index=request.start_index, at_end=False,
-                           listened_ms=0, exercises_completed=0, reopened=0, recorded=False, error=failure)
+                           listened_ms=0, exercises_completed=0, reopened=0, recorded=False, error=failure,
+                           check_in=answers, left_out=left_out, program=request.program)
     assert player is not None
     position = player.position_ms()
     index = player.timeline.exercise_index_at(position)
@@ -179,7 +311,8 @@ def _ended(request: PlayRequest, player: Player | None, ending: str, failure: Vo
                            ended=env.now(), ending=ending, exercises=len(program.exercises),
                            start_index=request.start_index or 0, completed=len(player.completed), place=place,
                            stopped_index=index, position_ms=position, length_ms=length_ms, listened_ms=listened_ms,
-                           resumes=request.resumes)
+                           resumes=request.resumes, pain_before=answers.before, pain_after=answers.after, hurt=hurt,
+                           left_out=left_out)
     try:
         record(entry)
         recorded = True
@@ -189,4 +322,5 @@ def _ended(request: PlayRequest, player: Player | None, ending: str, failure: Vo
     at_end = index is None and player.complete and position >= player.timeline.ending_ms
     return PlayOutcome(ending=ending, heard=True, position_ms=position, stopped_index=index, at_end=at_end,
                        listened_ms=listened_ms, exercises_completed=len(player.completed), reopened=player.reopened,
-                       recorded=recorded, error=failure)
+                       recorded=recorded, error=failure, check_in=answers, hurt=hurt, left_out=left_out,
+                       program=request.program)

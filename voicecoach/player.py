@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from voicecoach.audio import AudioOut, Playback, wait_stopped
+from voicecoach.checkin import END, GO_ON, Hurt
 from voicecoach.errors import DeviceError, VoicecoachError
 from voicecoach.render import BYTES_PER_FRAME, frame_at
 from voicecoach.script import CUE_HOLD_END, CUE_HOLD_START, Script, Wait, format_length
@@ -478,6 +479,19 @@ class Player:
             self._paused_since = self.clock()
             self._notice = self.audio.play(self.speak(self.notices[0]), self.sample_rate_hz)
 
+    def hold(self) -> None:
+        """Stop the sound at once and keep the place, counted as paused, saying nothing (for a
+        question: "it hurts"); start() or next_exercise() goes on."""
+        if self.ended or self.paused:
+            return
+        if self.waiting is None:
+            self._paused_at_ms = self.position_ms()
+        self.waiting = None
+        self._stop_sound()
+        self.paused = True
+        if self._paused_since is None:
+            self._paused_since = self.clock()
+
     def play(self) -> None:
         """Resume a pause or go on from a wait; nothing while playing (a media player's Play)."""
         if self.paused or self.waiting is not None:
@@ -545,13 +559,14 @@ class Outcome:
     exercises_completed: int
     reopened: int = 0  # times the audio output failed and was opened again
     listened_s: float = 0.0  # elapsed_s without the pauses
+    hurt: Hurt | None = None  # an exercise that hurt ("it hurts"), and what the listener chose then
 
 
 # The keys while playing, in the order the keys line shows them: (key, Player method, words); q
 # (quit) and ? (the keys line again) are the run loop's own.
 KEYS = ((" ", "toggle_pause", "space pause"), ("n", "next_exercise", "n next"),
-        ("p", "restart_exercise", "p previous (restart; twice: the one before)"), ("q", None, "q quit"),
-        ("?", None, "? these keys"))
+        ("p", "restart_exercise", "p previous (restart; twice: the one before)"), ("h", None, "h it hurts"),
+        ("q", None, "q quit"), ("?", None, "? these keys"))
 KEY_ACTIONS = {key: action for key, action, _ in KEYS if action is not None}
 
 
@@ -561,7 +576,7 @@ def keys_line() -> str:
 
 
 # A media player's controls (headset buttons, media keys, the desktop's widget: mpris.py) do what
-# the keys do; Stop is q.
+# the keys do; Stop is q (during an exercise, when play can ask, it first asks "Did that hurt?").
 CONTROL_ACTIONS = {"PlayPause": "toggle_pause", "Play": "play", "Pause": "pause", "Next": "next_exercise",
                    "Previous": "restart_exercise"}
 
@@ -576,12 +591,20 @@ class MediaControls(Protocol):
     def update(self, now: NowPlaying) -> None: ...
 
 
+# What play does when the listener says it hurts (h, or yes to "Did that hurt?" after Stop): asks
+# what to do (checkin.GO_ON or END) with the session held; `confirm` first asks whether it hurt
+# (None: it did not).
+HurtHandler = Callable[[Player, bool], "str | None"]
+
+
 def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: float = 0.05,
-        media: MediaControls | None = None) -> Outcome:
+        media: MediaControls | None = None, on_hurt: HurtHandler | None = None) -> Outcome:
     """Play to the end or until 'q' (or a media player's Stop); Ctrl-C propagates after the sound
-    is stopped."""
+    is stopped. With on_hurt, h (at any moment) holds the session at once and asks what to do: go
+    on with the next exercise, or end; a media player's Stop during an exercise asks first."""
     began = player.clock()
     finished = False
+    hurt: Hurt | None = None
     try:
         if keys.enabled:  # the keys once, where they can be pressed
             display.note(keys_line())
@@ -591,6 +614,20 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
                 media.update(player.now_playing())
             key = keys.read(tick_s) if media is None else keys.read(tick_s, media.fileno())
             control = media.take() if media is not None else None
+            index = player.timeline.exercise_index_at(player.position_ms())
+            asks_first = control == "Stop" and on_hurt is not None and index is not None
+            if on_hurt is not None and (key in ("h", "H") or asks_first):
+                player.hold()  # the sound stops now
+                choice = on_hurt(player, asks_first)
+                if choice is None:  # Stop, and it did not hurt: Stop
+                    break
+                if index is not None:
+                    hurt = Hurt(index, player.timeline.exercises[index][0], choice)
+                if choice == END:
+                    break
+                if choice == GO_ON:
+                    player.next_exercise()
+                continue
             if key in ("q", "Q") or control == "Stop":
                 break
             if key == "?":
@@ -609,4 +646,4 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
             media.update(player.now_playing())
     return Outcome(finished=finished, position_ms=player.position_ms(), elapsed_s=player.clock() - began,
                    exercises_completed=len(player.completed), reopened=player.reopened,
-                   listened_s=player.listened_s())
+                   listened_s=player.listened_s(), hurt=hurt)

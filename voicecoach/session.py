@@ -115,9 +115,10 @@ class LiveSession:
     the cache, it is complete before the constructor returns.
     """
 
-    def __init__(self, program: Program, options: Options, speech: Speech, extra_lines: tuple[str, ...] = ()):
+    def __init__(self, program: Program, options: Options, speech: Speech, extra_lines: tuple[str, ...] = (),
+                 cues: dict[str, bytes] | None = None):
         self.speech = speech
-        self.cues = load_cues(speech.sample_rate_hz, speech.volume)
+        self.cues = cues if cues is not None else load_cues(speech.sample_rate_hz, speech.volume)
         self._program, self._options = program, options
         self._durations = MeasuredDurations(speech.frames, self.cues, speech.sample_rate_hz)
         self._head = head_lines(program, options.phrases(program))  # in the session's language

@@ -116,7 +116,8 @@ class Setting:
     """One setting: the option --NAME (with - for _) and the key NAME in settings.toml.
 
     kind says how its value is written as text (on the command line, in `config set`): number,
-    whole, flag, or text (engine, voice, language, a path), and how Click shows it."""
+    whole, flag, choice (one of `choices`), or text (engine, voice, language, a path), and how Click
+    shows it. A choice with `negative` also has the option --no-NAME, which gives that choice."""
 
     name: str
     field: str  # the Settings attribute it fills
@@ -128,6 +129,8 @@ class Setting:
     metavar: str | None = None
     commands: tuple[str, ...] = SOUND
     none_means: str = "automatic"  # what a default of None stands for, in `voicecoach config`
+    choices: tuple[str, ...] = ()
+    negative: str | None = None
 
     @property
     def option(self) -> str:
@@ -142,6 +145,10 @@ class Setting:
             raise ValueError(f"{shown(repr(value))} is not a {'whole ' if self.kind == 'whole' else ''}number")
         if self.kind == "text" and not isinstance(value, str):
             raise ValueError("must be text")
+        if self.kind == "choice":
+            if not isinstance(value, str) or value.strip().lower() not in self.choices:
+                raise ValueError(f"must be {', '.join(self.choices[:-1])} or {self.choices[-1]}, not {shown(repr(value))}")
+            return value.strip().lower()
         if self.kind == "text" and not value.strip():
             raise ValueError("must be text, not empty")
         return self.check(value) if self.check is not None else value
@@ -175,6 +182,8 @@ class Setting:
         return f"{self.option} {shlex.quote(str(value))}"
 
 
+CHECK_IN_CHOICES = ("before-after", "after", "off")  # checkin.CHECK_IN_CHOICES (this module imports nothing)
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("pace", "pace", "number", 1.0, check_pace,
             f"Tempo of movements and rests: 0.5 is half speed, 1.5 faster ({MIN_PACE:g} to {MAX_PACE:g}). "
@@ -205,6 +214,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("music_level", "music_level_db", "number", DEFAULT_MUSIC_LEVEL_DB, check_music_level,
             "The music's loudness in dB against the speech (-40 to -6).",
             "the music's level in dB against the speech", metavar="DB", commands=SOUNDED),
+    Setting("check_in", "check_in", "choice", None, None,
+            "Ask how your back is before and after the session (0 to 10), answered with the number keys "
+            "or the media keys: before-after (--check-in alone), after, or off (--no-check-in). By default: before-after "
+            "when play has a terminal or media keys, off otherwise.",
+            "ask how the back is: before-after, after or off", metavar="WHEN", commands=("play",),
+            none_means="before-after with keys", choices=CHECK_IN_CHOICES, negative="off"),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
