@@ -897,7 +897,8 @@ def config_path() -> None:
 # Examples at the end of each command's --help (a test fails if a command has none).
 EXAMPLES = {
     "play": ["voicecoach play intermediate", "voicecoach play beginning --pace 0.8 --from 3",
-             "voicecoach play my-neck.yaml --only 'chin tucks'", "voicecoach play intermediate --music calm.mp3"],
+             "voicecoach play my-neck.yaml --only 'chin tucks'", "voicecoach play intermediate --music calm.mp3",
+             "voicecoach play beginning --no-check-in", "voicecoach play beginning --include 'heel slides'"],
     "show": ["voicecoach show intermediate", "voicecoach show advanced --json --only piriformis"],
     "export": ["voicecoach export beginning -o beginning.mp3", "voicecoach export intermediate --only 2 -o stretch.mp3 --subtitles",
                "voicecoach export beginning -o b.mp3 --music ~/Music/calm/"],
