@@ -108,6 +108,12 @@ class Growing:
         return Script(self.whole.program, self.whole.title, self.whole.pace, head), False
 
 
+# Each read of a fake key lets the other threads run a moment: play's loop, reading keys on the test's
+# clock, would otherwise hold Python's lock while a cold session is synthesized in the background
+# (it took 11 s of the real clock for a 30 s session; 1 ms a read, 50 times faster than real time).
+YIELD_S = 0.001
+
+
 class ScriptedKeys:
     """Keys pressed in order, one a read (None: no key); each read moves the test's clock as a real
     wait would (or waits, on the real clock)."""
@@ -126,6 +132,7 @@ class ScriptedKeys:
     def read(self, timeout_s: float, wake_fd: int | None = None) -> str | None:
         if isinstance(self.clock, Clock):
             self.clock.advance(timeout_s)
+            time.sleep(YIELD_S)
         else:
             time.sleep(timeout_s)
         return self.presses.pop(0) if self.presses else None
@@ -202,6 +209,7 @@ class Listener:
 
     def read(self, timeout_s: float, wake_fd: int | None = None) -> str | None:
         self.clock.advance(timeout_s)
+        time.sleep(YIELD_S)
         if not self.seen:
             return self.before.pop(0) if self.before else None
         if self.seen[-1].status == "Stopped":

@@ -197,7 +197,7 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
             outcome = run(player, start_ms, keys, display, media=media, on_hurt=it_hurts)
             hurt = outcome.hurt
             ending = FINISHED if outcome.finished else HURT if hurt is not None and hurt.chose == END else QUIT
-            if asking and player.sounded and ending != INTERRUPTED:
+            if asking and player.sounded:  # after the session, however the listener ended it
                 with contextlib.suppress(Quit):  # q: not answered
                     after = asker.ask(pain_question(book, after=True))
                     answers = replace(answers, after=after.value)
