@@ -157,13 +157,20 @@ class SeenMedia:
         self.closed = True
 
 
-def fake_environment(presses=(), clock=None, audio=None, can_ask: bool = False):
+def no_microphone():
+    from voicecoach.microphone import MicrophoneError
+
+    raise MicrophoneError("no microphone: no input device can be opened (arecord -l lists them)")
+
+
+def fake_environment(presses=(), clock=None, audio=None, can_ask: bool = False, microphone=no_microphone):
     """An Environment (voicecoach/environment.py) for play without a terminal, a sound card or a
     bus: the keys pressed in order (q stops), an audio output that plays by the test's clock (or
     the one given, with the clock it plays by: time.monotonic for real time), media controls that
     keep what play showed them (environment.shown); no terminal on stdin, and stdout and stderr
     the process's (Click's test runner captures them). can_ask: whether play asks its questions
-    (check-ins, "it hurts"); by default not, as with no terminal and no media keys."""
+    (check-ins, "it hurts"); by default not, as with no terminal and no media keys. microphone: a
+    factory of an open microphone (voicecoach/microphone.py); by default there is none."""
     import contextlib
     import io
     from datetime import datetime
@@ -180,7 +187,7 @@ def fake_environment(presses=(), clock=None, audio=None, can_ask: bool = False):
 
     env = Environment(stdin_stream=io.StringIO(), open_audio=lambda export_hint: audio, clock=clock, now=lambda: datetime.now().astimezone(),
                       media=media, stop_signals=contextlib.nullcontext, keys=lambda: ScriptedKeys(clock, presses),
-                      can_ask=can_ask)
+                      can_ask=can_ask, microphone=microphone)
     env.audio, env.shown = audio, shown  # for the test to look at
     return env
 

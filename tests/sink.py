@@ -35,12 +35,21 @@ def available() -> bool:
 needs_sink = pytest.mark.skipif(not available(), reason="PulseAudio not installed (scripts/setup.sh --dev installs it)")
 
 
+MIC_RATE = 16_000  # the virtual microphone's rate (what the recognizer listens at)
+MIC_BLOCK_S = 0.05
+
+
 class Sink:
-    """A private PulseAudio with a pipe sink, and a thread reading the pipe as it is written."""
+    """A private PulseAudio with a pipe sink, and a thread reading the pipe as it is written; and a
+    virtual microphone, a pipe source that is the server's default source, written in real time by a
+    thread of ours: silence, or what a test has it hear (`into_mic`), as a room's microphone would."""
 
     def __init__(self, work: Path):
         self.work = work
         self.fifo = work / "sink.fifo"
+        self.mic_fifo = work / "mic.fifo"
+        self._mic_queue: list[bytes] = []
+        self._mic_stop = threading.Event()
         self.runtime = work / "run"
         self.runtime.mkdir(mode=0o700)
         self.alsa_conf = work / "asound.conf"
@@ -53,6 +62,7 @@ class Sink:
              "--log-target=file:" + str(work / "pulse.log"),
              "-L", f"module-pipe-sink file={self.fifo} sink_name=pipe format=s16le rate={RATE} channels=1 "
                    "use_system_clock_for_timing=yes",
+             "-L", f"module-pipe-source file={self.mic_fifo} source_name=mic format=s16le rate={MIC_RATE} channels=1",
              "-L", "module-native-protocol-unix auth-anonymous=1", "-L", "module-cli-protocol-unix"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
@@ -62,8 +72,41 @@ class Sink:
         if not socket.exists():
             self.close()
             raise RuntimeError(f"PulseAudio did not start; see {work / 'pulse.log'}")
+        subprocess.run(["pactl", "set-default-source", "mic"], env=self.env, capture_output=True, timeout=10)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        self._mic_writer = threading.Thread(target=self._write_mic, daemon=True)
+        self._mic_writer.start()
+
+    def _write_mic(self) -> None:
+        """The microphone's samples in real time: what was asked for, else silence."""
+        try:
+            fd = os.open(self.mic_fifo, os.O_WRONLY)
+        except OSError:
+            return
+        block = int(MIC_RATE * MIC_BLOCK_S) * 2
+        pending = b""
+        next_at = time.monotonic()
+        try:
+            while not self._mic_stop.is_set():
+                if not pending:
+                    with self.lock:
+                        pending = b"".join(self._mic_queue)
+                        self._mic_queue.clear()
+                chunk, pending = pending[:block], pending[block:]
+                os.write(fd, chunk.ljust(block, b"\0"))
+                next_at += MIC_BLOCK_S
+                time.sleep(max(0.0, next_at - time.monotonic()))
+        except OSError:  # the server went away
+            pass
+        finally:
+            os.close(fd)
+
+    def into_mic(self, pcm: bytes) -> float:
+        """Have the microphone hear pcm (s16le, MIC_RATE, mono) from its next block on; when that is."""
+        with self.lock:
+            self._mic_queue.append(pcm)
+        return time.monotonic()
 
     def _read(self) -> None:
         fd = os.open(self.fifo, os.O_RDONLY)
@@ -115,6 +158,7 @@ class Sink:
         self.daemon.wait(timeout=10)
 
     def close(self) -> None:
+        self._mic_stop.set()
         if self.daemon.poll() is None:
             self.daemon.terminate()
             self.daemon.wait(timeout=10)

@@ -46,12 +46,23 @@ class Asker:
     media: object | None = None  # player.MediaControls, or None
     display: object | None = None  # terminal.Display, or None
     tick: bytes = b""  # the soft tick cue's PCM
+    # Told the question being asked, then None when it is answered: what a listening microphone
+    # should expect (voice.py); None: nothing listens.
+    on_question: Callable[[Question | None], None] | None = None
+    said: object | None = None  # voice.SaidLog: what is said, written down as it is said (or None)
 
     def say(self, *texts: str):
         """Play lines one after another (a LINE_GAP_MS silence between them); the playback."""
         gap = bytes(frame_at(LINE_GAP_MS, self.sample_rate_hz) * BYTES_PER_FRAME)
-        pcm = gap.join(self.speak(text) for text in texts)
-        return self.audio.play(pcm, self.sample_rate_hz)
+        sounds = [self.speak(text) for text in texts]
+        playing = self.audio.play(gap.join(sounds), self.sample_rate_hz)
+        if self.said is not None:  # each line at the time it will be heard
+            at = self.clock()
+            for text, sound in zip(texts, sounds):
+                length_s = len(sound) / BYTES_PER_FRAME / self.sample_rate_hz
+                self.said.add(at, at + length_s, text)
+                at += length_s + LINE_GAP_MS / 1000
+        return playing
 
     def say_and_wait(self, *texts: str) -> None:
         """Say lines and wait until they are heard (the keys still read, so Ctrl-C works)."""
@@ -67,6 +78,15 @@ class Asker:
 
     def ask(self, question: Question) -> Answer:
         """Ask until an answer, or the question's time without one."""
+        if self.on_question is not None:
+            self.on_question(question)
+        try:
+            return self._ask(question)
+        finally:
+            if self.on_question is not None:
+                self.on_question(None)
+
+    def _ask(self, question: Question) -> Answer:
         if self.display is not None and question.status:
             self.display.show(f"Asking | {question.status}")
         playing = self.say(*question.lines)
@@ -93,6 +113,11 @@ class Asker:
                             raise Quit
             if chosen is None and pending_one is not None and now - pending_one >= TEN_WINDOW_S:
                 chosen, pending_one = question.by_key("1"), None
+            if chosen is None and control == "Answer":  # spoken (voice.py): the answer's value
+                chosen = next((o for o in question.options if o.value == self.media.answer()), None)
+                control = None
+            if chosen is None and control == "Quit":  # a spoken "stop"
+                control = "Stop"
             if chosen is None and control is not None:
                 chosen = question.by_control(control)
                 if chosen is None and question.menu and control in ("Next", "Previous"):

@@ -40,6 +40,12 @@ def _simpleaudio(export_hint: str):
     return SimpleaudioOut(export_hint=export_hint)
 
 
+def _microphone():
+    from voicecoach.microphone import Microphone
+
+    return Microphone().open()
+
+
 def _media_player(album: str):
     from voicecoach.mpris import MediaPlayer
 
@@ -61,6 +67,7 @@ class Environment:
     now: Callable[[], datetime] = _now  # the wall clock, for the history
     media: Callable[[str], Any] = _media_player  # media keys (player.MediaControls) for an album, or None
     stop_signals: Callable[[], contextlib.AbstractContextManager] = stop_signals_interrupt
+    microphone: Callable[[], Any] = _microphone  # an open microphone.Microphone (MicrophoneError if none)
     keys: Callable[[], Any] | None = None  # the keys read while playing (player.Keys); None: the terminal's
     # Whether someone can answer a question (check-ins, "it hurts"): None, when the keys are a
     # terminal's or there are media keys.

@@ -58,6 +58,7 @@ from voicecoach.script import CUE_TICK, Estimate, compile_script
 from voicecoach.session import LiveSession, session_options, speech_for
 from voicecoach.settings import Settings
 from voicecoach.terminal import Display
+from voicecoach.voice import Controls, SaidLog, VoiceControls
 
 
 class ResumeError(VoicecoachError):
@@ -153,7 +154,7 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
     cues = load_cues(speech.sample_rate_hz, speech.volume)
     previous = _previous_session(request.spec)
     player: Player | None = None
-    media = live = None
+    media = live = voice = None
     ending, failure, hurt, answers = INTERRUPTED, None, None, CheckIn()
     start_index = request.start_index
     left: tuple[LeftOut, ...] = ()
@@ -161,12 +162,16 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
     try:
         with env.stop_signals(), env.terminal_keys() as keys:  # the terminal is restored however it ends
             media = env.media(program.title)  # headset buttons and media keys, where there is a bus
+            said = SaidLog()
+            voice = _listening(settings, book, options.language, env, said)  # spoken commands, if it can listen
+            controls = Controls(media, voice) if voice is not None else media
             display = Display(enabled=request.display and env.is_terminal(env.stdout), stream=env.stdout)
-            can_ask = env.can_ask if env.can_ask is not None else bool(keys.enabled or media is not None)
+            can_ask = env.can_ask if env.can_ask is not None else bool(keys.enabled or controls is not None)
             when = settings.check_in or (BEFORE_AFTER if can_ask else OFF)
             asking = can_ask and when != OFF
             asker = Asker(speak=speech.pcm, audio=out, sample_rate_hz=speech.sample_rate_hz, clock=env.clock,
-                          keys=keys, media=media, display=display, tick=cues[CUE_TICK])
+                          keys=keys, media=controls, display=display, tick=cues[CUE_TICK], said=said,
+                          on_question=None if voice is None else (lambda question: voice.expect(_expecting(question))))
             left = _left_out(program, previous, request.include, asker, can_ask, book)
             today = replace(program, exercises=tuple(e for e in program.exercises if e.name not in
                                                      {item.name for item in left}))
@@ -183,7 +188,7 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
             known, complete = live.wait() if start_index is None else (live.result(), True)
             player = Player(known, render=live.render_span, speak=speech.pcm, audio=out,
                             sample_rate_hz=live.sample_rate_hz, clock=env.clock, notices=notices,
-                            wait_notices=wait_notices,
+                            wait_notices=wait_notices, said=said if voice is not None else None,
                             overlay=None if bed is None else (
                                 lambda pcm, frame, first: bed.mix(pcm, frame, live.current()[0], first)),
                             **({} if complete else {"grow": live.current, "growing_bound_ms": live.bound_ms}))
@@ -194,7 +199,7 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
                     return None
                 return asker.ask(hurt_question(book)).value if can_ask else END
 
-            outcome = run(player, start_ms, keys, display, media=media, on_hurt=it_hurts)
+            outcome = run(player, start_ms, keys, display, media=controls, on_hurt=it_hurts)
             hurt = outcome.hurt
             ending = FINISHED if outcome.finished else HURT if hurt is not None and hurt.chose == END else QUIT
             if asking and player.sounded:  # after the session, however the listener ended it
@@ -212,12 +217,53 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
     finally:
         if live is not None:
             live.close()
+        if voice is not None:
+            voice.close()
         if media is not None:
             media.close()
         if bed is not None:
             bed.close()
     return _ended(replace(request, program=today, start_index=start_index), player, ending, failure, started, options, env,
                   answers=answers, hurt=hurt, left_out=tuple(item.name for item in left))
+
+
+def _listening(settings: Settings, book, language: str, env: Environment, said: SaidLog) -> VoiceControls | None:
+    """The listener's voice as controls: with --listen, or by default where voicecoach[listen] is
+    installed and a microphone opens. What stands in the way is said in one line when --listen
+    asked for it, and nothing is said when it was only the default; the session plays either way."""
+    if settings.listen == "off":
+        return None
+    try:
+        from voicecoach.commands import vocabulary
+        from voicecoach.recognizers import create_recognizer
+
+        words = vocabulary(book)
+        recognizer = create_recognizer()
+        microphone = env.microphone()
+    except (VoicecoachError, ImportError) as error:
+        if settings.listen == "on":
+            env.note(f"not listening for spoken commands: {error}")
+        return None
+    return VoiceControls(microphone, recognizer, words, language, said, note=env.note).start()
+
+
+def _expecting(question):
+    """What a listening microphone may act on: during the session every command; during a
+    question its answers, and stop (and next, where going on is an answer)."""
+    from voicecoach.commands import COMMANDS, Expecting
+
+    if question is None:
+        return Expecting(frozenset(COMMANDS), ())
+    answers = tuple(option.value for option in question.options if _spoken_answer(option.value))
+    commands = {"stop"} | ({"next"} if any("Next" in option.controls for option in question.options) else set())
+    return Expecting(frozenset(commands), answers)
+
+
+def _spoken_answer(value: object) -> bool:
+    """An answer a listener can say: a number 0-10, better/same/worse, yes/no (True/False)."""
+    if isinstance(value, bool):
+        return True
+    return (isinstance(value, int) and 0 <= value <= 10) or value in ("better", "same", "worse")
 
 
 def _start_today(program: Program, today: Program, start_index: int | None) -> int | None:

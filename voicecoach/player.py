@@ -36,6 +36,7 @@ JOIN_MARGIN_MS = 50  # a late stretch skips at most the silence it starts in, le
 FILL_GUARD_MS = 150
 END_DRAIN_MS = 500
 RESTART_TWICE_S = 2.0  # 'p' twice within this goes to the previous exercise
+SAID_AHEAD_MS = 3000  # the session's lines are written down for a listening microphone this far ahead
 WAIT_REMINDER_S = 30.0  # while play waits for the listener (wait_for_me), a soft reminder this often
 
 
@@ -195,6 +196,9 @@ class Player:
     # Said when play waits for the listener (wait_for_me), and every WAIT_REMINDER_S while it waits.
     wait_notices: tuple[str, str] = ("When you are in position, press play.",
                                      "Take your time. Press play when you are ready.")
+    # What is said, written down as it is said (voice.SaidLog), so that a listening microphone can
+    # tell voicecoach's own voice from the listener's; None: nothing listens.
+    said: object | None = None
     timeline: Timeline = field(init=False)
     paused: bool = field(default=False, init=False)
     ended: bool = field(default=False, init=False)
@@ -222,6 +226,7 @@ class Player:
         self._first_start: float | None = None
         self._ended_at: float | None = None
         self.waiting: Wait | None = None  # the wait for the listener play is in, if it is
+        self._said_until_ms = 0  # the session's lines are written down (self.said) up to here
         self._prompted_at = 0.0  # when the listener was last told how to go on from a wait
         self.jumps = 0
 
@@ -267,6 +272,7 @@ class Player:
         self._stop_sound()
         self._refresh()
         self._stalled_ms = 0
+        self._said_until_ms = max(0, at_ms)
         self.waiting = None
         if self._paused_since is not None:  # paused or waiting until now: not listened
             self.paused_s += self.clock() - self._paused_since
@@ -348,6 +354,7 @@ class Player:
             self._begin_wait(wait)
             return True
         self._keep_filling(position)
+        self._note_said(position)
         if self._stretch is not None:
             self._stretch.keep_mixed(position)
         self._note_visit(position)
@@ -395,8 +402,32 @@ class Player:
     def _prompt(self, text: str) -> None:
         if self._notice is not None:
             self._notice.stop()
-        self._notice = self.audio.play(self.speak(text), self.sample_rate_hz)
+        self._notice = self._say(text)
         self._prompted_at = self.clock()
+
+    def _say(self, text: str) -> Playback:
+        """A notice, outside the session's timeline, written down as it is said."""
+        pcm = self.speak(text)
+        playback = self.audio.play(pcm, self.sample_rate_hz)
+        if self.said is not None:
+            now = self.clock()
+            self.said.add(now, now + len(pcm) / BYTES_PER_FRAME / self.sample_rate_hz, text)
+        return playback
+
+    def _note_said(self, position: int) -> None:
+        """Write down the session's lines a few seconds ahead of the listener, at the times the
+        clock will hear them (a listening microphone compares what it hears with them)."""
+        if self.said is None or self._playback is None:
+            return
+        until = min(position + SAID_AHEAD_MS, self.known_until_ms(), self._segment_end_ms)
+        if until <= self._said_until_ms:
+            return
+        lines = [(self._wall_start + (event.start_ms - self._segment_start_ms) / 1000,
+                  self._wall_start + (event.end_ms - self._segment_start_ms) / 1000, event.text or "")
+                 for event in self.script.events[self.timeline.index_at(max(self._said_until_ms, position)):]
+                 if event.kind == "speech" and event.start_ms < until and event.end_ms > self._said_until_ms]
+        self.said.add_many(lines)
+        self._said_until_ms = until
 
     def _stopped_early(self, position: int) -> bool:
         """The sound stopped well before the clock says it should: the device failed or went away."""
@@ -441,6 +472,8 @@ class Player:
         for handle in stopped:
             handle.stop()
         self._playback = self._notice = None
+        if stopped and self.said is not None:  # what was to be said next will not be
+            self.said.stopped(self.clock())
         return stopped
 
     def listened_s(self) -> float:
@@ -471,13 +504,17 @@ class Player:
             self.start(self.waiting.resume_ms)
         elif self.paused:
             self.jumps += 1  # on from the start of the line the pause cut
-            self.start(self.timeline.resume_point(self._paused_at_ms), lead=self.speak(self.notices[1]))
+            lead = self.speak(self.notices[1])
+            self.start(self.timeline.resume_point(self._paused_at_ms), lead=lead)
+            if self.said is not None:
+                now = self.clock()
+                self.said.add(now, now + len(lead) / BYTES_PER_FRAME / self.sample_rate_hz, self.notices[1])
         else:
             self._paused_at_ms = self.position_ms()
             self._stop_sound()
             self.paused = True
             self._paused_since = self.clock()
-            self._notice = self.audio.play(self.speak(self.notices[0]), self.sample_rate_hz)
+            self._notice = self._say(self.notices[0])
 
     def hold(self) -> None:
         """Stop the sound at once and keep the place, counted as paused, saying nothing (for a
@@ -541,12 +578,24 @@ class Player:
         now = self.clock()
         twice = now - self._last_restart < RESTART_TWICE_S
         self._last_restart = now
+        self._go_back(1 if twice else 0)
+
+    def restart_current(self) -> None:
+        """The current exercise from its start (a spoken "repeat")."""
+        if self._when_complete("restart_current"):
+            self._go_back(0)
+
+    def previous_exercise(self) -> None:
+        """The exercise before the current one, from its start (a spoken "previous")."""
+        if self._when_complete("previous_exercise"):
+            self._go_back(1)
+
+    def _go_back(self, exercises: int) -> None:
         here = self.position_ms()
         index = self.timeline.exercise_index_at(here)
         if index is None:
             index = len(self.timeline.exercises) - 1 if here >= self.timeline.ending_ms else 0
-        if twice:
-            index = max(0, index - 1)
+        index = max(0, index - exercises)
         self.jumps += 1
         self.start(self.timeline.exercises[index][1])
 
@@ -578,7 +627,9 @@ def keys_line() -> str:
 # A media player's controls (headset buttons, media keys, the desktop's widget: mpris.py) do what
 # the keys do; Stop is q (during an exercise, when play can ask, it first asks "Did that hurt?").
 CONTROL_ACTIONS = {"PlayPause": "toggle_pause", "Play": "play", "Pause": "pause", "Next": "next_exercise",
-                   "Previous": "restart_exercise"}
+                   "Previous": "restart_exercise",
+                   # spoken (voice.py): "repeat" and "previous" say which they mean
+                   "Restart": "restart_current", "PreviousExercise": "previous_exercise"}
 
 
 class MediaControls(Protocol):
@@ -616,7 +667,7 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
             control = media.take() if media is not None else None
             index = player.timeline.exercise_index_at(player.position_ms())
             asks_first = control == "Stop" and on_hurt is not None and index is not None
-            if on_hurt is not None and (key in ("h", "H") or asks_first):
+            if on_hurt is not None and (key in ("h", "H") or control == "Hurt" or asks_first):
                 player.hold()  # the sound stops now
                 choice = on_hurt(player, asks_first)
                 if choice is None:  # Stop, and it did not hurt: Stop
@@ -628,7 +679,7 @@ def run(player: Player, start_ms: int, keys: Keys, display: Display, tick_s: flo
                 if choice == GO_ON:
                     player.next_exercise()
                 continue
-            if key in ("q", "Q") or control == "Stop":
+            if key in ("q", "Q") or control in ("Stop", "Quit"):  # Quit: a spoken "stop"
                 break
             if key == "?":
                 display.note(keys_line())

@@ -220,6 +220,12 @@ SETTINGS: tuple[Setting, ...] = (
             "when play has a terminal or media keys, off otherwise.",
             "ask how the back is: before-after, after or off", metavar="WHEN", commands=("play",),
             none_means="before-after with keys", choices=CHECK_IN_CHOICES, negative="off"),
+    Setting("listen", "listen", "choice", None, None,
+            "Listen for spoken commands (pause, resume, next, previous, repeat, stop, I'm ready, it hurts) and "
+            "spoken answers, offline: on (--listen alone), or off (--no-listen). By default: on when "
+            "voicecoach[listen] is installed and a microphone can be opened.",
+            "listen for spoken commands: on or off", metavar="ON|OFF", commands=("play",),
+            none_means="on with a microphone", choices=("on", "off"), negative="off"),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 

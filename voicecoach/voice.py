@@ -1,0 +1,184 @@
+"""What the listener says during play, as controls: the microphone (microphone.py), then voice
+activity and the recognizer (hearing.py, recognizers/), then a command or an answer that is expected
+at this moment (commands.py) and is not voicecoach's own voice.
+
+The coach hears itself: its speaker is in the same room as the microphone. Everything voicecoach
+says is written down as it is said (SaidLog: the session's lines from the player's timeline, the
+questions and notices as they are played), and what the recognizer hears is compared with it
+(commands.own_voice): a "ready" heard while or just after voicecoach said "Ready." is its own.
+
+The commands come out as the media keys' controls do (run loop, ask.py), so a spoken "pause" does
+exactly what the play button does: "Pause", "Play", "Next", "PreviousExercise", "Restart",
+"Quit", "Hurt", and "Answer" for an answer to the question being asked (`answer()` says which).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from voicecoach.errors import VoicecoachError
+
+# A command, as the run loop's controls name it.
+CONTROLS = {"pause": "Pause", "resume": "Play", "next": "Next", "previous": "PreviousExercise",
+            "repeat": "Restart", "stop": "Quit", "ready": "Play", "hurt": "Hurt"}
+SAID_KEPT_S = 30.0  # what voicecoach said is remembered this long, for telling its voice from the listener's
+
+
+class SaidLog:
+    """What voicecoach says and when, on the monotonic clock: (start, end, text). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lines: list[tuple[float, float, str]] = []
+        self._lock = threading.Lock()
+
+    def add(self, start: float, end: float, text: str) -> None:
+        with self._lock:
+            self._lines.append((start, end, text))
+
+    def add_many(self, lines: Sequence[tuple[float, float, str]]) -> None:
+        with self._lock:
+            self._lines.extend(lines)
+
+    def stopped(self, at: float) -> None:
+        """Nothing more is said after `at` (the sound was stopped): lines not yet begun are dropped,
+        one under way ends there."""
+        with self._lock:
+            self._lines = [(start, min(end, at), text) for start, end, text in self._lines if start < at]
+
+    def around(self, start: float, end: float, before_s: float = 5.0) -> list[tuple[float, float, str]]:
+        """The lines said between before_s before `start` and `end`."""
+        with self._lock:
+            cutoff = time.monotonic() - SAID_KEPT_S
+            self._lines = [line for line in self._lines if line[1] >= cutoff]
+            return [line for line in self._lines if line[1] >= start - before_s and line[0] <= end]
+
+
+class VoiceControls:
+    """The listener's voice as controls, heard in a thread of its own.
+
+    `expect(expecting)` says what may be acted on now (commands.Expecting: during the session its
+    commands, during a question its answers); `take()` gives the next control, if one came; a fault
+    of the microphone or the recognizer is said once through `note` and listening stops: the
+    session goes on with the keys and the media keys."""
+
+    def __init__(self, microphone, recognizer, vocabulary, language: str, said: SaidLog,
+                 note: Callable[[str], None], expecting=None):
+        from voicecoach.commands import Expecting
+        from voicecoach.hearing import Segmenter
+
+        self.microphone, self.recognizer, self.vocabulary = microphone, recognizer, vocabulary
+        self.language, self.said, self.note = language, said, note
+        self.expecting = expecting if expecting is not None else Expecting(frozenset(CONTROLS), ())
+        self.heard: list = []  # every Understood acted on, for the record and the tests
+        self._segmenter = Segmenter(sample_rate_hz=recognizer.sample_rate_hz)
+        self._controls: queue.Queue = queue.Queue()
+        self._answer: object = None
+        self._stop = threading.Event()
+        self._idle_r, self._idle_w = os.pipe()
+        self._thread = threading.Thread(target=self._listen, name="voicecoach-listen", daemon=True)
+
+    def start(self) -> VoiceControls:
+        self._thread.start()
+        return self
+
+    def expect(self, expecting) -> None:
+        self.expecting = expecting
+
+    # -- the controls, as the media keys' --
+
+    def fileno(self) -> int:
+        return self._idle_r  # never written: a spoken command waits for the loop's next tick (50 ms)
+
+    def take(self) -> str | None:
+        try:
+            return self._controls.get_nowait()
+        except queue.Empty:
+            return None
+
+    def answer(self) -> object:
+        """The value of the last "Answer" taken."""
+        return self._answer
+
+    def update(self, now) -> None:
+        pass
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5.0)
+        for fd in (self._idle_r, self._idle_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    # -- the listening thread --
+
+    def _listen(self) -> None:
+        from voicecoach.commands import Heard, own_voice, understand
+
+        try:
+            while not self._stop.is_set():
+                block = self.microphone.read(0.2)
+                if block is None:
+                    continue
+                heard_at, samples = block
+                for voiced in self._segmenter.feed(samples, heard_at):
+                    if self._stop.is_set():
+                        return
+                    expecting = self.expecting
+                    if not expecting.commands and not expecting.answers:
+                        continue
+                    text = self.recognizer.transcribe(voiced.samples, self.language, self.vocabulary.hint_words)
+                    heard = Heard(voiced.start_s, voiced.end_s, text)
+                    if own_voice(heard, self.said.around(voiced.start_s, voiced.end_s), self.vocabulary):
+                        continue
+                    understood = understand(heard, self.vocabulary, expecting)
+                    if understood is None:
+                        continue
+                    self.heard.append(understood)
+                    if understood.command is not None:
+                        self._controls.put(CONTROLS[understood.command])
+                    else:
+                        self._answer = understood.answer
+                        self._controls.put("Answer")
+        except VoicecoachError as error:  # the microphone stopped, the recognizer failed
+            self.note(f"not listening any more: {error}; the keys and the media keys still work.")
+        finally:
+            self.microphone.close()
+
+
+class Controls:
+    """The media keys and the listener's voice as one source of controls for the run loop."""
+
+    def __init__(self, *sources) -> None:
+        self.sources = [source for source in sources if source is not None]
+
+    def fileno(self) -> int:
+        return self.sources[0].fileno()  # the media keys' wake the loop at once; the voice waits a tick
+
+    def take(self) -> str | None:
+        for source in self.sources:
+            control = source.take()
+            if control is not None:
+                return control
+        return None
+
+    def answer(self) -> object:
+        return next((source.answer() for source in self.sources if hasattr(source, "answer")), None)
+
+    def expect(self, expecting) -> None:
+        for source in self.sources:
+            if hasattr(source, "expect"):
+                source.expect(expecting)
+
+    def update(self, now) -> None:
+        for source in self.sources:
+            source.update(now)
+
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
