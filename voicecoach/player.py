@@ -226,7 +226,7 @@ class Player:
         self._first_start: float | None = None
         self._ended_at: float | None = None
         self.waiting: Wait | None = None  # the wait for the listener play is in, if it is
-        self._said_until_ms = 0  # the session's lines are written down (self.said) up to here
+        self._said_next = 0  # the next of the session's events to write down (self.said)
         self._prompted_at = 0.0  # when the listener was last told how to go on from a wait
         self.jumps = 0
 
@@ -272,7 +272,7 @@ class Player:
         self._stop_sound()
         self._refresh()
         self._stalled_ms = 0
-        self._said_until_ms = max(0, at_ms)
+        self._said_next = self.timeline.index_at(max(0, at_ms))  # the line under way at at_ms, too
         self.waiting = None
         if self._paused_since is not None:  # paused or waiting until now: not listened
             self.paused_s += self.clock() - self._paused_since
@@ -420,14 +420,15 @@ class Player:
         if self.said is None or self._playback is None:
             return
         until = min(position + SAID_AHEAD_MS, self.known_until_ms(), self._segment_end_ms)
-        if until <= self._said_until_ms:
-            return
-        lines = [(self._wall_start + (event.start_ms - self._segment_start_ms) / 1000,
-                  self._wall_start + (event.end_ms - self._segment_start_ms) / 1000, event.text or "")
-                 for event in self.script.events[self.timeline.index_at(max(self._said_until_ms, position)):]
-                 if event.kind == "speech" and event.start_ms < until and event.end_ms > self._said_until_ms]
-        self.said.add_many(lines)
-        self._said_until_ms = until
+        events, lines = self.script.events, []
+        while self._said_next < len(events) and events[self._said_next].start_ms < until:
+            event = events[self._said_next]
+            if event.kind == "speech":
+                lines.append((self._wall_start + (event.start_ms - self._segment_start_ms) / 1000,
+                              self._wall_start + (event.end_ms - self._segment_start_ms) / 1000, event.text or ""))
+            self._said_next += 1
+        if lines:
+            self.said.add_many(lines)
 
     def _stopped_early(self, position: int) -> bool:
         """The sound stopped well before the clock says it should: the device failed or went away."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
 
 from voicecoach.errors import VoicecoachError
@@ -50,10 +49,10 @@ class SaidLog:
             self._lines = [(start, min(end, at), text) for start, end, text in self._lines if start < at]
 
     def around(self, start: float, end: float, before_s: float = 5.0) -> list[tuple[float, float, str]]:
-        """The lines said between before_s before `start` and `end`."""
+        """The lines said between before_s before `start` and `end` (and what ended well before
+        is forgotten: only what was just said can be heard again)."""
         with self._lock:
-            cutoff = time.monotonic() - SAID_KEPT_S
-            self._lines = [line for line in self._lines if line[1] >= cutoff]
+            self._lines = [line for line in self._lines if line[1] >= start - SAID_KEPT_S]
             return [line for line in self._lines if line[1] >= start - before_s and line[0] <= end]
 
 
@@ -156,6 +155,7 @@ class Controls:
 
     def __init__(self, *sources) -> None:
         self.sources = [source for source in sources if source is not None]
+        self._last = None  # the source of the last control taken
 
     def fileno(self) -> int:
         return self.sources[0].fileno()  # the media keys' wake the loop at once; the voice waits a tick
@@ -164,11 +164,13 @@ class Controls:
         for source in self.sources:
             control = source.take()
             if control is not None:
+                self._last = source
                 return control
         return None
 
     def answer(self) -> object:
-        return next((source.answer() for source in self.sources if hasattr(source, "answer")), None)
+        """The answer the last "Answer" control gave (the voice's)."""
+        return self._last.answer() if self._last is not None and hasattr(self._last, "answer") else None
 
     def expect(self, expecting) -> None:
         for source in self.sources:
