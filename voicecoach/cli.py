@@ -562,11 +562,12 @@ def _write(session, output: Path, subtitles: bool, bed=None):
 
 @cli.command()
 def doctor() -> None:
-    """Check what a session needs (speech, audio output, cache, cues) and how to fix each problem.
+    """Check what a session needs (speech, audio output, cache, cues), and what hands-free play needs
+    (media keys, a microphone, the speech recognizer), and how to fix each problem.
 
     Exit code 0 when a session can play, 1 when it cannot.
     """
-    from voicecoach.doctor import can_play, env_note, run_checks
+    from voicecoach.doctor import can_play, env_note, listening, run_checks
 
     checks = run_checks()
     for check in checks:
@@ -577,6 +578,7 @@ def doctor() -> None:
     note = env_note()
     if note:
         click.echo(f"         note: {note}")
+    click.echo(listening(checks))
     if can_play(checks):
         click.echo("A session can play.")
     else:

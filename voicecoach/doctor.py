@@ -136,8 +136,56 @@ def check_media_keys() -> Check:
                  "headset buttons and media keys reach it", needed_to_play=False)
 
 
+def check_microphone() -> Check:
+    """The default input opens and gives samples: what `play --listen` hears the listener through.
+    Sessions play without it (a note where there is none), with the keys and the media keys."""
+    from voicecoach.microphone import Microphone, MicrophoneError
+
+    try:
+        with Microphone() as microphone:
+            block = microphone.read(2.0)
+    except MicrophoneError as error:
+        message = str(error)
+        missing = "package is missing" in message or "PortAudio could not be loaded" in message
+        return Check("microphone", False, message + "; sessions play without it, with the keys and the media keys",
+                     "connect a microphone or a headset (arecord -l lists the inputs)" if not missing else
+                     "pip install 'voicecoach[listen]' (bash scripts/setup.sh installs it)",
+                     needed_to_play=False, note=not missing)
+    if block is None:
+        return Check("microphone", False, "the default input opened but gave no sound in 2 s",
+                     "check the input in your sound settings (pavucontrol, or arecord -d 2 test.wav)",
+                     needed_to_play=False)
+    return Check("microphone", True, f"the default input opened and gives sound ({microphone.sample_rate_hz} Hz)",
+                 needed_to_play=False)
+
+
+def check_recognizer() -> Check:
+    """What turns the listener's words into commands: installed, its model whole, and working."""
+    install = "pip install 'voicecoach[listen]' (bash scripts/setup.sh installs it)"
+    try:
+        from voicecoach.recognizers import RecognizerMissing, create_recognizer
+    except ImportError:
+        return Check("speech recognizer", False, "not part of this voicecoach", install, needed_to_play=False, note=True)
+    try:
+        detail = create_recognizer().check()
+    except RecognizerMissing as error:  # left out on purpose (setup.sh --no-listen): no fault
+        return Check("speech recognizer", False, str(error), install, needed_to_play=False, note=True)
+    except VoicecoachError as error:
+        return Check("speech recognizer", False, str(error), install, needed_to_play=False)
+    return Check("speech recognizer", True, detail, needed_to_play=False)
+
+
+def listening(checks: list[Check]) -> str:
+    """Whether play --listen will hear spoken commands, in a line."""
+    by_name = {check.name: check for check in checks}
+    if all(by_name.get(name) is not None and by_name[name].ok for name in ("microphone", "speech recognizer")):
+        return "play listens for spoken commands (pause, next, it hurts, ...): --no-listen turns it off."
+    return "play does not listen for spoken commands here (see above); the keys and the media keys work."
+
+
 def run_checks() -> list[Check]:
-    return [*check_engines(), check_output(), check_cache(), check_cues(), check_media_keys()]
+    return [*check_engines(), check_output(), check_cache(), check_cues(), check_media_keys(), check_microphone(),
+            check_recognizer()]
 
 
 def can_play(checks: list[Check]) -> bool:

@@ -104,7 +104,8 @@ class Microphone:
 def _plain(message: str) -> str:
     """PortAudio's words for why no input could be opened, as one line a user can act on."""
     lower = message.lower()
-    if "no default input" in lower or "invalid device" in lower or "no input" in lower or "-9996" in message:
+    if ("no default input" in lower or "invalid device" in lower or "no input" in lower or "-9996" in message
+            or "querying device -1" in lower):
         return "no microphone: no input device can be opened (arecord -l lists them)"
     if "busy" in lower or "-9985" in message or "unanticipated" in lower:
         return f"the microphone could not be opened ({shown(message, 100)}); another program may be using it"
