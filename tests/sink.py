@@ -135,6 +135,19 @@ class Sink:
             time.sleep(0.002)
         return None
 
+    def wait_quiet(self, quiet_s: float = 1.5, timeout_s: float = 60.0) -> bool:
+        """Wait until nothing audible has arrived for quiet_s (what was being said is over)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            with self.lock:
+                recent = [data for arrival, data in self.chunks[-400:] if arrival >= now - quiet_s]
+            if not any(np.abs(np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2")).max(initial=0) > SILENT
+                       for data in recent):
+                return True
+            time.sleep(0.05)
+        return False
+
     def captured(self, mark: int = 0) -> bytes:
         with self.lock:
             data = b"".join(chunk for _, chunk in self.chunks[mark:])

@@ -105,3 +105,109 @@ def test_the_media_keys_and_the_voice_are_one_source_of_controls():
     controls.expect("what")
     controls.close()
     assert voice.expected == ["what"] and media.closed and voice.closed
+
+
+# --- for real: the virtual microphone of the private sound server, the recognizer, a pty ----------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from tests.sink import MIC_RATE, needs_sink  # noqa: E402
+
+listening = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("faster_whisper") is None, reason="voicecoach[listen] is not installed")
+
+
+def spoken(text: str, voice: str = "en-us+f3") -> bytes:
+    """text said by eSpeak NG's voice (not the session's), at the microphone's rate, with a little
+    silence around it, as s16le."""
+    import soxr
+
+    raw = subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], capture_output=True, check=True).stdout
+    rate = int.from_bytes(raw[24:28], "little")
+    samples = np.frombuffer(raw[44:], dtype="<i2").astype(np.float32) / 32768
+    at_16k = soxr.resample(samples, rate, MIC_RATE)
+    pad = np.zeros(int(0.3 * MIC_RATE), dtype=np.float32)
+    return (np.concatenate([pad, at_16k, pad]) * 0.8 * 32767).astype("<i2").tobytes()
+
+
+@needs_sink
+@listening
+def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(sink, tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    from voicecoach.history import sessions
+
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate", "--listen", "--no-check-in",
+                                           "--engine", "espeak"], env={**sink.env, "VOICECOACH_LISTEN_LOG": "/tmp/listen.log"}, encoding="utf-8", timeout=60,
+                          dimensions=(24, 160))
+    child.expect("Playing \\| Introduction")
+    sink.into_mic(spoken("Pause."))
+    child.expect("Paused  \\| Introduction", timeout=20)
+    sink.into_mic(spoken("Resume."))
+    child.expect("Playing \\| Introduction", timeout=20)
+    sink.into_mic(spoken("Next."))
+    child.expect("Playing \\| 1/2 Single knee to chest stretch", timeout=20)
+    sink.into_mic(spoken("It hurts."))
+    child.expect("Asking \\| It hurts", timeout=20)
+    # the advice and the choice are said first ("... press q or stop."): a "stop" said over them is
+    # taken for voicecoach's own; said after them, it is the listener's
+    assert sink.wait_quiet(1.5)
+    sink.into_mic(spoken("Stop."))
+    child.expect("Stopped for pain at ", timeout=20)
+    child.expect(pexpect.EOF)
+    (session,) = sessions()
+    assert session.ending == "hurt" and session.hurt.name == "Single knee to chest stretch"
+
+
+class Loopback:
+    """The room: what the speaker plays reaches the microphone (the sink's capture, resampled to
+    the microphone's rate, at `gain`, a fraction of a second later), as a laptop's speakers do."""
+
+    def __init__(self, sink, gain: float = 0.3):
+        import threading
+
+        self.sink, self.gain, self._stop = sink, gain, threading.Event()
+        self._thread = threading.Thread(target=self._copy, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
+
+    def _copy(self) -> None:
+        import soxr
+
+        from tests.sink import RATE
+
+        resampler = soxr.ResampleStream(RATE, MIC_RATE, 1, dtype="float32")
+        mark = self.sink.mark()
+        while not self._stop.wait(0.1):
+            new, mark = self.sink.captured(mark), self.sink.mark()
+            if not new:
+                continue
+            samples = np.frombuffer(new, dtype="<i2").astype(np.float32) / 32768 * self.gain
+            self.sink.into_mic((resampler.resample_chunk(samples) * 32767).astype("<i2").tobytes())
+
+
+@needs_sink
+@listening
+def test_the_coach_never_obeys_its_own_voice(sink):
+    """The whole of a session's opening and first exercise, from the speaker into the microphone:
+    "Ready.", "Next: ...", "Begin." and every number said, and not one command acted on."""
+    from voicecoach.history import sessions
+
+    with Loopback(sink):
+        done = subprocess.run([sys.executable, "-m", "voicecoach", "play", "beginning", "--only", "1", "--listen",
+                               "--no-check-in", "--engine", "espeak", "--quiet"], env=sink.env, capture_output=True,
+                              text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.startswith("Done: "), (done.stdout, done.stderr)
+    assert done.stderr == ""
+    (session,) = sessions()
+    # not paused, skipped nor restarted: it sounded as long as the session is long
+    assert session.ending == "finished" and abs(session.listened_ms - session.length_ms) < 3000

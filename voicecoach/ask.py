@@ -114,7 +114,8 @@ class Asker:
             if chosen is None and pending_one is not None and now - pending_one >= TEN_WINDOW_S:
                 chosen, pending_one = question.by_key("1"), None
             if chosen is None and control == "Answer":  # spoken (voice.py): the answer's value
-                chosen = next((o for o in question.options if o.value == self.media.answer()), None)
+                said = self.media.answer()  # the very value: True, a yes, is not the number 1
+                chosen = next((o for o in question.options if type(o.value) is type(said) and o.value == said), None)
                 control = None
             if chosen is None and control == "Quit":  # a spoken "stop"
                 control = "Stop"

@@ -12,6 +12,7 @@ named fields each phrase documents in PHRASES. Number words come from num2words.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import string
@@ -23,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from voicecoach.commands import COMMANDS, WORD_ANSWERS, normal_words
 from voicecoach.errors import OptionError, ProgramError, shown
 from voicecoach.paths import config_dir
 from voicecoach.settings import check_language, normal_tag
@@ -99,7 +101,10 @@ PHRASES: dict[str, tuple[str, ...]] = {
 BY_NUMBER = {"exercise_count", "session_minutes", "session_hours", "times", "seconds", "seconds_and_a_half",
              "count", "count_of", "countdown", "time_left", "rest_minutes", "rest_minutes_and_a_half", "pain_answer"}
 BY_SIDE = {"first_side", "switch_side", "side"}
-_KEYS = ("language", "name", "numbers", "phrases")
+_KEYS = ("language", "name", "numbers", "phrases", "words")
+# What a listener may say (commands.py): each command and word answer, and for the numbers zero to
+# ten words beside the number words ("for" for four), each with its variants.
+WORDS = (*COMMANDS, *WORD_ANSWERS, *(str(n) for n in range(11)))
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,8 @@ class Phrasebook:
     numbers: str  # the num2words language
     phrases: dict[str, Any] = field(compare=False)
     source: str = ""
+    # What a listener may say: a key of WORDS -> its variants ("pause": ("pause", "wait", "hold on")).
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     # --- numbers and forms ---
 
@@ -335,7 +342,44 @@ def parse_phrasebook(data: bytes, source: str, base: Phrasebook | None = None) -
         raise PhrasebookError(f"phrase '{missing[0]}' is missing" + (f" (and {len(missing) - 1} more)"
                                                                        if len(missing) > 1 else ""), source)
     name = str(document.get("name", base.name if base else language))
-    return Phrasebook(language=language, name=name, numbers=numbers, phrases=phrases, source=source)
+    words = _check_words(document.get("words"), dict(base.words) if base else {}, source, lines)
+    return Phrasebook(language=language, name=name, numbers=numbers, phrases=phrases, source=source, words=words)
+
+
+def _check_words(given: Any, words: dict[str, tuple[str, ...]], source: str,
+                 lines: dict[str, int]) -> dict[str, tuple[str, ...]]:
+    """The `words:` section: each command or answer with its variants, added to the base's; a
+    variant that means two things is an error naming both."""
+    if given is None:
+        return words
+    where = lines.get("words")
+    if not isinstance(given, dict):
+        raise PhrasebookError("'words' must be the spoken commands, one 'command: [word, other words]' a line",
+                              source, where)
+    for key, value in given.items():
+        name = str(key)
+        line = lines.get(name, where)
+        if isinstance(key, bool) or name not in WORDS:
+            near = difflib.get_close_matches(name, WORDS, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise PhrasebookError(f"unknown word '{shown(name)}'{hint}; 'words' has: {', '.join(WORDS[:13])} "
+                                  "and the numbers 0 to 10", source, line)
+        variants = [value] if isinstance(value, str) else value
+        if not isinstance(variants, list) or not variants or not all(
+                isinstance(text, str) and normal_words(text) for text in variants):
+            raise PhrasebookError(f"word '{name}' must be a list of what a listener says, such as "
+                                  f"{name}: [{name}, ...]", source, line)
+        kept = list(words.get(name, ()))
+        kept += [" ".join(text.split()) for text in variants if " ".join(text.split()) not in kept]
+        words[name] = tuple(kept)
+    meaning: dict[tuple[str, ...], str] = {}
+    for name, variants in words.items():
+        for text in variants:
+            other = meaning.setdefault(tuple(normal_words(text)), name)
+            if other != name:
+                raise PhrasebookError(f"'{shown(text)}' is under both '{other}' and '{name}' in 'words': a listener's "
+                                      "word must mean one thing", source, lines.get(name, where))
+    return words
 
 
 def _key_lines(data: bytes) -> dict[str, int]:

@@ -5,7 +5,7 @@ at this moment (commands.py) and is not voicecoach's own voice.
 The coach hears itself: its speaker is in the same room as the microphone. Everything voicecoach
 says is written down as it is said (SaidLog: the session's lines from the player's timeline, the
 questions and notices as they are played), and what the recognizer hears is compared with it
-(commands.own_voice): a "ready" heard while or just after voicecoach said "Ready." is its own.
+(commands.unsaid): a "ready" heard while or just after voicecoach said "Ready." is its own.
 
 The commands come out as the media keys' controls do (run loop, ask.py), so a spoken "pause" does
 exactly what the play button does: "Pause", "Play", "Next", "PreviousExercise", "Restart",
@@ -24,6 +24,9 @@ from voicecoach.errors import VoicecoachError
 # A command, as the run loop's controls name it.
 CONTROLS = {"pause": "Pause", "resume": "Play", "next": "Next", "previous": "PreviousExercise",
             "repeat": "Restart", "stop": "Quit", "ready": "Play", "hurt": "Hurt"}
+# The sound server plays a line a little after the player's clock says (its buffer): what is heard
+# this long after a stretch ends may still be in it.
+SPEAKER_LATENCY_S = 0.3
 SAID_KEPT_S = 30.0  # what voicecoach said is remembered this long, for telling its voice from the listener's
 
 
@@ -116,8 +119,23 @@ class VoiceControls:
 
     # -- the listening thread --
 
+    def _log(self, heard, said, expecting, understood) -> None:
+        """With VOICECOACH_LISTEN_LOG set to a file: each stretch heard, what voicecoach said around
+        it, and what came of it, a line each (for finding out why a word was not obeyed)."""
+        path = os.environ.get("VOICECOACH_LISTEN_LOG")
+        if not path:
+            return
+        try:
+            with open(path, "a", encoding="utf-8") as log:
+                log.write(f"{heard.start_s:.2f}-{heard.end_s:.2f} heard {heard.text!r}; said "
+                          f"{[text for _, _, text in said]!r}; expecting {sorted(expecting.commands)} "
+                          f"{list(expecting.answers)}: {understood.to_json() if understood else None}\n")
+        except OSError:
+            pass
+
     def _listen(self) -> None:
-        from voicecoach.commands import Heard, own_voice, understand
+        from voicecoach.commands import Heard, understand, unsaid
+        from voicecoach.hearing import OWN_VOICE_BEFORE_S
 
         try:
             while not self._stop.is_set():
@@ -131,11 +149,12 @@ class VoiceControls:
                     expecting = self.expecting
                     if not expecting.commands and not expecting.answers:
                         continue
-                    text = self.recognizer.transcribe(voiced.samples, self.language, self.vocabulary.hint_words)
+                    text = self.recognizer.transcribe(voiced.samples, self.language, self.vocabulary.hints(expecting))
                     heard = Heard(voiced.start_s, voiced.end_s, text)
-                    if own_voice(heard, self.said.around(voiced.start_s, voiced.end_s), self.vocabulary):
-                        continue
-                    understood = understand(heard, self.vocabulary, expecting)
+                    # what voicecoach said then is taken out of what was heard: its own "Ready." is not the listener's
+                    said = self.said.around(voiced.start_s, voiced.end_s + SPEAKER_LATENCY_S, before_s=OWN_VOICE_BEFORE_S)
+                    understood = understand(unsaid(heard, [line for _, _, line in said]), self.vocabulary, expecting)
+                    self._log(heard, said, expecting, understood)
                     if understood is None:
                         continue
                     self.heard.append(understood)

@@ -1,0 +1,194 @@
+"""What a listener's words mean: the spoken commands and answers of a phrasebook, matched against
+what the recognizer heard. Pure data and text: no audio, no model.
+
+The words come from the phrasebook's `words:` section (docs/phrasebooks.md), a few natural variants
+for each command ("pause", "wait", "hold on") and each answer ("better", "the same", "yes"); the
+numbers zero to ten are the phrasebook's own number words (num2words) and digits, which Whisper
+often writes. What is acted on:
+
+- only what the moment expects (Expecting): during the session the commands, during a question its
+  answers and "stop" (a number only when a number is asked);
+- only a short utterance: a command inside a long sentence is talk, not a command;
+- only one meaning: "yes, no" is nothing;
+- never voicecoach's own voice: the words it said while, or just before, the stretch was heard are
+  taken out of what was heard first (`unsaid`), so its "Ready." or "Next: heel slides." coming back
+  from the speaker leaves nothing to act on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# Every command, as `listen --json` names it (docs/listen-json.md).
+COMMANDS = ("pause", "resume", "next", "previous", "repeat", "stop", "ready", "hurt")
+# Every answer that is a word: better/same/worse (the morning after), yes/no (True/False).
+WORD_ANSWERS = ("better", "same", "worse", "yes", "no")
+NUMBERS = range(0, 11)  # pain from zero to ten
+EXTRA_WORDS_ALLOWED = 3  # "okay, pause please": a command may come with this many other words
+# A heard word this close (difflib's ratio) to a word voicecoach just said is taken as that word:
+# the recognizer writes voicecoach's own "heel" as "heal".
+SAID_ALIKE = 0.8
+
+
+def normal_words(text: str) -> list[str]:
+    """Words as they are compared: case folded, accents and punctuation gone, apostrophes dropped
+    ("I'm" and "Im" alike), digits kept."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in folded if not unicodedata.combining(char))
+    plain = plain.replace("'", "").replace("\u2019", "")
+    return re.findall(r"[^\W_]+", plain)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What can be said, in one language: each phrase (its normal words) and what it means, a
+    command name or an answer value."""
+
+    language: str
+    phrases: tuple[tuple[tuple[str, ...], str, object], ...]  # (words, "command" | "answer", value)
+    written: tuple[str | None, ...]  # each phrase as written, for the recognizer to expect (None: not a hint)
+
+    @property
+    def hint_words(self) -> tuple[str, ...]:
+        """Every word a listener may say, as written (a recognizer's prompt)."""
+        return tuple(text for text in self.written if text is not None)
+
+    def hints(self, expecting: Expecting) -> tuple[str, ...]:
+        """The words of what `expecting` takes: a prompt that leans the recognizer towards them."""
+        return tuple(text for (_, kind, value), text in zip(self.phrases, self.written)
+                     if text is not None and expecting.takes(kind, value))
+
+    def meanings(self, words: Sequence[str]) -> list[tuple[int, int, str, object]]:
+        """Every phrase found in `words`: (start, length, kind, value), longest first."""
+        found = []
+        for phrase, kind, value in self.phrases:
+            size = len(phrase)
+            for start in range(len(words) - size + 1):
+                if tuple(words[start:start + size]) == phrase:
+                    found.append((start, size, kind, value))
+        return sorted(found, key=lambda item: -item[1])
+
+
+def vocabulary(book) -> Vocabulary:
+    """The spoken commands and answers of a phrasebook (phrasebook.Phrasebook): its `words`, and
+    the numbers zero to ten in its number words and digits."""
+    from voicecoach.errors import VoicecoachError
+
+    words = getattr(book, "words", None) or {}
+    if not words:
+        raise VoicecoachError(f"{book.source or 'the ' + book.name + ' phrasebook'} has no command words: give it a "
+                              "'words:' section (docs/phrasebooks.md) to speak commands in this language")
+    phrases: list[tuple[tuple[str, ...], str, object]] = []
+    written: list[str | None] = []
+    seen: set[tuple[str, ...]] = set()
+
+    def add(text: str, kind: str, value: object, hint: bool = True) -> None:
+        normal = tuple(normal_words(text))
+        if normal and normal not in seen:
+            seen.add(normal)
+            phrases.append((normal, kind, value))
+            written.append(text if hint else None)
+
+    for name in COMMANDS:
+        for text in words.get(name, ()):
+            add(text, "command", name)
+    for name in WORD_ANSWERS:
+        value: object = {"yes": True, "no": False}.get(name, name)
+        for text in words.get(name, ()):
+            add(text, "answer", value)
+    for n in NUMBERS:
+        add(book.number(n), "answer", n)
+        add(str(n), "answer", n, hint=False)  # Whisper writes digits: no need to ask for them
+        for text in words.get(str(n), ()):
+            add(text, "answer", n, hint=False)  # what Whisper writes for a number said alone ("for")
+    return Vocabulary(language=book.language, phrases=tuple(phrases), written=tuple(written))
+
+
+@dataclass(frozen=True)
+class Expecting:
+    """What may be acted on at this moment: command names, and answer values (a number 0-10,
+    "better"/"same"/"worse", True/False for yes/no)."""
+
+    commands: frozenset[str]
+    answers: tuple = ()
+
+    def takes(self, kind: str, value: object) -> bool:
+        if kind == "command":
+            return value in self.commands
+        # True == 1 in Python: an answer is taken only as the very type it is asked as
+        return any(type(value) is type(answer) and value == answer for answer in self.answers)
+
+
+SESSION = Expecting(frozenset(COMMANDS), ())  # during the session: every command, no answer
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One voiced stretch and what the recognizer made of it; times in seconds on one clock."""
+
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Understood:
+    """A command or an answer, and when it was said (the end of the voiced stretch)."""
+
+    time_s: float
+    command: str | None = None
+    answer: object = None
+    text: str = ""  # what was heard
+
+    def to_json(self) -> dict:
+        if self.command is not None:
+            return {"time": round(self.time_s, 2), "command": self.command}
+        answer = {True: "yes", False: "no"}.get(self.answer, self.answer) if isinstance(self.answer, bool) \
+            else self.answer
+        return {"time": round(self.time_s, 2), "answer": answer}
+
+
+def unsaid(heard: Heard, said: Iterable[str]) -> Heard:
+    """What was heard without the words voicecoach itself said around then (`said`: its lines):
+    each word it said takes away one heard word that is the same or nearly so."""
+    left = normal_words(heard.text)
+    for line in said:
+        for word in normal_words(line):
+            for index, other in enumerate(left):
+                if other == word or difflib.SequenceMatcher(None, other, word).ratio() >= SAID_ALIKE:
+                    del left[index]
+                    break
+    return Heard(heard.start_s, heard.end_s, " ".join(left))
+
+
+def understand(heard: Heard, words: Vocabulary, expecting: Expecting) -> Understood | None:
+    """The one command or answer `heard` means at this moment, or None: nothing expected, talk (a
+    long utterance), two meanings, or nothing known."""
+    heard_words = normal_words(heard.text)
+    if not heard_words:
+        return None
+    taken: list[tuple[int, int, str, object]] = []
+    covered: set[int] = set()
+    for start, size, kind, value in words.meanings(heard_words):
+        span = set(range(start, start + size))
+        if span & covered:  # "go back" is one phrase, not "go back" and "back"
+            continue
+        covered |= span
+        taken.append((start, size, kind, value))
+    meant = {(kind, _key(value)): (kind, value) for _, _, kind, value in taken if expecting.takes(kind, value)}
+    if len(meant) != 1:
+        return None
+    if len(heard_words) - len(covered) > EXTRA_WORDS_ALLOWED:
+        return None
+    ((kind, value),) = meant.values()
+    if kind == "command":
+        return Understood(heard.end_s, command=str(value), text=heard.text)
+    return Understood(heard.end_s, answer=value, text=heard.text)
+
+
+def _key(value: object) -> tuple[str, object]:
+    return (type(value).__name__, value)
