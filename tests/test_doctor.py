@@ -118,3 +118,28 @@ def test_a_busy_device_names_the_way_to_free_it(monkeypatch):
     assert result.exit_code == 1
     assert "PROBLEM  audio output: the audio output is busy: another program is using it" in result.stdout
     assert "fix: close the program that is using the sound device (fuser -v /dev/snd/* names it)" in result.stdout
+
+
+def test_a_machine_without_the_listen_extra_or_a_microphone_has_notes_not_problems(monkeypatch):
+    """voicecoach[listen] left out (setup.sh --no-listen), or no microphone: sessions play with the
+    keys and the media keys, so doctor notes it and says how to have it, and play can still play."""
+    import voicecoach.microphone as microphone_module
+    from voicecoach.doctor import can_play, check_microphone
+    from voicecoach.microphone import INSTALL, MicrophoneError
+
+    for message in (f"the sounddevice package is missing; {INSTALL}", "no microphone: no input device can be opened"):
+        class Missing:
+            def __init__(self, *args, **kwargs):
+                pass
+
+            def __enter__(self):
+                raise MicrophoneError(message)
+
+            def __exit__(self, *exc):
+                return None
+
+        monkeypatch.setattr(microphone_module, "Microphone", Missing)
+        check = check_microphone()
+        assert (check.ok, check.note, check.needed_to_play) == (False, True, False), check
+        assert check.detail.startswith(message) and check.fix
+        assert can_play([check])

@@ -141,7 +141,7 @@ def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(sink, tmp_p
     from voicecoach.history import sessions
 
     child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate", "--listen", "--no-check-in",
-                                           "--engine", "espeak"], env={**sink.env, "VOICECOACH_LISTEN_LOG": "/tmp/listen.log"}, encoding="utf-8", timeout=60,
+                                           "--engine", "espeak"], env=sink.env, encoding="utf-8", timeout=60,
                           dimensions=(24, 160))
     child.expect("Playing \\| Introduction")
     sink.into_mic(spoken("Pause."))

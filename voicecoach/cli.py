@@ -587,6 +587,67 @@ def doctor() -> None:
 
 
 @cli.command()
+@click.argument("recording", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--language", "language", default=None, metavar="TAG",
+              help="The language of the words listened for [default: the session script's, or en].")
+@click.option("--session", "session_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The session's script (show --json), aligned with the recording's start: its own voice is "
+                   "not taken for the listener's, as play does.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of {time, command} and {time, answer} "
+              "(docs/listen-json.md).")
+def listen(recording: Path | None, language: str | None, session_file: Path | None, as_json: bool) -> None:
+    """Print every spoken command and answer heard in RECORDING (a WAV, FLAC or OGG file), with its time.
+
+    Without RECORDING: listen to the microphone and print what it hears until Ctrl-C (a microphone
+    check). Needs voicecoach[listen] (scripts/setup.sh installs it).
+    """
+    import json
+
+    from voicecoach.commands import vocabulary
+    from voicecoach.hearing import everything, hear, listen_live, read_recording, said_in_script
+    from voicecoach.phrasebook import find_phrasebook
+    from voicecoach.recognizers import create_recognizer
+
+    said: list = []
+    if session_file is not None:
+        script_language, said = said_in_script(session_file)
+        language = language or script_language
+    book = find_phrasebook(language or "en")
+    words = vocabulary(book)
+    recognizer = create_recognizer()
+    if recording is not None:
+        samples = read_recording(recording, recognizer.sample_rate_hz)
+        found = hear(samples, recognizer, words, everything(), book.language, said)
+        if as_json:
+            click.echo(json.dumps([item.to_json() for item in found]))
+        else:
+            for item in found:
+                meaning = item.to_json()
+                click.echo(f"{meaning['time']:8.2f} s  {meaning.get('command', meaning.get('answer'))}")
+            click.echo(f"{len(found)} heard in {recording}.", err=True)
+        return
+    from voicecoach.microphone import Microphone
+
+    recognizer.load()  # before "Listening": a damaged model is said first
+    with Microphone() as microphone:
+        click.echo(f"Listening ({book.name}): say pause, next, it hurts, a number... Ctrl-C stops.", err=True)
+
+        def heard(heard, understood) -> None:
+            if as_json:
+                click.echo(json.dumps(understood.to_json() if understood else {"time": round(heard.end_s, 2),
+                                                                                "heard": heard.text}))
+                return
+            meaning = understood.to_json() if understood else {}
+            name = meaning.get("command", meaning.get("answer", "-"))
+            click.echo(f"{heard.end_s:8.2f} s  {str(name):<8} heard: {heard.text!r}")
+
+        try:
+            listen_live(microphone, recognizer, words, book.language, heard)
+        except KeyboardInterrupt:
+            click.echo("Stopped listening.", err=True)
+
+
+@cli.command()
 @_option(BY_NAME["engine"])
 @click.option("--language", metavar="TAG", default=None, help="Only the voices that speak this language (de, es-MX).")
 def voices(engine: str | None, language: str | None) -> None:
@@ -910,6 +971,8 @@ EXAMPLES = {
     "voices": ["voicecoach voices", "voicecoach voices --language de"],
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
+    "listen": ["voicecoach listen", "voicecoach listen recording.wav",
+               "voicecoach show beginning --json > s.json; voicecoach listen session.wav --session s.json --json"],
     "history": ["voicecoach history", "voicecoach history --limit 0 --json", "voicecoach history --pain --weeks 8"],
     "log": ["voicecoach log beginning --pain-before 4 --pain-after 3",
             "voicecoach log beginning --pain-before 3 --pain-after 5 --hurt 'heel slides'",

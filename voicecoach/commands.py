@@ -62,6 +62,13 @@ class Vocabulary:
         return tuple(text for (_, kind, value), text in zip(self.phrases, self.written)
                      if text is not None and expecting.takes(kind, value))
 
+    def meaning_of(self, word: str) -> tuple[str, str, object] | None:
+        """What one word means alone, if anything: ("command", name) or ("answer", type, value)."""
+        for phrase, kind, value in self.phrases:
+            if phrase == (word,):
+                return (kind, type(value).__name__, value)
+        return None
+
     def meanings(self, words: Sequence[str]) -> list[tuple[int, int, str, object]]:
         """Every phrase found in `words`: (start, length, kind, value), longest first."""
         found = []
@@ -133,6 +140,7 @@ class Heard:
     start_s: float
     end_s: float
     text: str
+    confidence: float | None = None  # the recognizer's (recognizers.Transcript)
 
 
 @dataclass(frozen=True)
@@ -152,22 +160,34 @@ class Understood:
         return {"time": round(self.time_s, 2), "answer": answer}
 
 
-def unsaid(heard: Heard, said: Iterable[str]) -> Heard:
+# While voicecoach speaks, the microphone hears it too (a laptop's speakers): what Whisper makes of
+# its voice, when not its words, is garbled ("Toes down." as "so, stop"), and less sure. Heard over
+# it, a command must be the command alone and this sure (the mean log-probability of its tokens;
+# commands said alone measured -0.3 to -1.0, garbled lines of the session down to -1.9).
+SURE_OVER_SPEECH = -1.1
+
+
+def unsaid(heard: Heard, said: Iterable[str], words: Vocabulary | None = None) -> Heard:
     """What was heard without the words voicecoach itself said around then (`said`: its lines):
-    each word it said takes away one heard word that is the same or nearly so."""
-    left = normal_words(heard.text)
-    for line in said:
-        for word in normal_words(line):
-            for index, other in enumerate(left):
-                if other == word or difflib.SequenceMatcher(None, other, word).ratio() >= SAID_ALIKE:
-                    del left[index]
-                    break
-    return Heard(heard.start_s, heard.end_s, " ".join(left))
+    every heard word that is one of them, nearly one ("heal" for "heel"), or means the same
+    ("1" for "one") is taken out: Whisper repeats what it hears, and a word voicecoach has just
+    said is not the listener's command."""
+    said_words = {word for line in said for word in normal_words(line)}
+    meant = {words.meaning_of(word) for word in said_words} - {None} if words is not None else set()
+
+    def own(word: str) -> bool:
+        if word in said_words or (words is not None and words.meaning_of(word) in meant):
+            return True
+        return any(difflib.SequenceMatcher(None, word, other).ratio() >= SAID_ALIKE for other in said_words)
+
+    return Heard(heard.start_s, heard.end_s, " ".join(word for word in normal_words(heard.text) if not own(word)),
+                 heard.confidence)
 
 
-def understand(heard: Heard, words: Vocabulary, expecting: Expecting) -> Understood | None:
+def understand(heard: Heard, words: Vocabulary, expecting: Expecting, strict: bool = False) -> Understood | None:
     """The one command or answer `heard` means at this moment, or None: nothing expected, talk (a
-    long utterance), two meanings, or nothing known."""
+    long utterance), two meanings, or nothing known. `strict` (voicecoach was speaking too): the
+    words left must be the command and nothing else."""
     heard_words = normal_words(heard.text)
     if not heard_words:
         return None
@@ -182,7 +202,7 @@ def understand(heard: Heard, words: Vocabulary, expecting: Expecting) -> Underst
     meant = {(kind, _key(value)): (kind, value) for _, _, kind, value in taken if expecting.takes(kind, value)}
     if len(meant) != 1:
         return None
-    if len(heard_words) - len(covered) > EXTRA_WORDS_ALLOWED:
+    if len(heard_words) - len(covered) > (0 if strict else EXTRA_WORDS_ALLOWED):
         return None
     ((kind, value),) = meant.values()
     if kind == "command":
@@ -192,3 +212,13 @@ def understand(heard: Heard, words: Vocabulary, expecting: Expecting) -> Underst
 
 def _key(value: object) -> tuple[str, object]:
     return (type(value).__name__, value)
+
+
+def judge(heard: Heard, said: Sequence[tuple[float, float, str]], words: Vocabulary,
+          expecting: Expecting) -> Understood | None:
+    """What the listener meant by `heard`, voicecoach's own voice left out (`said`: what it said
+    around then, (start, end, text) on the stretch's clock)."""
+    speaking = any(start <= heard.end_s and end >= heard.start_s for start, end, _ in said)
+    if speaking and heard.confidence is not None and heard.confidence < SURE_OVER_SPEECH:
+        return None
+    return understand(unsaid(heard, [text for _, _, text in said], words), words, expecting, strict=speaking)

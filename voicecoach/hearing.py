@@ -171,10 +171,23 @@ def read_recording(path: Path, sample_rate_hz: int = 16_000) -> np.ndarray:
     import soundfile
     import soxr
 
+    import os
+    import stat
+
     from voicecoach.errors import OptionError
+    from voicecoach.files import NotARegularFile
 
     try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):  # a named pipe would wait for a writer forever
+            raise NotARegularFile(str(path), "a folder" if stat.S_ISDIR(mode) else "not a regular file")
         data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except NotARegularFile as error:
+        raise OptionError(f"{path}: this is {error.what}, not a recording") from None
+    except FileNotFoundError:
+        raise OptionError(f"{path}: no such file") from None
+    except OSError as error:
+        raise OptionError(f"{path}: cannot read it: {error.strerror or error}") from None
     except (soundfile.LibsndfileError, RuntimeError) as error:
         raise OptionError(f"{path}: not a sound file voicecoach can read ({str(error).split(': ')[-1]})") from None
     mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
@@ -185,15 +198,14 @@ def hear(samples: np.ndarray, recognizer, words, expecting, language: str,
          said: Sequence[tuple[float, float, str]] = (), on_heard: Callable | None = None) -> list:
     """Every command and answer heard in `samples` (commands.Understood), voicecoach's own voice
     (`said`: its lines, (start, end, text), on the samples' clock) left out."""
-    from voicecoach.commands import Heard, understand, unsaid
+    from voicecoach.commands import Heard, judge
 
     found = []
     for voiced in stretches(samples, recognizer.sample_rate_hz):
-        text = recognizer.transcribe(voiced.samples, language, words.hints(expecting))
-        heard = Heard(voiced.start_s, voiced.end_s, text)
-        around = [line for start, end, line in said if end >= voiced.start_s - OWN_VOICE_BEFORE_S
-                  and start <= voiced.end_s]
-        understood = understand(unsaid(heard, around), words, expecting)
+        around = [line for line in said if line[1] >= voiced.start_s - OWN_VOICE_BEFORE_S and line[0] <= voiced.end_s]
+        transcript = recognizer.transcribe(voiced.samples, language, words.hints(expecting))
+        heard = Heard(voiced.start_s, voiced.end_s, transcript.text, transcript.confidence)
+        understood = judge(heard, around, words, expecting)
         if on_heard is not None:
             on_heard(heard, understood)
         if understood is not None:
@@ -204,3 +216,63 @@ def hear(samples: np.ndarray, recognizer, words, expecting, language: str,
 # What voicecoach said this long before a stretch began may still be in it (the room's echo, the
 # sound server's latency, a stretch's pad).
 OWN_VOICE_BEFORE_S = 1.0
+
+
+def everything():
+    """What a recording may hold: every command and every answer."""
+    from voicecoach.commands import COMMANDS, Expecting
+
+    return Expecting(frozenset(COMMANDS), (*range(11), "better", "same", "worse", True, False))
+
+
+def said_in_script(path: Path) -> tuple[str, list[tuple[float, float, str]]]:
+    """A session's script as `show --json` prints it: its language and what voicecoach says in it,
+    (start, end, text) in seconds from the start. A file that is not one is an OptionError naming it."""
+    import json
+
+    from voicecoach.errors import OptionError
+    from voicecoach.files import NotARegularFile, read_regular
+
+    try:
+        document = json.loads(read_regular(path, 64 * 1024 * 1024).decode("utf-8"))
+    except NotARegularFile as error:
+        raise OptionError(f"{path}: this is {error.what}, not a session script") from None
+    except OSError as error:
+        raise OptionError(f"{path}: cannot read it: {error.strerror or error}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise OptionError(f"{path}: not a session script (show --json writes one): {str(error)[:80]}") from None
+    events = document.get("events") if isinstance(document, dict) else None
+    if not isinstance(events, list):
+        raise OptionError(f"{path}: not a session script: it has no 'events' (show --json writes one)")
+    said = []
+    for number, event in enumerate(events, start=1):
+        if not isinstance(event, dict) or event.get("kind") != "speech":
+            continue
+        start, duration, text = event.get("start"), event.get("duration"), event.get("text")
+        if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (start, duration)) \
+                or not isinstance(text, str):
+            raise OptionError(f"{path}: event {number} is speech without a start, a duration and a text")
+        said.append((float(start), float(start) + float(duration), text))
+    language = document.get("language")
+    return (language if isinstance(language, str) and language else "en"), said
+
+
+def listen_live(microphone, recognizer, words, language: str, on_heard: Callable, stop=None) -> None:
+    """The microphone, heard until `stop` is set (or Ctrl-C): each stretch's text and what it
+    means, to `on_heard(heard, understood)` (a microphone check)."""
+    from voicecoach.commands import Heard, understand
+
+    expecting = everything()
+    hints = words.hints(expecting)
+    segmenter = Segmenter(recognizer.sample_rate_hz)
+    began = None
+    while stop is None or not stop.is_set():
+        block = microphone.read(0.2)
+        if block is None:
+            continue
+        at, samples = block
+        began = at if began is None else began
+        for voiced in segmenter.feed(samples, at - began):
+            transcript = recognizer.transcribe(voiced.samples, language, hints)
+            heard = Heard(voiced.start_s, voiced.end_s, transcript.text, transcript.confidence)
+            on_heard(heard, understand(heard, words, expecting))

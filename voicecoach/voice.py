@@ -134,7 +134,7 @@ class VoiceControls:
             pass
 
     def _listen(self) -> None:
-        from voicecoach.commands import Heard, understand, unsaid
+        from voicecoach.commands import Heard, judge
         from voicecoach.hearing import OWN_VOICE_BEFORE_S
 
         try:
@@ -149,11 +149,13 @@ class VoiceControls:
                     expecting = self.expecting
                     if not expecting.commands and not expecting.answers:
                         continue
-                    text = self.recognizer.transcribe(voiced.samples, self.language, self.vocabulary.hints(expecting))
-                    heard = Heard(voiced.start_s, voiced.end_s, text)
-                    # what voicecoach said then is taken out of what was heard: its own "Ready." is not the listener's
+                    # what voicecoach said then: its words are taken out of what was heard (its own
+                    # "Ready." is not the listener's), and over its voice only a clear command counts
                     said = self.said.around(voiced.start_s, voiced.end_s + SPEAKER_LATENCY_S, before_s=OWN_VOICE_BEFORE_S)
-                    understood = understand(unsaid(heard, [line for _, _, line in said]), self.vocabulary, expecting)
+                    transcript = self.recognizer.transcribe(voiced.samples, self.language,
+                                                            self.vocabulary.hints(expecting))
+                    heard = Heard(voiced.start_s, voiced.end_s, transcript.text, transcript.confidence)
+                    understood = judge(heard, said, self.vocabulary, expecting)
                     self._log(heard, said, expecting, understood)
                     if understood is None:
                         continue

@@ -12,14 +12,15 @@ A recognizer class offers, without loading anything heavy:
 - `installed()`: whether what it needs is there (cheap: no model loaded);
 - `Recognizer()`: one with `sample_rate_hz` (the mono float32 samples it takes), `check()` (its
   model whole and working, in a line, or a RecognizerError) and
-  `transcribe(samples, language, hint_words)`: the text said in one voiced stretch (hearing.py
-  cuts them), `hint_words` being the words it should expect (the commands of the phrasebook).
+  `transcribe(samples, language, hint_words)`: a Transcript of one voiced stretch (hearing.py
+  cuts them), `hint_words` being the words it should expect (the commands of the moment).
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 from typing import ClassVar, Protocol
 
@@ -38,12 +39,21 @@ class RecognizerMissing(RecognizerError):
     when --listen asked for it."""
 
 
+@dataclass(frozen=True)
+class Transcript:
+    """What a recognizer heard: the text, and how sure it is (the mean log-probability of its
+    tokens, 0 the surest; None when the recognizer does not say)."""
+
+    text: str
+    confidence: float | None = None
+
+
 class Recognizer(Protocol):
     sample_rate_hz: int
 
     def check(self) -> str: ...
 
-    def transcribe(self, samples, language: str, hint_words: tuple[str, ...] = ()) -> str: ...
+    def transcribe(self, samples, language: str, hint_words: tuple[str, ...] = ()) -> Transcript: ...
 
 
 class RecognizerType(Protocol):

