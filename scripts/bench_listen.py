@@ -152,13 +152,14 @@ class TimedRecognizer:
     """The recognizer, with the time each transcription took; the same stretch with the same hints
     is transcribed once (hear() run twice over one recording, with and without `said`)."""
 
-    def __init__(self, recognizer):
-        self.inner, self.times, self._known = recognizer, [], {}
+    def __init__(self, recognizer, hints: bool = True):
+        self.inner, self.times, self._known, self.hints = recognizer, [], {}, hints
         self.sample_rate_hz = recognizer.sample_rate_hz
 
     def transcribe(self, samples, language, hint_words=()):
         import hashlib
 
+        hint_words = hint_words if self.hints else ()
         key = (hashlib.blake2b(np.ascontiguousarray(samples, dtype=np.float32).tobytes()).hexdigest(), language,
                tuple(hint_words))
         if key not in self._known:
@@ -171,7 +172,7 @@ class TimedRecognizer:
         self._known.clear()
 
 
-def recognizer():
+def recognizer(hints: bool = True):
     from voicecoach.recognizers import create_recognizer
 
     made = create_recognizer()
@@ -179,7 +180,7 @@ def recognizer():
         began = time.perf_counter()
         made.load()
         print(f"recognizer loaded in {time.perf_counter() - began:.2f} s")
-    return TimedRecognizer(made)
+    return TimedRecognizer(made, hints)
 
 
 def same(got, want) -> bool:
@@ -235,7 +236,7 @@ def judge(results, expected) -> str:
 def accuracy(args, work: Path, rec) -> None:
     print("\n== Accuracy: every command and answer, three voices not the session's ==")
     rng = np.random.default_rng(25)
-    conditions = ("alone", "over own", "after own", "white 10dB") if args.quick else CONDITIONS
+    conditions = args.conditions or (("alone", "over own", "after own", "white 10dB") if args.quick else CONDITIONS)
     totals = {}
     failures = defaultdict(list)  # (language, text) -> [(voice, condition, outcome, heard)]
     per_item = defaultdict(lambda: [0, 0])  # (language, text) -> [correct, tried]
@@ -537,7 +538,7 @@ def underruns(captured: np.ndarray, session: np.ndarray, rate: int) -> tuple[int
     c, e = first_loud(captured), first_loud(session)
     if c is None or e is None:
         return 0, 0.0, "no sound captured"
-    gaps, gap_samples, note = 0, 0, "the capture is the export, sample for sample"
+    gaps, gap_samples, note = 0, 0, "otherwise the capture is the export, sample for sample"
     while True:
         n = min(len(captured) - c, len(session) - e)
         differs = np.flatnonzero(captured[c:c + n] != session[e:e + n])
@@ -609,7 +610,7 @@ def cpu(args, work: Path) -> None:
         print(f"  {listen:12} {wall:5.1f} s: CPU {cpu_s:6.2f} s ({100 * cpu_s / wall:5.1f}% of one core), "
               f"peak memory (VmHWM) {hwm:6.1f} MB, {threads} threads; underruns: {gaps} ({gap_s * 1000:.0f} ms "
               f"of silence inserted; {note})", flush=True)
-        if stderr:
+        if stderr and not stderr.startswith("Stopped at "):  # SIGTERM's own line is expected
             print(f"      stderr: {stderr[-300:]!r}")
     if len(rows) == 2:
         (_, w1, c1, m1, *_), (_, w0, c0, m0, *_) = rows
@@ -621,10 +622,14 @@ def main() -> None:
     parser.add_argument("--part", action="append", choices=("accuracy", "false", "latency", "cpu"),
                         help="run only this part (repeat for more); by default all")
     parser.add_argument("--quick", action="store_true",
-                        help="a fast subset: one voice and three conditions for accuracy, beginning with espeak "
+                        help="a fast subset: one voice and four conditions for accuracy, beginning with espeak "
                              "only for false commands, 3 latency tries, 30 s of CPU each")
     parser.add_argument("--language", dest="languages", action="append", choices=LANGUAGES,
                         help="accuracy in this language only (repeat for more)")
+    parser.add_argument("--condition", dest="conditions", action="append", choices=CONDITIONS,
+                        help="accuracy in this condition only (repeat for more)")
+    parser.add_argument("--no-hints", action="store_true",
+                        help="accuracy, false: transcribe without the expected words as Whisper's prompt (to compare)")
     parser.add_argument("--all-variants", action="store_true", help="accuracy: every variant of every command")
     parser.add_argument("--tries", type=int, default=5, help="latency: how many pauses (default 5)")
     parser.add_argument("--cpu-seconds", type=float, default=90, help="cpu: how long each play runs (default 90)")
@@ -637,7 +642,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"bench_listen: {', '.join(parts)}{' (quick)' if args.quick else ''}; work folder {work}; "
           f"{os.cpu_count()} cores")
-    rec = recognizer() if {"accuracy", "false"} & set(parts) else None
+    rec = recognizer(not args.no_hints) if {"accuracy", "false"} & set(parts) else None
     for part in parts:
         try:
             {"accuracy": lambda: accuracy(args, work, rec), "false": lambda: false_commands(args, work, rec),

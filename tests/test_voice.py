@@ -211,3 +211,53 @@ def test_the_coach_never_obeys_its_own_voice(sink):
     (session,) = sessions()
     # not paused, skipped nor restarted: it sounded as long as the session is long
     assert session.ending == "finished" and abs(session.listened_ms - session.length_ms) < 3000
+
+
+@needs_sink
+@listening
+def test_a_spoken_number_answers_the_check_ins_and_is_said_back(sink, write_program):
+    pexpect = pytest.importorskip("pexpect")
+    from voicecoach.history import sessions
+
+    program = write_program("""\
+        title: Two
+        exercises:
+          - {name: Squeeze, position: Sit., reps: 1, movement: [hold: 30]}
+        """, "two.yaml")
+    child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", str(program), "--listen",
+                                           "--check-in", "before-after", "--engine", "espeak"], env=sink.env,
+                          encoding="utf-8", timeout=60, dimensions=(24, 160))
+    child.expect("Asking \\| ")
+    assert sink.wait_quiet(1.5)  # the question has been said
+    sink.into_mic(spoken("Four.", "en+m3"))
+    child.expect("Playing \\| ", timeout=30)  # answered: the session begins
+    child.send("q")
+    child.expect("Asking \\| ", timeout=30)
+    assert sink.wait_quiet(1.5)
+    sink.into_mic(spoken("Two."))
+    child.expect(pexpect.EOF, timeout=30)
+    (session,) = sessions()
+    assert (session.pain_before, session.pain_after) == (4, 2)
+
+
+def test_listen_asked_for_without_a_microphone_is_one_line_and_the_session_plays(run, write_program, monkeypatch,
+                                                                                  tmp_path):
+    from tests.fakes import fake_environment
+
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    program = write_program("title: One\nexercises:\n  - {name: Squeeze, position: Sit., reps: 1, movement: [hold: 1]}\n")
+    asked = run("play", str(program), "--engine", "espeak", "--pace", "4", "--listen",
+                obj={"environment": fake_environment()})
+    assert asked.exit_code == 0 and asked.stdout.startswith("Done: One"), asked.output
+    assert asked.stderr.splitlines() == ["Note: not listening for spoken commands: no microphone: no input device "
+                                         "can be opened (arecord -l lists them)"] or \
+        asked.stderr.strip().endswith("not listening for spoken commands: no microphone: no input device can be "
+                                      "opened (arecord -l lists them)"), asked.stderr
+    assert asked.stderr.count("\n") == 1
+    by_default = run("play", str(program), "--engine", "espeak", "--pace", "4", obj={"environment": fake_environment()})
+    assert by_default.exit_code == 0 and by_default.stderr == ""  # not asked for: nothing to say
+
+    opened = []
+    never = run("play", str(program), "--engine", "espeak", "--pace", "4", "--no-listen",
+                obj={"environment": fake_environment(microphone=lambda: opened.append(1))})
+    assert never.exit_code == 0 and opened == []

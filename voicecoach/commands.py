@@ -29,9 +29,10 @@ COMMANDS = ("pause", "resume", "next", "previous", "repeat", "stop", "ready", "h
 WORD_ANSWERS = ("better", "same", "worse", "yes", "no")
 NUMBERS = range(0, 11)  # pain from zero to ten
 EXTRA_WORDS_ALLOWED = 3  # "okay, pause please": a command may come with this many other words
-# A heard word this close (difflib's ratio) to a word voicecoach just said is taken as that word:
-# the recognizer writes voicecoach's own "heel" as "heal".
-SAID_ALIKE = 0.8
+# A heard word this close (difflib's ratio), and with the same first letter, to a word voicecoach just
+# said is taken as that word: the recognizer writes voicecoach's own "heel" as "heal" (but "four"
+# after "your" is the listener's answer).
+SAID_ALIKE = 0.75
 
 
 def normal_words(text: str) -> list[str]:
@@ -178,7 +179,8 @@ def unsaid(heard: Heard, said: Iterable[str], words: Vocabulary | None = None) -
     def own(word: str) -> bool:
         if word in said_words or (words is not None and words.meaning_of(word) in meant):
             return True
-        return any(difflib.SequenceMatcher(None, word, other).ratio() >= SAID_ALIKE for other in said_words)
+        return any(word[:1] == other[:1] and difflib.SequenceMatcher(None, word, other).ratio() >= SAID_ALIKE
+                   for other in said_words)
 
     return Heard(heard.start_s, heard.end_s, " ".join(word for word in normal_words(heard.text) if not own(word)),
                  heard.confidence)

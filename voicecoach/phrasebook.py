@@ -373,7 +373,8 @@ def _check_words(given: Any, words: dict[str, tuple[str, ...]], source: str,
         kept += [" ".join(text.split()) for text in variants if " ".join(text.split()) not in kept]
         words[name] = tuple(kept)
     meaning: dict[tuple[str, ...], str] = {}
-    for name, variants in words.items():
+    mine = {str(key) for key in given}
+    for name, variants in sorted(words.items(), key=lambda item: item[0] in mine):  # this file's last
         for text in variants:
             other = meaning.setdefault(tuple(normal_words(text)), name)
             if other != name:
