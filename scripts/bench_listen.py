@@ -376,7 +376,7 @@ def start_sink(work: Path):
         return None
     folder = work / f"sink-{time.monotonic_ns()}"
     folder.mkdir()
-    return Sink(folder)
+    return Sink(folder, microphone=True)
 
 
 def mic_pcm(samples: np.ndarray) -> bytes:

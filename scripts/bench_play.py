@@ -39,11 +39,12 @@ from tests.sink import RATE, Sink, available  # noqa: E402 - the same real-time 
 from voicecoach.cues import load_cues  # noqa: E402
 
 
-def first_sound(sink: Sink, program: str, cache: Path, engine: str) -> float:
+def first_sound(sink: Sink, program: str, cache: Path, engine: str, listen: str = "off") -> float:
     env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache)}
     mark = sink.mark()
     started = time.monotonic()
-    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet", "--engine", engine],
+    player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet", "--engine", engine,
+                               f"--{'no-' if listen == 'off' else ''}listen"],
                               env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     heard = sink.first_sound_after(mark, timeout_s=30)
@@ -88,6 +89,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-drift", action="store_true", help="only measure the time to first sound")
     parser.add_argument("--engine", action="append", help="engines to measure (default: piper and espeak)")
+    parser.add_argument("--listen", choices=("off", "on", "both"), default="both",
+                        help="first sound with play listening for spoken commands (the sink has a microphone), "
+                             "without, or both side by side")
     args = parser.parse_args()
     if not available():
         raise SystemExit("bench_play.py needs PulseAudio: apt-get install --no-install-recommends pulseaudio "
@@ -96,19 +100,22 @@ def main() -> None:
     sink = Sink(work)
     try:
         engines = args.engine or ["piper", "espeak"]
-        times: dict[str, tuple[list[float], list[float]]] = {engine: ([], []) for engine in engines}
-        for n in range(args.repeat):  # engines interleaved, so a noisy moment hits both alike
-            for engine in engines:
-                cache = work / f"cache-{engine}-{n}"
-                times[engine][0].append(first_sound(sink, args.program, cache, engine))
-                times[engine][1].append(first_sound(sink, args.program, cache, engine))
+        listens = ["off", "on"] if args.listen == "both" else [args.listen]
+        times: dict[tuple[str, str], tuple[list[float], list[float]]] = {
+            (engine, listen): ([], []) for engine in engines for listen in listens}
+        for n in range(args.repeat):  # engines and listening interleaved, so a noisy moment hits all alike
+            for engine, listen in times:
+                cache = work / f"cache-{engine}-{listen}-{n}"
+                times[engine, listen][0].append(first_sound(sink, args.program, cache, engine, listen))
+                times[engine, listen][1].append(first_sound(sink, args.program, cache, engine, listen))
         print(f"Time to first sound, '{args.program}', median of {args.repeat} (all runs)")
-        for engine, (cold, warm) in times.items():
-            print(f"  {engine:<7} cold cache: {statistics.median(cold):.3f} s  ({', '.join(f'{t:.3f}' for t in cold)})")
-            print(f"  {engine:<7} warm cache: {statistics.median(warm):.3f} s  ({', '.join(f'{t:.3f}' for t in warm)})")
+        for (engine, listen), (cold, warm) in times.items():
+            label = f"{engine}, listening {listen}"
+            print(f"  {label:<22} cold cache: {statistics.median(cold):.3f} s  ({', '.join(f'{t:.3f}' for t in cold)})")
+            print(f"  {label:<22} warm cache: {statistics.median(warm):.3f} s  ({', '.join(f'{t:.3f}' for t in warm)})")
         if args.skip_drift:
             return
-        count, worst, last, length = drift(sink, args.program, work / f"cache-{engines[0]}-0")
+        count, worst, last, length = drift(sink, args.program, work / f"cache-{engines[0]}-{listens[0]}-0")
         print(f"Drift over the whole '{args.program}' session ({length / 60:.1f} min, {count} cues found in the capture)")
         print(f"  worst at any cue: {worst:.2f} ms; at the last cue: {last:+.2f} ms")
     finally:

@@ -110,16 +110,27 @@ def write_program(tmp_path: Path):
     return write
 
 
-@pytest.fixture
-def sink():
-    """A private PulseAudio playing in real time into a capture (tests/sink.py); ALSA's default goes to it."""
+def _sink(microphone: bool):
     from tests.sink import Sink
 
     work = Path(tempfile.mkdtemp(prefix="vc-sink-"))  # short: its socket path must fit in 108 bytes
-    started = Sink(work)
+    started = Sink(work, microphone=microphone)
     yield started
     started.close()
     shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture
+def sink():
+    """A private PulseAudio playing in real time into a capture (tests/sink.py); ALSA's default goes
+    to it; no microphone."""
+    yield from _sink(microphone=False)
+
+
+@pytest.fixture
+def mic_sink():
+    """The same, with a virtual microphone a test speaks into (sink.into_mic)."""
+    yield from _sink(microphone=True)
 
 
 @pytest.fixture

@@ -40,11 +40,13 @@ MIC_BLOCK_S = 0.05
 
 
 class Sink:
-    """A private PulseAudio with a pipe sink, and a thread reading the pipe as it is written; and a
-    virtual microphone, a pipe source that is the server's default source, written in real time by a
-    thread of ours: silence, or what a test has it hear (`into_mic`), as a room's microphone would."""
+    """A private PulseAudio with a pipe sink, and a thread reading the pipe as it is written; and,
+    with `microphone`, a virtual microphone, a pipe source that is the server's default source,
+    written in real time by a thread of ours: silence, or what a test has it hear (`into_mic`), as a
+    room's microphone would. Without it, ALSA has no capture device: a machine with speakers and no
+    microphone, where play does not listen (and so, with no terminal, asks no questions)."""
 
-    def __init__(self, work: Path):
+    def __init__(self, work: Path, microphone: bool = False):
         self.work = work
         self.fifo = work / "sink.fifo"
         self.mic_fifo = work / "mic.fifo"
@@ -54,6 +56,15 @@ class Sink:
         self.runtime.mkdir(mode=0o700)
         self.alsa_conf = work / "asound.conf"
         self.alsa_conf.write_text("</usr/share/alsa/alsa.conf>\npcm.!default { type pulse }\nctl.!default { type pulse }\n")
+        if not microphone:
+            # No capture: "default" and ALSA's own "pulse" device (both would record the server's
+            # monitor) capture from a card that is not there, so PortAudio finds no input. Loaded by
+            # a hook of our own, after the one of PulseAudio's ALSA plugin that sets "default".
+            playback_only = "{ type asym playback.pcm { type pulse } capture.pcm { type hw card 99 } }"
+            (work / "no-capture.conf").write_text(f"pcm.!default {playback_only}\npcm.!pulse {playback_only}\n")
+            with open(self.alsa_conf, "a") as conf:
+                conf.write(f'@hooks [ {{ func load files [ "{work / "no-capture.conf"}" ] errors false }} ]\n')
+        self.microphone = microphone
         self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.runtime), "ALSA_CONFIG_PATH": str(self.alsa_conf)}
         self.chunks: list[tuple[float, bytes]] = []
         self.lock = threading.Lock()
@@ -62,7 +73,8 @@ class Sink:
              "--log-target=file:" + str(work / "pulse.log"),
              "-L", f"module-pipe-sink file={self.fifo} sink_name=pipe format=s16le rate={RATE} channels=1 "
                    "use_system_clock_for_timing=yes",
-             "-L", f"module-pipe-source file={self.mic_fifo} source_name=mic format=s16le rate={MIC_RATE} channels=1",
+             *(["-L", f"module-pipe-source file={self.mic_fifo} source_name=mic format=s16le rate={MIC_RATE} "
+                      "channels=1"] if microphone else []),
              "-L", "module-native-protocol-unix auth-anonymous=1", "-L", "module-cli-protocol-unix"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
@@ -72,11 +84,12 @@ class Sink:
         if not socket.exists():
             self.close()
             raise RuntimeError(f"PulseAudio did not start; see {work / 'pulse.log'}")
-        subprocess.run(["pactl", "set-default-source", "mic"], env=self.env, capture_output=True, timeout=10)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self._mic_writer = threading.Thread(target=self._write_mic, daemon=True)
-        self._mic_writer.start()
+        if microphone:
+            subprocess.run(["pactl", "set-default-source", "mic"], env=self.env, capture_output=True, timeout=10)
+            self._mic_writer = threading.Thread(target=self._write_mic, daemon=True)
+            self._mic_writer.start()
 
     def _write_mic(self) -> None:
         """The microphone's samples in real time: what was asked for, else silence."""
@@ -104,6 +117,7 @@ class Sink:
 
     def into_mic(self, pcm: bytes) -> float:
         """Have the microphone hear pcm (s16le, MIC_RATE, mono) from its next block on; when that is."""
+        assert self.microphone, "this sink has no microphone: Sink(work, microphone=True)"
         with self.lock:
             self._mic_queue.append(pcm)
         return time.monotonic()

@@ -101,3 +101,20 @@ def test_q_where_a_question_does_not_take_it_stops_the_session():
     with pytest.raises(Quit):
         ask.ask(pain_question(ENGLISH, after=False))
     assert audio.played[0].stopped
+
+
+def test_keys_typed_quickly_are_each_read_and_an_arrow_is_one_key():
+    """"1" then "0" typed fast arrive in one read of the terminal: both are keys (ten), not just the
+    first (the 0 was lost, and a pain of ten was recorded as one); an arrow's escape sequence is one."""
+    import os
+    import pty
+
+    from voicecoach.terminal import Keys
+
+    master, slave = pty.openpty()
+    with os.fdopen(slave, "r") as stream, Keys(enabled=True, stream=stream) as keys:
+        os.write(master, b"10")
+        assert [keys.read(1.0), keys.read(1.0), keys.read(0.05)] == ["1", "0", None]
+        os.write(master, b"\x1b[Aq")
+        assert keys.read(1.0) == "\x1b"
+    os.close(master)

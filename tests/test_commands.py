@@ -32,6 +32,7 @@ def test_words_are_compared_without_case_accents_punctuation_or_apostrophes():
     ("Next.", "next"), ("skip it", "next"), ("go back", "previous"), ("Back.", "previous"), ("repeat", "repeat"),
     ("Stop.", "stop"), ("I'm ready.", "ready"), ("Im ready", "ready"), ("It hurts.", "hurt"), ("ouch", "hurt"),
     ("okay, pause please", "pause"), ("next, next, next", "next"),  # Whisper repeating itself
+    ("the next one", "next"),
 ])
 def test_every_command_and_its_variants_during_the_session(text, command):
     assert meant(text) == command
@@ -40,6 +41,7 @@ def test_every_command_and_its_variants_during_the_session(text, command):
 @pytest.mark.parametrize("text", [
     "", "hello", "four",  # a number means nothing during the session
     "pause and then next",  # two meanings
+    "next, hurts",  # a word of another command left over: "that hurts" misheard, not "next"
     "when you are in position press play and then wait for me",  # talk, not a command
 ])
 def test_what_is_not_a_command_of_the_session(text):
@@ -130,3 +132,10 @@ def test_a_language_with_no_command_words_is_one_line():
     with pytest.raises(VoicecoachError) as caught:
         vocabulary(stripped)
     assert str(caught.value).startswith("phrasebooks/nl.yaml has no command words: give it a 'words:' section")
+
+
+def test_wholly_within_its_own_line_a_command_must_be_surer_still():
+    said = [(10.0, 13.0, "That is the end of your session. Well done.")]
+    assert judge(Heard(10.5, 12.0, "it hurts, it hurts", -0.7), said, EN, SESSION) is None  # its own, misheard
+    assert judge(Heard(10.5, 12.0, "it hurts", -0.3), said, EN, SESSION).command == "hurt"  # a headset's, clear
+    assert judge(Heard(12.5, 14.5, "it hurts", -0.7), said, EN, SESSION).command == "hurt"  # past its end

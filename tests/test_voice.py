@@ -136,7 +136,8 @@ def spoken(text: str, voice: str = "en-us+f3") -> bytes:
 
 @needs_sink
 @listening
-def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(sink, tmp_path):
+def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(mic_sink, tmp_path):
+    sink = mic_sink
     pexpect = pytest.importorskip("pexpect")
     from voicecoach.history import sessions
 
@@ -197,9 +198,10 @@ class Loopback:
 
 @needs_sink
 @listening
-def test_the_coach_never_obeys_its_own_voice(sink):
+def test_the_coach_never_obeys_its_own_voice(mic_sink):
     """The whole of a session's opening and first exercise, from the speaker into the microphone:
     "Ready.", "Next: ...", "Begin." and every number said, and not one command acted on."""
+    sink = mic_sink
     from voicecoach.history import sessions
 
     with Loopback(sink):
@@ -215,7 +217,8 @@ def test_the_coach_never_obeys_its_own_voice(sink):
 
 @needs_sink
 @listening
-def test_a_spoken_number_answers_the_check_ins_and_is_said_back(sink, write_program):
+def test_a_spoken_number_answers_the_check_ins_and_is_said_back(mic_sink, write_program):
+    sink = mic_sink
     pexpect = pytest.importorskip("pexpect")
     from voicecoach.history import sessions
 
@@ -261,3 +264,32 @@ def test_listen_asked_for_without_a_microphone_is_one_line_and_the_session_plays
     never = run("play", str(program), "--engine", "espeak", "--pace", "4", "--no-listen",
                 obj={"environment": fake_environment(microphone=lambda: opened.append(1))})
     assert never.exit_code == 0 and opened == []
+
+
+@listening
+def test_a_microphone_that_stops_mid_session_is_one_note_and_listening_ends():
+    from voicecoach.commands import vocabulary
+    from voicecoach.microphone import MicrophoneError
+    from voicecoach.phrasebook import builtin_phrasebook
+    from voicecoach.voice import VoiceControls
+
+    class Unplugged:
+        closed = False
+
+        def read(self, timeout_s):
+            raise MicrophoneError("the microphone stopped (it was unplugged, or another program took it)")
+
+        def close(self):
+            self.closed = True
+
+    class Recognizer:
+        sample_rate_hz = 16_000
+
+    notes, microphone = [], Unplugged()
+    voice = VoiceControls(microphone, Recognizer(), vocabulary(builtin_phrasebook("en")), "en", SaidLog(),
+                          note=notes.append).start()
+    voice._thread.join(5)
+    assert notes == ["not listening any more: the microphone stopped (it was unplugged, or another program took it); "
+                     "the keys and the media keys still work."]
+    assert microphone.closed and voice.take() is None
+    voice.close()

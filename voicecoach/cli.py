@@ -972,7 +972,7 @@ EXAMPLES = {
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
     "listen": ["voicecoach listen", "voicecoach listen recording.wav",
-               "voicecoach show beginning --json > s.json; voicecoach listen session.wav --session s.json --json"],
+               "voicecoach listen session.wav --session session.json --json   # session.json: show --json"],
     "history": ["voicecoach history", "voicecoach history --limit 0 --json", "voicecoach history --pain --weeks 8"],
     "log": ["voicecoach log beginning --pain-before 4 --pain-after 3",
             "voicecoach log beginning --pain-before 3 --pain-after 5 --hurt 'heel slides'",

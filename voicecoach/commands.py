@@ -70,6 +70,15 @@ class Vocabulary:
                 return (kind, type(value).__name__, value)
         return None
 
+    def words_of(self, expecting: Expecting) -> set[str]:
+        """Every word of every phrase `expecting` takes."""
+        return {word for phrase, kind, value in self.phrases if expecting.takes(kind, value) for word in phrase}
+
+    def words_of_meaning(self, kind: str, value: object) -> set[str]:
+        """Every word of the phrases that mean this."""
+        return {word for phrase, other_kind, other in self.phrases
+                if other_kind == kind and type(other) is type(value) and other == value for word in phrase}
+
     def meanings(self, words: Sequence[str]) -> list[tuple[int, int, str, object]]:
         """Every phrase found in `words`: (start, length, kind, value), longest first."""
         found = []
@@ -164,8 +173,30 @@ class Understood:
 # While voicecoach speaks, the microphone hears it too (a laptop's speakers): what Whisper makes of
 # its voice, when not its words, is garbled ("Toes down." as "so, stop"), and less sure. Heard over
 # it, a command must be the command alone and this sure (the mean log-probability of its tokens;
-# commands said alone measured -0.3 to -1.0, garbled lines of the session down to -1.9).
-SURE_OVER_SPEECH = -1.1
+# commands said alone measured -0.3 to -1.0, garbled lines of the session down to -1.9, and "That's
+# two. Toes up." came back as "it hurts too" at -1.05).
+SURE_OVER_SPEECH = -0.9
+# Heard wholly within one of its lines, even surer: its "That is the end of your session." came back
+# from a laptop's speaker as "it hurts, it hurts", sure enough for the rule above. A headset's
+# microphone hears the listener alone, and clearly.
+SURE_INSIDE_SPEECH = -0.5
+
+
+# A voiced stretch that lies within what voicecoach was saying, give or take this much (the
+# stretch's own pad, the sound server's latency, the room's echo).
+SAID_BEFORE_S = 0.3
+SAID_AFTER_S = 0.5
+
+
+def only_said(start_s: float, end_s: float, said: Sequence[tuple[float, float, str]]) -> bool:
+    """Whether the stretch from start_s to end_s is all within what voicecoach was saying then."""
+    spans = sorted((start - SAID_BEFORE_S, end + SAID_AFTER_S) for start, end, _ in said)
+    reached = start_s
+    for start, end in spans:
+        if start > reached:
+            break
+        reached = max(reached, end)
+    return bool(spans) and reached >= end_s
 
 
 def unsaid(heard: Heard, said: Iterable[str], words: Vocabulary | None = None) -> Heard:
@@ -204,6 +235,12 @@ def understand(heard: Heard, words: Vocabulary, expecting: Expecting, strict: bo
     meant = {(kind, _key(value)): (kind, value) for _, _, kind, value in taken if expecting.takes(kind, value)}
     if len(meant) != 1:
         return None
+    # a word left over that belongs to another thing the moment takes ("next, hurts" for "that
+    # hurts"): the recognizer may have put one word for another; better nothing than the wrong one
+    # (short words, "the", "it", "go", are in many phrases and say nothing)
+    others = words.words_of(expecting) - words.words_of_meaning(*next(iter(meant.values())))
+    if any(word in others and len(word) >= 4 for index, word in enumerate(heard_words) if index not in covered):
+        return None
     if len(heard_words) - len(covered) > (0 if strict else EXTRA_WORDS_ALLOWED):
         return None
     ((kind, value),) = meant.values()
@@ -221,6 +258,8 @@ def judge(heard: Heard, said: Sequence[tuple[float, float, str]], words: Vocabul
     """What the listener meant by `heard`, voicecoach's own voice left out (`said`: what it said
     around then, (start, end, text) on the stretch's clock)."""
     speaking = any(start <= heard.end_s and end >= heard.start_s for start, end, _ in said)
-    if speaking and heard.confidence is not None and heard.confidence < SURE_OVER_SPEECH:
-        return None
+    if speaking and heard.confidence is not None:
+        needed = SURE_INSIDE_SPEECH if only_said(heard.start_s, heard.end_s, said) else SURE_OVER_SPEECH
+        if heard.confidence < needed:
+            return None
     return understand(unsaid(heard, [text for _, _, text in said], words), words, expecting, strict=speaking)

@@ -14,6 +14,7 @@ class Keys:
     """Single key presses from a terminal on stdin (cbreak mode, so Ctrl-C still interrupts)."""
 
     def __init__(self, enabled: bool, stream=None):
+        self._typed = ""  # keys read but not yet given
         self.stream = stream if stream is not None else sys.stdin
         self.enabled = enabled and self.stream.isatty()
         self._saved = None
@@ -45,11 +46,19 @@ class Keys:
             else:
                 time.sleep(timeout_s)
             return None
+        if self._typed:  # keys that came in one read, as "1" and "0" typed quickly for ten
+            key, self._typed = self._typed[0], self._typed[1:]
+            return key
         ready, _, _ = select.select([self._fd, *others], [], [], timeout_s)
         if self._fd not in ready:
             return None
         data = os.read(self._fd, 32).decode("utf-8", "replace")
-        return data[:1] if data else None
+        if not data:
+            return None
+        if data.startswith("\x1b"):  # an arrow or function key's sequence: one key, not its letters
+            return data[:1]
+        key, self._typed = data[0], data[1:]
+        return key
 
 
 class Display:

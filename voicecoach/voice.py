@@ -127,7 +127,7 @@ class VoiceControls:
             return
         try:
             with open(path, "a", encoding="utf-8") as log:
-                log.write(f"{heard.start_s:.2f}-{heard.end_s:.2f} heard {heard.text!r}; said "
+                log.write(f"{heard.start_s:.2f}-{heard.end_s:.2f} heard {heard.text!r} ({heard.confidence}); said "
                           f"{[text for _, _, text in said]!r}; expecting {sorted(expecting.commands)} "
                           f"{list(expecting.answers)}: {understood.to_json() if understood else None}\n")
         except OSError:
