@@ -104,8 +104,9 @@ def recording(tmp_path_factory):
 
 
 def voicecoach(*args, env=None):
+    # at a lower priority: the other test processes' real-time playback goes first (see test_voice.py)
     return subprocess.run([sys.executable, "-m", "voicecoach", *args], capture_output=True, text=True, timeout=300,
-                          env=env)
+                          env=env, preexec_fn=lambda: os.nice(10))
 
 
 @listening
