@@ -43,8 +43,9 @@ def first_sound(sink: Sink, program: str, cache: Path, engine: str, listen: str 
     env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache)}
     mark = sink.mark()
     started = time.monotonic()
+    # no check-ins: with a microphone play can be answered, and would ask before the session
     player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", program, "--quiet", "--engine", engine,
-                               f"--{'no-' if listen == 'off' else ''}listen"],
+                               f"--{'no-' if listen == 'off' else ''}listen", "--no-check-in"],
                               env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     heard = sink.first_sound_after(mark, timeout_s=30)
@@ -97,7 +98,7 @@ def main() -> None:
         raise SystemExit("bench_play.py needs PulseAudio: apt-get install --no-install-recommends pulseaudio "
                          "libasound2-plugins")
     work = Path(tempfile.mkdtemp(prefix="voicecoach-play-bench-"))
-    sink = Sink(work)
+    sink = Sink(work, microphone=True)  # a virtual microphone (silent): what play --listen opens
     try:
         engines = args.engine or ["piper", "espeak"]
         listens = ["off", "on"] if args.listen == "both" else [args.listen]
