@@ -35,7 +35,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -383,35 +382,6 @@ def mic_pcm(samples: np.ndarray) -> bytes:
     return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
 
 
-class Loopback:
-    """The sink's capture (what the speaker plays) into the microphone at `gain`, 0.1 s at a time."""
-
-    def __init__(self, sink, gain: float = SPEAKER_GAIN):
-        self.sink, self.gain, self._stop = sink, gain, threading.Event()
-        self._thread = threading.Thread(target=self._copy, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(5)
-
-    def _copy(self) -> None:
-        import soxr
-
-        from tests.sink import RATE
-
-        resampler = soxr.ResampleStream(RATE, MIC_RATE, 1, dtype="float32")
-        mark = self.sink.mark()
-        while not self._stop.wait(0.1):
-            new, mark = self.sink.captured(mark), self.sink.mark()
-            if new:
-                samples = np.frombuffer(new, dtype="<i2").astype(np.float32) / 32768 * self.gain
-                self.sink.into_mic(mic_pcm(resampler.resample_chunk(samples)))
-
-
 def exported_22k(work: Path, program: str, engine: str) -> np.ndarray:
     """The session as exported (s16 at the sink's rate), made with a cache of its own."""
     import wave
@@ -427,7 +397,7 @@ def latency(args, work: Path) -> None:
     print("\n== Latency: 'Pause.' into the microphone of a cold `play beginning --listen` (private PulseAudio) ==")
     import pexpect
 
-    from tests.sink import RATE, SILENT, cut_index, sample_clock
+    from tests.sink import RATE, cut_index, sample_clock
 
     sink = start_sink(work)
     if sink is None:
@@ -582,7 +552,9 @@ def cpu(args, work: Path) -> None:
         share_model(cache)
         env = bench_env(work, cache, sink.env)
         try:
-            with Loopback(sink):
+            from tests.sink import Loopback
+
+            with Loopback(sink, SPEAKER_GAIN):
                 mark = sink.mark()
                 started = time.monotonic()
                 player = subprocess.Popen([sys.executable, "-m", "voicecoach", "play", "beginning", listen,

@@ -40,7 +40,8 @@ from voicecoach.cues import load_cues  # noqa: E402
 
 
 def first_sound(sink: Sink, program: str, cache: Path, engine: str, listen: str = "off") -> float:
-    env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache)}
+    # a history of its own: the benchmark's sessions are not the user's
+    env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache), "VOICECOACH_DATA_DIR": str(cache.parent / "data")}
     mark = sink.mark()
     started = time.monotonic()
     # no check-ins: with a microphone play can be answered, and would ask before the session
@@ -59,7 +60,7 @@ def first_sound(sink: Sink, program: str, cache: Path, engine: str, listen: str 
 
 def drift(sink: Sink, program: str, cache: Path) -> tuple[int, float, float, float]:
     """(cues compared, worst drift ms, drift of the last cue ms, session length s)."""
-    env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache)}
+    env = {**sink.env, "VOICECOACH_CACHE_DIR": str(cache), "VOICECOACH_DATA_DIR": str(cache.parent / "data")}
     shown = subprocess.run([sys.executable, "-m", "voicecoach", "show", program, "--json"], env=env,
                            capture_output=True, text=True, check=True)
     data = json.loads(shown.stdout)

@@ -228,3 +228,35 @@ def cut_index(captured: np.ndarray, session: np.ndarray, before: int) -> int | N
     ahead = min(len(captured) - (before - len(probe)), len(session) - start)
     differs = np.flatnonzero(captured[before - len(probe) : before - len(probe) + ahead] != session[start : start + ahead])
     return None if not len(differs) else before - len(probe) + int(differs[0])
+
+
+SPEAKER_GAIN = 0.3  # a laptop's speakers, as its own microphone hears them
+
+
+class Loopback:
+    """The room: what the speaker plays reaches the microphone (the sink's capture, resampled to the
+    microphone's rate, at `gain`, a tenth of a second later), as with a laptop's speakers."""
+
+    def __init__(self, sink: Sink, gain: float = SPEAKER_GAIN):
+        self.sink, self.gain, self._stop = sink, gain, threading.Event()
+        self._thread = threading.Thread(target=self._copy, daemon=True)
+
+    def __enter__(self) -> Loopback:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _copy(self) -> None:
+        import soxr
+
+        resampler = soxr.ResampleStream(RATE, MIC_RATE, 1, dtype="float32")
+        mark = self.sink.mark()
+        while not self._stop.wait(0.1):
+            new, mark = self.sink.captured(mark), self.sink.mark()
+            if new:
+                samples = np.frombuffer(new, dtype="<i2").astype(np.float32) / 32768 * self.gain
+                out = np.clip(resampler.resample_chunk(samples), -1, 1)
+                self.sink.into_mic((out * 32767).astype("<i2").tobytes())

@@ -116,7 +116,7 @@ import sys  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tests.sink import MIC_RATE, needs_sink  # noqa: E402
+from tests.sink import MIC_RATE, Loopback, needs_sink  # noqa: E402
 
 def lower_priority() -> None:
     """For the sessions these tests play with the recognizer (CPU in bursts): the other test
@@ -182,39 +182,6 @@ def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(mic_sink, t
     child.expect(pexpect.EOF)
     (session,) = sessions()
     assert session.ending == "hurt" and session.hurt.name == "Single knee to chest stretch"
-
-
-class Loopback:
-    """The room: what the speaker plays reaches the microphone (the sink's capture, resampled to
-    the microphone's rate, at `gain`, a fraction of a second later), as a laptop's speakers do."""
-
-    def __init__(self, sink, gain: float = 0.3):
-        import threading
-
-        self.sink, self.gain, self._stop = sink, gain, threading.Event()
-        self._thread = threading.Thread(target=self._copy, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(5)
-
-    def _copy(self) -> None:
-        import soxr
-
-        from tests.sink import RATE
-
-        resampler = soxr.ResampleStream(RATE, MIC_RATE, 1, dtype="float32")
-        mark = self.sink.mark()
-        while not self._stop.wait(0.1):
-            new, mark = self.sink.captured(mark), self.sink.mark()
-            if not new:
-                continue
-            samples = np.frombuffer(new, dtype="<i2").astype(np.float32) / 32768 * self.gain
-            self.sink.into_mic((resampler.resample_chunk(samples) * 32767).astype("<i2").tobytes())
 
 
 @needs_sink
