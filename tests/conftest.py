@@ -158,3 +158,19 @@ def plug_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     yield plug
     engine_types.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def low_priority():
+    """This test process at a lower priority for a module of recognizer tests (loading Whisper is CPU
+    and memory in bursts), so the other test processes' real-time playback, compared sample for
+    sample with exports, goes first; the priority is given back after (as root; else it stays low)."""
+    import os
+
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, max(before, 10))
+    yield
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, before)
+    except PermissionError:
+        pass

@@ -16,6 +16,8 @@ import pytest
 
 from voicecoach.hearing import FRAME, Segmenter
 
+pytestmark = pytest.mark.usefixtures("low_priority")  # conftest.py: the others' real-time playback first
+
 RATE = 16_000
 listening = pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None,
                                reason="voicecoach[listen] is not installed")

@@ -116,6 +116,8 @@ import sys  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("low_priority")  # conftest.py: the others' real-time playback first
+
 from tests.sink import MIC_RATE, Loopback, needs_sink  # noqa: E402
 
 def lower_priority() -> None:
