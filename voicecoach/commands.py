@@ -53,11 +53,6 @@ class Vocabulary:
     phrases: tuple[tuple[tuple[str, ...], str, object], ...]  # (words, "command" | "answer", value)
     written: tuple[str | None, ...]  # each phrase as written, for the recognizer to expect (None: not a hint)
 
-    @property
-    def hint_words(self) -> tuple[str, ...]:
-        """Every word a listener may say, as written (a recognizer's prompt)."""
-        return tuple(text for text in self.written if text is not None)
-
     def hints(self, expecting: Expecting) -> tuple[str, ...]:
         """The words of what `expecting` takes: a prompt that leans the recognizer towards them."""
         return tuple(text for (_, kind, value), text in zip(self.phrases, self.written)

@@ -7,8 +7,8 @@ below STOP, with a little of the sound before and after kept (a word's first con
 Recognizing each stretch alone is what FIELD_NOTES measured to work: one whole file at once merged
 twelve commands into one segment and lost some.
 
-`hear_file` runs the whole chain (stretches, recognizer, commands.understand) over a recording for
-`voicecoach listen FILE.wav`.
+`hear` runs the whole chain (stretches, recognizer, commands.judge) over a recording for
+`voicecoach listen FILE.wav`; `listen_live` over the microphone, for the microphone check.
 """
 
 from __future__ import annotations
