@@ -143,13 +143,13 @@ def spoken(text: str, voice: str = "en-us+f3") -> bytes:
     return (np.concatenate([pad, at_16k, pad]) * 0.8 * 32767).astype("<i2").tobytes()
 
 
-def say(child, sink, text: str, then: str, times: int = 4, quiet_s: float = 0.4) -> None:
+def say(child, sink, text: str, then, times: int = 4, quiet_s: float = 0.4, voice: str = "en-us+f3") -> None:
     """Say `text` into the microphone in a quiet moment until the terminal shows `then`."""
     import pexpect
 
     for _ in range(times):
         sink.wait_quiet(quiet_s, timeout_s=30)
-        sink.into_mic(spoken(text))
+        sink.into_mic(spoken(text, voice))
         try:
             child.expect(then, timeout=6)
             return
@@ -221,14 +221,11 @@ def test_a_spoken_number_answers_the_check_ins_and_is_said_back(mic_sink, write_
                                            "--check-in", "before-after", "--engine", "espeak"], env=sink.env,
                           encoding="utf-8", timeout=60, dimensions=(24, 160), preexec_fn=lower_priority)
     child.expect("Asking \\| ")
-    assert sink.wait_quiet(1.5)  # the question has been said
-    sink.into_mic(spoken("Four.", "en+m3"))
-    child.expect("Playing \\| ", timeout=30)  # answered: the session begins
+    # said once the question has been said, and again if it was not taken, as a listener would
+    say(child, sink, "Four.", "Playing \\| ", quiet_s=1.5, voice="en+m3")  # answered: the session begins
     child.send("q")
     child.expect("Asking \\| ", timeout=30)
-    assert sink.wait_quiet(1.5)
-    sink.into_mic(spoken("Two."))
-    child.expect(pexpect.EOF, timeout=30)
+    say(child, sink, "Two.", pexpect.EOF, quiet_s=1.5)
     (session,) = sessions()
     assert (session.pain_before, session.pain_after) == (4, 2)
 
@@ -283,3 +280,76 @@ def test_a_microphone_that_stops_mid_session_is_one_note_and_listening_ends():
                      "the keys and the media keys still work."]
     assert microphone.closed and voice.take() is None
     voice.close()
+
+
+def test_listening_gets_ready_only_once_voicecoach_first_speaks_and_hears_what_came_before():
+    """The voice activity model and the recognizer load after the first sound (they would compete
+    with it); the microphone's blocks wait meanwhile, and none is lost."""
+    import threading
+
+    from voicecoach.commands import vocabulary
+    from voicecoach.hearing import Segmenter
+    from voicecoach.phrasebook import builtin_phrasebook
+    from voicecoach.voice import VoiceControls
+
+    loaded, reads = [], []
+
+    class Microphone:
+        def __init__(self):
+            self.blocks = [(0.0, np.zeros(1600, dtype=np.float32))] * 3
+
+        def read(self, timeout_s):
+            reads.append(len(self.blocks))
+            if self.blocks:
+                return self.blocks.pop()
+            threading.Event().wait(timeout_s)
+            return None
+
+        def close(self):
+            pass
+
+    class Recognizer:
+        sample_rate_hz = 16_000
+
+        def load(self):
+            loaded.append(True)
+
+    said = SaidLog()
+    silence = Segmenter(detector=lambda frames: np.zeros(len(frames) // 512))  # no Silero: nothing is speech
+    voice = VoiceControls(Microphone(), Recognizer(), vocabulary(builtin_phrasebook("en")), "en", said,
+                          note=print, ready_after=said.first, segmenter=lambda: silence)
+    voice.start()
+    assert not voice.ready.wait(0.3) and loaded == [] and reads == []  # nothing said yet: nothing loaded, nothing read
+    said.add(1.0, 2.0, "Ready.")
+    assert voice.ready.wait(5) and loaded == [True]
+    deadline = time.monotonic() + 5
+    while len(reads) < 4 and time.monotonic() < deadline:
+        threading.Event().wait(0.05)
+    assert reads[:4] == [3, 2, 1, 0]  # the blocks heard before, each read
+    voice.close()
+
+
+@listening
+def test_a_microphone_opened_for_a_session_that_never_listens_is_closed(run, write_program, monkeypatch, tmp_path):
+    """The microphone opens in the background as play starts; play failing before it listens (a bad
+    music file here) closes it, and so does a session that ends before the microphone is handed on."""
+    from tests.fakes import fake_environment
+
+    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    program = write_program("title: One\nexercises:\n  - {name: Squeeze, position: Sit., reps: 1, movement: [hold: 1]}\n")
+    opened = []
+
+    class Microphone:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    def open_microphone():
+        opened.append(Microphone())
+        return opened[-1]
+
+    failed = run("play", str(program), "--engine", "espeak", "--listen", "--music", str(tmp_path / "none.mp3"),
+                 obj={"environment": fake_environment(microphone=open_microphone)})
+    assert failed.exit_code == 2 and "there is no such music file" in failed.stderr
+    assert len(opened) == 1 and opened[0].closed

@@ -12,6 +12,9 @@ recorded, and its error goes to the caller.
 from __future__ import annotations
 
 import contextlib
+import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -139,20 +142,25 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
     as FAILED, with the error in the outcome."""
     program, settings = request.program, request.settings
     out = env.open_audio(request.export_hint)  # no simpleaudio: one line before anything is made
-    started = env.now()
-    options = session_options(program, settings)
-    book = options.phrasebook
-    notices = (book.line("paused"), book.line("resuming"))
-    # What play says when it waits for the listener: synthesized only for a program that waits.
-    wait_notices = (book.line("wait_for_ready"), book.line("still_waiting"))
-    speech, note = speech_for(settings, options.language)
-    if note:
-        env.note(f"{note}.")
-    bed, note = music_bed(settings, speech)  # a bad music file is one line before anything plays
-    if note:
-        env.note(note)
-    cues = load_cues(speech.sample_rate_hz, speech.volume)
-    previous = _previous_session(request.spec)
+    opening = _Listening(settings, env)  # the microphone opens beside the voice's loading
+    try:
+        started = env.now()
+        options = session_options(program, settings)
+        book = options.phrasebook
+        notices = (book.line("paused"), book.line("resuming"))
+        # What play says when it waits for the listener: synthesized only for a program that waits.
+        wait_notices = (book.line("wait_for_ready"), book.line("still_waiting"))
+        speech, note = speech_for(settings, options.language)
+        if note:
+            env.note(f"{note}.")
+        bed, note = music_bed(settings, speech)  # a bad music file is one line before anything plays
+        if note:
+            env.note(note)
+        cues = load_cues(speech.sample_rate_hz, speech.volume)
+        previous = _previous_session(request.spec)
+    except BaseException:  # a bad music file, Ctrl-C: the microphone opened for nothing is closed
+        opening.close()
+        raise
     player: Player | None = None
     media = live = voice = None
     ending, failure, hurt, answers = INTERRUPTED, None, None, CheckIn()
@@ -163,16 +171,18 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
         with env.stop_signals(), env.terminal_keys() as keys:  # the terminal is restored however it ends
             media = env.media(program.title)  # headset buttons and media keys, where there is a bus
             said = SaidLog()
-            voice = _listening(settings, book, options.language, env, said)  # spoken commands, if it can listen
+            voice = opening.controls(book, options.language, said)  # spoken commands, if it can listen
             controls = Controls(media, voice) if voice is not None else media
             display = Display(enabled=request.display and env.is_terminal(env.stdout), stream=env.stdout)
-            can_ask = env.can_ask if env.can_ask is not None else bool(keys.enabled or controls is not None)
-            when = settings.check_in or (BEFORE_AFTER if can_ask else OFF)
-            asking = can_ask and when != OFF
+            # whether the listener can answer: the microphone is waited for only when nothing else says
+            answerable = functools.cache(lambda: env.can_ask if env.can_ask is not None else bool(
+                keys.enabled or media is not None or (voice is not None and voice.listens())))
+            when = settings.check_in or (BEFORE_AFTER if answerable() else OFF)
+            asking = when != OFF and answerable()
             asker = Asker(speak=speech.pcm, audio=out, sample_rate_hz=speech.sample_rate_hz, clock=env.clock,
                           keys=keys, media=controls, display=display, tick=cues[CUE_TICK], said=said,
                           on_question=None if voice is None else (lambda question: voice.expect(_expecting(question))))
-            left = _left_out(program, previous, request.include, asker, can_ask, book)
+            left = _left_out(program, previous, request.include, asker, answerable, book)
             today = replace(program, exercises=tuple(e for e in program.exercises if e.name not in
                                                      {item.name for item in left}))
             start_index = _start_today(program, today, request.start_index)
@@ -197,7 +207,7 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
             def it_hurts(held: Player, confirm: bool) -> str | None:
                 if confirm and not asker.ask(did_it_hurt_question(book)).value:
                     return None
-                return asker.ask(hurt_question(book)).value if can_ask else END
+                return asker.ask(hurt_question(book)).value if answerable() else END
 
             outcome = run(player, start_ms, keys, display, media=controls, on_hurt=it_hurts)
             hurt = outcome.hurt
@@ -219,6 +229,8 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
             live.close()
         if voice is not None:
             voice.close()
+        else:
+            opening.close()  # a microphone opened for a session that did not get to listen
         if media is not None:
             media.close()
         if bed is not None:
@@ -227,24 +239,65 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
                   answers=answers, hurt=hurt, left_out=tuple(item.name for item in left))
 
 
-def _listening(settings: Settings, book, language: str, env: Environment, said: SaidLog) -> VoiceControls | None:
+class _Listening:
     """The listener's voice as controls: with --listen, or by default where voicecoach[listen] is
-    installed and a microphone opens. What stands in the way is said in one line when --listen
-    asked for it, and nothing is said when it was only the default; the session plays either way."""
-    if settings.listen == "off":
-        return None
-    try:
-        from voicecoach.commands import vocabulary
-        from voicecoach.recognizers import create_recognizer
+    installed and a microphone opens. The microphone is opened in a thread of its own as soon as
+    play starts (PortAudio's start and the device's opening take 0.1-0.3 s), and nothing waits for
+    it unless it must know whether the listener can answer (no keys, no media keys: `listens()`).
+    What stands in the way is said in one line when --listen asked for it, and nothing is said when
+    it was only the default; the session plays either way."""
 
-        words = vocabulary(book)
-        recognizer = create_recognizer()
-        microphone = env.microphone()
-    except (VoicecoachError, ImportError) as error:
-        if settings.listen == "on":
-            env.note(f"not listening for spoken commands: {error}")
-        return None
-    return VoiceControls(microphone, recognizer, words, language, said, note=env.note).start()
+    def __init__(self, settings: Settings, env: Environment) -> None:
+        self.settings, self.env = settings, env
+        self._microphone = self._recognizer = self._error = None
+        self._handed = False
+        self._thread = None
+        if settings.listen != "off":
+            self._thread = threading.Thread(target=self._open, name="voicecoach-microphone", daemon=True)
+            self._thread.start()
+
+    def _open(self) -> None:
+        try:
+            from voicecoach.recognizers import create_recognizer
+
+            self._recognizer = create_recognizer()
+            self._microphone = self.env.microphone()
+        except (VoicecoachError, ImportError) as error:
+            self._error = error
+
+    def _opened(self) -> tuple:
+        """(microphone, recognizer) once open, for the listening thread; the error if not."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error if isinstance(self._error, VoicecoachError) else VoicecoachError(str(self._error))
+        return self._microphone, self._recognizer
+
+    def _unavailable(self, error) -> None:
+        if self.settings.listen == "on":
+            self.env.note(f"not listening for spoken commands: {error}")
+
+    def controls(self, book, language: str, said: SaidLog) -> VoiceControls | None:
+        """The voice as controls (its thread takes the microphone when it has opened), or None."""
+        if self._thread is None:
+            return None
+        try:
+            from voicecoach.commands import vocabulary
+
+            words = vocabulary(book)
+        except (VoicecoachError, ImportError) as error:
+            self._unavailable(error)
+            return None
+        self._handed = True
+        return VoiceControls(None, None, words, language, said, note=self.env.note, ready_after=said.first,
+                             opening=self._opened, unavailable=self._unavailable).start()
+
+    def close(self) -> None:
+        """A microphone opened and not handed on is closed (play ended before it listened)."""
+        if self._thread is not None and not self._handed:
+            self._thread.join()
+            if self._microphone is not None:
+                self._microphone.close()
+                self._microphone = None
 
 
 def _expecting(question):
@@ -302,13 +355,13 @@ def today(spec: str, program: Program) -> tuple[Program, tuple[LeftOut, ...]]:
     return replace(program, exercises=tuple(e for e in program.exercises if e.name not in names)), left
 
 
-def _left_out(program: Program, previous, include: tuple[str, ...], asker: Asker, can_ask: bool, book):
+def _left_out(program: Program, previous, include: tuple[str, ...], asker: Asker, can_ask: Callable[[], bool], book):
     """What today's session leaves out because it hurt before, said; the listener may take it back."""
     left = left_out_as_today(program, previous, include)
     if not left:
         return ()
     question = take_back_question(book, left)
-    if not can_ask:  # said, without the question: it stays out
+    if not can_ask():  # said, without the question: it stays out
         asker.say_and_wait(*question.lines[:-1])
         return left
     return () if asker.ask(question).value else left

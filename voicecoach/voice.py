@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from voicecoach.errors import VoicecoachError
@@ -28,6 +29,9 @@ CONTROLS = {"pause": "Pause", "resume": "Play", "next": "Next", "previous": "Pre
 # this long after a stretch ends may still be in it.
 SPEAKER_LATENCY_S = 0.3
 SAID_KEPT_S = 30.0  # what voicecoach said is remembered this long, for telling its voice from the listener's
+# Listening gets ready (the voice activity model, the recognizer) once voicecoach first speaks, so the
+# first sound does not wait for it; what the microphone heard meanwhile is kept and heard then.
+FIRST_SOUND_WAIT_S = 10.0
 
 
 class SaidLog:
@@ -36,14 +40,18 @@ class SaidLog:
     def __init__(self) -> None:
         self._lines: list[tuple[float, float, str]] = []
         self._lock = threading.Lock()
+        self.first = threading.Event()  # set when the first line is said (the first sound is on its way)
 
     def add(self, start: float, end: float, text: str) -> None:
         with self._lock:
             self._lines.append((start, end, text))
+        self.first.set()
 
     def add_many(self, lines: Sequence[tuple[float, float, str]]) -> None:
         with self._lock:
             self._lines.extend(lines)
+        if lines:
+            self.first.set()
 
     def stopped(self, at: float) -> None:
         """Nothing more is said after `at` (the sound was stopped): lines not yet begun are dropped,
@@ -65,18 +73,33 @@ class VoiceControls:
     `expect(expecting)` says what may be acted on now (commands.Expecting: during the session its
     commands, during a question its answers); `take()` gives the next control, if one came; a fault
     of the microphone or the recognizer is said once through `note` and listening stops: the
-    session goes on with the keys and the media keys."""
+    session goes on with the keys and the media keys.
+
+    With `ready_after` (an event: play gives SaidLog.first), the thread loads the voice activity
+    model and the recognizer only once it is set (or FIRST_SOUND_WAIT_S has passed), so that they
+    do not compete with the first sound; the microphone's blocks wait in its queue meanwhile.
+
+    With `opening` (a callable that gives (microphone, recognizer) or raises a VoicecoachError:
+    play opens the microphone in the background from its start), microphone and recognizer are
+    None here and come from it in the thread; if it fails, `unavailable(error)` is called and
+    listening never starts. `listens()` waits for the opening and says whether it worked."""
 
     def __init__(self, microphone, recognizer, vocabulary, language: str, said: SaidLog,
-                 note: Callable[[str], None], expecting=None):
+                 note: Callable[[str], None], expecting=None, ready_after: threading.Event | None = None,
+                 segmenter: Callable[[], object] | None = None, opening: Callable[[], tuple] | None = None,
+                 unavailable: Callable[[VoicecoachError], None] | None = None):
         from voicecoach.commands import Expecting
-        from voicecoach.hearing import Segmenter
 
         self.microphone, self.recognizer, self.vocabulary = microphone, recognizer, vocabulary
+        self._opening, self._unavailable = opening, unavailable
+        self._opened = threading.Event()  # set once the microphone is open, or could not be
+        self._open_failed: VoicecoachError | None = None
         self.language, self.said, self.note = language, said, note
         self.expecting = expecting if expecting is not None else Expecting(frozenset(CONTROLS), ())
         self.heard: list = []  # every Understood acted on, for the record and the tests
-        self._segmenter = Segmenter(sample_rate_hz=recognizer.sample_rate_hz)
+        self.ready = threading.Event()  # set once the thread has loaded what it hears with
+        self._ready_after = ready_after
+        self._segmenter = segmenter  # what makes the Segmenter (hearing.py's, with Silero, by default)
         self._controls: queue.Queue = queue.Queue()
         self._answer: object = None
         self._stop = threading.Event()
@@ -89,6 +112,11 @@ class VoiceControls:
 
     def expect(self, expecting) -> None:
         self.expecting = expecting
+
+    def listens(self) -> bool:
+        """Whether the microphone opened (waiting for it if it is still opening)."""
+        self._opened.wait()
+        return self._open_failed is None
 
     # -- the controls, as the media keys' --
 
@@ -137,13 +165,38 @@ class VoiceControls:
         from voicecoach.commands import Heard, judge
         from voicecoach.hearing import OWN_VOICE_BEFORE_S
 
+        if self._opening is not None:
+            try:
+                self.microphone, self.recognizer = self._opening()
+            except VoicecoachError as error:
+                self._open_failed = error
+                self._opened.set()
+                if self._unavailable is not None:
+                    self._unavailable(error)
+                return
+        self._opened.set()
         try:
+            if self._ready_after is not None:
+                deadline = time.monotonic() + FIRST_SOUND_WAIT_S
+                while not self._ready_after.wait(0.05) and time.monotonic() < deadline and not self._stop.is_set():
+                    pass
+            if self._stop.is_set():
+                return
+            if self._segmenter is not None:
+                segmenter = self._segmenter()
+            else:
+                from voicecoach.hearing import Segmenter
+
+                segmenter = Segmenter(sample_rate_hz=self.recognizer.sample_rate_hz)
+            if hasattr(self.recognizer, "load"):
+                self.recognizer.load()  # the first command is then as quick as the rest
+            self.ready.set()
             while not self._stop.is_set():
                 block = self.microphone.read(0.2)
                 if block is None:
                     continue
                 heard_at, samples = block
-                for voiced in self._segmenter.feed(samples, heard_at):
+                for voiced in segmenter.feed(samples, heard_at):
                     if self._stop.is_set():
                         return
                     expecting = self.expecting
