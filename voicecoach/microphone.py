@@ -40,8 +40,11 @@ class Microphone:
         self._lock = threading.Lock()
 
     def open(self) -> Microphone:
+        from voicecoach.quiet import quiet_stderr
+
         try:
-            import sounddevice
+            with quiet_stderr():  # sounddevice silences descriptor 2 itself as PortAudio starts: not beside another
+                import sounddevice
         except ImportError:
             raise MicrophoneError(f"the sounddevice package is missing; {INSTALL}") from None
         except OSError as error:  # sounddevice is there, PortAudio is not

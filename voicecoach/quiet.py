@@ -5,6 +5,10 @@ onnxruntime prints a coloured telemetry warning as it is imported, straight to f
 Python's sys.stderr never sees them, so only redirecting the descriptor keeps the one-line
 promise. Nothing the user needs is lost: a decoder's failure also comes back as an error code,
 which the caller turns into its one line, and the telemetry warning changes nothing.
+
+Every redirection of descriptor 2 in the process goes through one lock (sounddevice's own, as it
+starts PortAudio, is done inside quiet_stderr for that reason): two threads saving and restoring
+it at once would restore each other's /dev/null, and every later line would be lost.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
+
+_LOCK = threading.RLock()  # one redirection of descriptor 2 at a time, in the whole process
 
 
 @contextlib.contextmanager
@@ -21,8 +28,13 @@ def quiet_stderr() -> Iterator[None]:
 
     The descriptor is the process's: keep the block short, around the one call that talks. A
     Python note printed meanwhile by another thread would be lost too, which is why callers wrap
-    only a decoder's or an import's own work.
+    only a decoder's or an import's own work. Another thread's block waits for this one.
     """
+    with _LOCK:
+        yield from _quiet()
+
+
+def _quiet() -> Iterator[None]:
     for stream in (sys.stderr, sys.__stderr__):  # what Python already buffered goes out first
         with contextlib.suppress(Exception):
             stream.flush()
