@@ -6,7 +6,6 @@ through a symlink if it is one."""
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import errno
 import os
@@ -14,7 +13,6 @@ import re
 import shutil
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,34 +260,20 @@ def reset_settings(path: Path | None = None) -> Path | None:
 
 
 def _write(path: Path, content: str) -> None:
-    """Write the file whole, atomically: a failed write (a full disk, a read-only one) leaves the
-    old file as it was. A symlink is written through: the file it names is replaced, the link stays."""
-    data = content.encode("utf-8")
+    """Write the file whole, atomically (files.write_atomic): a failed write (a full disk, a
+    read-only one) leaves the old file as it was. A symlink is written through."""
+    from voicecoach.files import write_atomic
+
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".part", dir=target.parent)
+        write_atomic(path, content.encode("utf-8"))
     except OSError as error:
-        raise SettingsWriteError(f"{_where(target.parent)}: cannot write the settings there: "
-                                 f"{error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(OSError):  # keep the file's own permissions (mkstemp makes it 0600)
-            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-        os.replace(temporary, target)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+        if not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+            raise SettingsWriteError(f"{_where(target.parent)}: cannot write the settings there: "
+                                     f"{error.strerror or error}") from None
         reason = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error))
         raise SettingsWriteError(f"{_where(target)}: cannot write the settings: {reason}; "
                                  "nothing was changed") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 
 
 def default_map(values: dict[str, Any]) -> dict[str, dict[str, Any]]:

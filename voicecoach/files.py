@@ -58,3 +58,27 @@ def is_regular(path: Path) -> bool:
         return stat.S_ISREG(path.stat().st_mode)
     except (OSError, ValueError):
         return False
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write the file whole, atomically: a temporary file beside it, synced, renamed over it. A
+    failed write (a full disk, a read-only folder) raises OSError and leaves the old file as it was,
+    with no temporary file left behind. A symlink is written through: the file it names is replaced,
+    the link stays; an existing file keeps its permissions."""
+    import contextlib
+    import tempfile
+
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(OSError):  # keep the file's own permissions (mkstemp makes it 0600)
+            os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

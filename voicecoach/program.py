@@ -530,10 +530,11 @@ def decode_text(data: bytes, source: str) -> str:
                            "'Save As' and the encoding 'UTF-8'", source, line) from None
 
 
-def parse_program(data: bytes, name: str, source: str) -> Program:
-    """Validate the bytes of a YAML program file and build the Program."""
+def read_document(data: bytes, source: str, keys: frozenset[str] = FORMAT_KEYS, what: str = "program") -> Any:
+    """The YAML document of a file in one of voicecoach's formats (a program, a plan), its mappings
+    and lists knowing their lines; every problem is a ProgramError naming the file and line."""
     if len(data) > MAX_FILE_BYTES:
-        raise ProgramError(f"the file is too large for a program (over {MAX_FILE_BYTES // 1024} KiB)", source)
+        raise ProgramError(f"the file is too large for a {what} (over {MAX_FILE_BYTES // 1024} KiB)", source)
     text = decode_text(data, source)
     if not text.strip():
         raise ProgramError("the file is empty", source)
@@ -541,16 +542,22 @@ def parse_program(data: bytes, name: str, source: str) -> Program:
         document = yaml.load(text, Loader=_Loader)
     except _OwnError as error:
         mark = error.problem_mark
-        raise ProgramError(error.problem or "not a program", source, mark.line + 1 if mark else None) from None
+        raise ProgramError(error.problem or f"not a {what}", source, mark.line + 1 if mark else None) from None
     except yaml.MarkedYAMLError as error:
-        line, message = explain(text, error, FORMAT_KEYS)
+        line, message = explain(text, error, keys)
         raise ProgramError(message, source, line) from None
     except yaml.YAMLError:
-        raise ProgramError("this is not a program file: it does not have the layout of YAML", source) from None
+        raise ProgramError(f"this is not a {what} file: it does not have the layout of YAML", source) from None
     except RecursionError:
-        raise ProgramError("not a program: it is nested far too deeply", source) from None
+        raise ProgramError(f"not a {what}: it is nested far too deeply", source) from None
     if document is None:
         raise ProgramError("the file is empty (only comments)", source)
+    return document
+
+
+def parse_program(data: bytes, name: str, source: str) -> Program:
+    """Validate the bytes of a YAML program file and build the Program."""
+    document = read_document(data, source)
     if not isinstance(document, _Map):
         raise ProgramError(
             f"a program starts with 'title:' and 'exercises:' lines; found {_kind(document)}",
@@ -618,7 +625,8 @@ _HOLD = _by_key(HOLD_RULES)
 
 
 class _Reader:
-    """Walks a parsed document and builds the dataclasses, failing on the first problem."""
+    """Walks a parsed document and builds the dataclasses, failing on the first problem (a plan's
+    reader, voicecoach/plan.py, is one too: FormatReader)."""
 
     def __init__(self, source: str):
         self.source = source
@@ -1099,3 +1107,6 @@ def select_exercises(program: Program, only: tuple[str, ...]) -> Program:
     keep = sorted({find_exercise(program, spec) for spec in only})
     exercises: tuple[Exercise, ...] = tuple(program.exercises[i] for i in keep)
     return replace(program, exercises=exercises)
+
+
+FormatReader = _Reader  # for the other formats read as programs are (voicecoach/plan.py)
