@@ -185,7 +185,22 @@ def check_in_lines(book) -> list[str]:
     lines = [line for q in questions for line in q.lines]
     lines += [option.said for q in questions for option in q.options]
     lines += [q.default_said for q in questions if q.default_said] + [book.line("nothing_left")]
+    lines += plan_lines(book)
     return list(dict.fromkeys(lines))
+
+
+def plan_lines(book) -> list[str]:
+    """Every line the plan's suggestion says at the start of a session (voicecoach/plan.py)."""
+    from voicecoach.plan import Suggestion, resolve_plan, suggestion_question
+
+    plan, lines = resolve_plan(), []
+    for suggestion in (Suggestion("advance", "intermediate", "", "good", 6), Suggestion("stay", None, "", "pain", 5),
+                       Suggestion("step-back", "beginning", "", "pain", 8),
+                       Suggestion("step-back", None, "", "mornings", 2),
+                       Suggestion("step-back", None, "", "stopped", 3)):
+        said, question = suggestion_question(book, suggestion, plan)
+        lines += list(said) + (list(question.lines) + [o.said for o in question.options] if question else [])
+    return lines
 
 
 def said_one_after_another(folder: Path, engine: str, language: str):

@@ -332,8 +332,9 @@ def check(files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the program format, for editors.
+@click.option("--plan", "of_plan", is_flag=True, help="The plan format's schema instead (docs/plan-format.md).")
+def schema(of_plan: bool) -> None:
+    """Print the JSON Schema of the program format (or, with --plan, of the plan format), for editors.
 
     Save it beside your programs (voicecoach schema > program.schema.json) and put this first line
     in a program file: "# yaml-language-server: $schema=program.schema.json". An editor with YAML
@@ -341,7 +342,7 @@ def schema() -> None:
     """
     from voicecoach.schema import schema_text
 
-    click.echo(schema_text(), nl=False)
+    click.echo(schema_text(plan=of_plan), nl=False)
 
 
 @cli.command()
@@ -445,6 +446,9 @@ def play(ctx: click.Context, program: str | None, settings: Settings, start_at: 
          resume: bool, include: tuple[str, ...], quiet: bool) -> None:
     """Play the session of PROGRAM aloud.
 
+    With no PROGRAM, your plan's ('voicecoach plan'): what is due, and the plan's suggestion said
+    first (your yes, y or play, moves the level; ask your physical therapist first).
+
     Keys while playing: space pauses and resumes, n skips to the next exercise, p restarts the
     current one (twice: the previous one), h it hurts, q quits. Ctrl-C stops and prints how to go
     on. Before and after the session it asks how your back is (--check-in); an exercise that hurt
@@ -463,7 +467,19 @@ def play(ctx: click.Context, program: str | None, settings: Settings, start_at: 
             raise click.UsageError("--resume goes on where the session stopped: it takes no --from or --only")
         request = resume_request(program, _typed(settings), env, display=not quiet)
     elif program is None:
-        raise click.UsageError("Missing argument 'PROGRAM' (or --resume, to go on with your last session).")
+        where = _standing()  # play with no program plays the plan's
+        if where is None:
+            raise click.UsageError("Missing argument 'PROGRAM' (or --resume, to go on with your last session, or "
+                                   "'voicecoach plan start', to have a plan say what is due).")
+        if not where.due.today:
+            click.echo(f"Note: {where.due.reason} Playing it anyway.", err=True)
+        if where.suggestion.kind != "none":
+            click.echo(f"Your plan suggests: {where.suggestion.reason}", err=True)
+        chosen = select_exercises(resolve_program(where.program), only)
+        start_index = find_exercise(chosen, start_at) if start_at is not None else None
+        request = PlayRequest(spec=where.program, program=chosen, settings=settings, only=only,
+                              start_index=start_index, display=not quiet,
+                              standing=where if not only and start_at is None else None)
     else:
         chosen = select_exercises(resolve_program(program), only)
         start_index = find_exercise(chosen, start_at) if start_at is not None else None
@@ -957,9 +973,248 @@ def config_path() -> None:
     click.echo(str(settings_path()))
 
 
+# --- the plan: what is due, when to move on (voicecoach/plan.py, voicecoach/progress.py) ---------
+
+
+def _standing():
+    from voicecoach.progress import standing
+
+    return standing(_now())
+
+
+@cli.group("plan", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Where you are, as JSON for other tools (docs/plan-json.md).")
+@click.pass_context
+def plan_command(ctx: click.Context, as_json: bool) -> None:
+    """Your plan: which program you are at, whether a session is due today, and what the plan's
+    rules suggest (move on, stay, or step back), with the reason. A suggestion is never a decision:
+    only your yes at the start of a session, or 'plan advance' / 'plan step-back', changes the level.
+    Ask your doctor or physical therapist before you move on, and when the plan says step back.
+    """
+    import json
+
+    if ctx.invoked_subcommand is not None:
+        if as_json:
+            raise click.UsageError("--json goes with 'voicecoach plan' alone")
+        return
+    where = _standing()
+    if where is None:
+        reason = f"No plan yet: '{invoked_as()} plan start' begins the built-in one (beginning, intermediate, advanced)."
+        if as_json:
+            click.echo(json.dumps({"plan": None, "program": None, "due_today": False, "suggestion": "none",
+                                   "next": None, "reason": reason}, indent=2))
+        else:
+            click.echo(reason)
+        return
+    if as_json:
+        click.echo(json.dumps(where.to_json(), indent=2, ensure_ascii=False))
+        return
+    for line in _standing_lines(where):
+        click.echo(line)
+
+
+def _standing_lines(where) -> list[str]:
+    level = where.plan.levels[where.level]
+    since = where.progress.since
+    lines = [f"Plan: {where.plan.title}",
+             f"Level {where.level + 1} of {len(where.plan.levels)}: {level.title} ({level.program}), since "
+             f"{since.strftime('%a')} {since.day} {since.strftime('%b %Y')}; {level.schedule.describe()}, at least "
+             f"{level.weeks} week{'' if level.weeks == 1 else 's'}.",
+             f"Today: {where.due.reason}"]
+    suggestion = where.suggestion
+    label = {"advance": "move on", "stay": "stay", "step-back": "step back", "none": "none yet"}[suggestion.kind]
+    lines.append(f"Suggestion: {label}. {suggestion.reason}")
+    if suggestion.kind == "advance":
+        lines.append(f"To move on: '{invoked_as()} plan advance', or say yes at the start of your next session.")
+    elif suggestion.kind == "step-back" and suggestion.next is not None:
+        lines.append(f"To step back: '{invoked_as()} plan step-back', or say yes at the start of your next session.")
+    return lines
+
+
+@plan_command.command("start")
+@click.argument("plan_spec", required=False, metavar="[PLAN]")
+@click.option("--level", "level_spec", metavar="PROGRAM", default=None,
+              help="Begin at this level (its program's name or number) instead of the first.")
+def plan_start(plan_spec: str | None, level_spec: str | None) -> None:
+    """Begin a plan: the built-in one (the source's beginning, intermediate and advanced programs,
+    three days a week), or your own plan file (docs/plan-format.md). A plan you had is replaced;
+    your history stays as it is."""
+    from voicecoach.plan import resolve_plan
+    from voicecoach.progress import Progress, ProgressError, read_progress, set_aside, write_progress
+
+    plan = resolve_plan(plan_spec)
+    index = 0
+    if level_spec is not None:
+        wanted = level_spec.strip().lower()
+        names = [level.program for level in plan.levels]
+        matches = [i for i, level in enumerate(plan.levels)
+                   if wanted in (str(i + 1), level.program.lower(), Path(level.program).stem.lower())]
+        if not matches:
+            raise click.BadParameter(f"the plan has no level '{shown(level_spec)}'; its levels are "
+                                     + ", ".join(f"{i + 1} {Path(name).stem}" for i, name in enumerate(names)),
+                                     param_hint="'--level'")
+        index = matches[0]
+    note = None
+    try:
+        read_progress()
+    except ProgressError as error:
+        if "newer voicecoach" in str(error):
+            raise
+        kept = set_aside()
+        note = f"the plan file could not be read; it is kept as {kept}"
+    today = _now().date()
+    program = plan.levels[index].program
+    progress = Progress(plan=plan.name, program=program, since=today).moved("start", program, today)
+    path = write_progress(progress)
+    if note:
+        click.echo(f"Note: {note}.", err=True)
+    level = plan.levels[index]
+    click.echo(f"Started: {plan.title}, at level {index + 1} of {len(plan.levels)}: {level.title}, "
+               f"{level.schedule.describe()}. '{invoked_as()} play' plays what is due; '{invoked_as()} plan' says "
+               f"where you are. (Kept in {path}.)")
+
+
+def _move(kind: str) -> None:
+    from voicecoach.progress import write_progress
+
+    where = _standing()
+    if where is None:
+        _fail(f"no plan yet: '{invoked_as()} plan start' begins one", ExitStatus.FAILED)
+    step = 1 if kind == "advance" else -1
+    target = where.level + step
+    if not 0 <= target < len(where.plan.levels):
+        edge = "last" if step > 0 else "first"
+        _fail(f"{where.plan.levels[where.level].title} is the {edge} level of {where.plan.title}; nothing was "
+              "changed", ExitStatus.FAILED)
+    level = where.plan.levels[target]
+    write_progress(where.progress.moved(kind, level.program, _now().date()))
+    advice = ("" if step > 0 else " If the pain does not settle, contact your doctor or physical therapist.")
+    click.echo(f"Now at level {target + 1} of {len(where.plan.levels)}: {level.title}.{advice}")
+
+
+@plan_command.command("advance")
+def plan_advance() -> None:
+    """Move to the plan's next level (your decision: ask your physical therapist first)."""
+    _move("advance")
+
+
+@plan_command.command("step-back")
+def plan_step_back() -> None:
+    """Go back to the plan's previous level."""
+    _move("step-back")
+
+
+@plan_command.command("stop")
+def plan_stop() -> None:
+    """Leave the plan ('play' then needs a program again); your history stays as it is."""
+    from voicecoach.progress import progress_path, remove_progress
+
+    if remove_progress():
+        click.echo(f"Plan stopped ({progress_path()} removed); your history is kept.")
+    else:
+        click.echo("There was no plan to stop.")
+
+
+def _time_answer(text: str):
+    from voicecoach.remind import check_time
+
+    return check_time(text)
+
+
+def _days_answer(text: str):
+    from voicecoach.remind import check_days
+
+    return check_days(text)
+
+
+@cli.command()
+@click.option("--at", "at", type=_Answer("HH:MM", _time_answer), metavar="HH:MM",
+              help="The time of day to be reminded (24-hour clock).")
+@click.option("--days", type=_Answer("DAYS", _days_answer), metavar="mon,wed,fri",
+              help="The days: by default the days your plan has sessions on (every day for '3 days a week': "
+              "the reminder comes only while the week's sessions are not done).")
+@click.option("--ics", "ics_file", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write a calendar file (.ics) with the reminder instead, to import into a phone's calendar.")
+@click.option("--off", is_flag=True, help="Remove the reminder.")
+@click.option("--list", "list_it", is_flag=True, help="Say which reminder is set.")
+@click.option("--notify", is_flag=True, hidden=True,
+              help="Send today's notification, if a session is due (what the reminder's timer runs).")
+def remind(at, days, ics_file: Path | None, off: bool, list_it: bool, notify: bool) -> None:
+    """A reminder on the days a session is due: a desktop notification from a systemd user timer
+    (voicecoach-reminder.timer, written and enabled here), or, with --ics, or where there is no
+    systemd user session, a calendar file to import into your phone's calendar."""
+    from voicecoach.remind import (
+        RemindError,
+        Reminder,
+        calendar_bytes,
+        current,
+        remove_timer,
+        set_timer,
+        unit_dir,
+        user_systemd,
+    )
+    from voicecoach.remind import notify as send
+
+    chosen = [name for name, given in (("--off", off), ("--list", list_it), ("--notify", notify)) if given]
+    if len(chosen) > 1 or (chosen and (at is not None or days or ics_file)):
+        raise click.UsageError(f"{chosen[0]} goes alone" if chosen else "one of --off, --list, --notify")
+    if list_it:
+        calendar = current()
+        click.echo(f"Reminder: {calendar} (systemd user timer, {unit_dir()}/voicecoach-reminder.timer)." if calendar
+                   else "No reminder is set (a calendar file written with --ics is in your calendar, not here).")
+        return
+    if off:
+        click.echo("Reminder removed." if remove_timer() else "No reminder was set.")
+        return
+    where = _standing()
+    if notify:
+        if where is not None and not where.due.today:
+            return  # nothing due today: no notification
+        title = "Time for your back exercises"
+        body = (f"{where.plan.levels[where.level].title} is due today. 'voicecoach play' plays it." if where else
+                "'voicecoach play beginning' plays a session.")
+        if where is not None and where.suggestion.kind != "none":
+            body += f" {where.suggestion.reason}"
+        send(title, body)
+        return
+    if at is None:
+        raise click.UsageError("give the time with --at HH:MM (or --off, --list)")
+    if not days:
+        level = where.plan.levels[where.level] if where is not None else None
+        days = level.schedule.days() if level is not None else tuple(range(7))
+    reminder = Reminder(at=at, days=days)
+    if ics_file is None:
+        why_not = user_systemd()
+        if why_not is not None:
+            _fail(f"{why_not}, so no timer can remind you; write a calendar file to import instead: "
+                  f"{invoked_as()} remind --at {at.strftime('%H:%M')} --ics reminder.ics", ExitStatus.FAILED)
+        try:
+            timer = set_timer(reminder)
+        except RemindError as error:
+            _fail(str(error), ExitStatus.FAILED)
+        click.echo(f"Reminder set: {reminder.describe()}, a desktop notification when a session is due, from the "
+                   f"systemd user timer {timer} ('{invoked_as()} remind --off' removes it).")
+        return
+    from voicecoach.export import check_target
+    from voicecoach.files import write_atomic
+
+    if ics_file.suffix.lower() != ".ics":
+        raise click.BadParameter(f"{ics_file}: a calendar file ends in .ics", param_hint="'--ics'")
+    check_target(ics_file)
+    program = where.plan.levels[where.level].title if where is not None else "your back exercises"
+    data = calendar_bytes(reminder, "Back exercises: voicecoach", f"Time for {program}: 'voicecoach play' "
+                          "plays what your plan has due.", _now().date())
+    try:
+        write_atomic(ics_file, data)
+    except OSError as error:
+        _fail(f"{ics_file}: cannot write it: {error.strerror or error}", ExitStatus.FAILED)
+    click.echo(f"Calendar written: {ics_file}, a reminder {reminder.describe()}; import it into your phone's or "
+               "computer's calendar.")
+
+
 # Examples at the end of each command's --help (a test fails if a command has none).
 EXAMPLES = {
-    "play": ["voicecoach play intermediate", "voicecoach play beginning --pace 0.8 --from 3",
+    "play": ["voicecoach play intermediate", "voicecoach play   # what your plan has due", "voicecoach play beginning --pace 0.8 --from 3",
              "voicecoach play my-neck.yaml --only 'chin tucks'", "voicecoach play intermediate --music calm.mp3",
              "voicecoach play beginning --no-check-in", "voicecoach play beginning --include 'heel slides'"],
     "show": ["voicecoach show intermediate", "voicecoach show advanced --json --only piriformis"],
@@ -967,7 +1222,7 @@ EXAMPLES = {
                "voicecoach export beginning -o b.mp3 --music ~/Music/calm/"],
     "list": ["voicecoach list", "voicecoach list my-programs/"],
     "check": ["voicecoach check my-neck.yaml", "voicecoach check my-programs/"],
-    "schema": ["voicecoach schema > program.schema.json"],
+    "schema": ["voicecoach schema > program.schema.json", "voicecoach schema --plan > plan.schema.json"],
     "voices": ["voicecoach voices", "voicecoach voices --language de"],
     "cache": ["voicecoach cache", "voicecoach cache --clear"],
     "doctor": ["voicecoach doctor"],
@@ -977,6 +1232,10 @@ EXAMPLES = {
     "log": ["voicecoach log beginning --pain-before 4 --pain-after 3",
             "voicecoach log beginning --pain-before 3 --pain-after 5 --hurt 'heel slides'",
             "voicecoach log intermediate --pain-before 2 --pain-after 2 --date 2026-11-24 --next-morning better"],
+    "plan": ["voicecoach plan", "voicecoach plan start", "voicecoach plan start my-plan.yaml --level 2",
+             "voicecoach plan --json", "voicecoach plan advance"],
+    "remind": ["voicecoach remind --at 07:30", "voicecoach remind --at 18:00 --days mon,wed,fri",
+               "voicecoach remind --at 07:30 --ics reminder.ics", "voicecoach remind --list", "voicecoach remind --off"],
     "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace",
                "voicecoach config reset"],
 }

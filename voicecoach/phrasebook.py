@@ -96,10 +96,29 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "taken_back": (),
     "kept_out": (),
     "nothing_left": (),             # everything is left out today
+    # The plan's suggestion at the start of a session (voicecoach/plan.py): advise, never decide.
+    "plan_went_well": (),           # by number: the good sessions in a row
+    "plan_ask_about": ("name",),    # the next level's program
+    "plan_try_today": ("name",),    # the question: yes tries it today
+    "plan_stay": (),                # by number: the last pain after
+    "plan_pain_high": (),           # by number: the last pain after
+    "plan_worse_mornings": (),      # by number: mornings worse in a row
+    "plan_stopped_for_pain": (),    # by number: exercises stopped for pain at this level
+    "plan_contact": (),             # ask the doctor or physical therapist
+    "plan_rest": (),                # at the first level: nowhere to step back to
+    "plan_go_back": ("name",),      # the question: yes goes back to the lower level today
+    "plan_changed": ("name",),      # yes: today's program
+    "plan_unchanged": (),           # no, or no answer
 }
+# Phrases added after phrasebooks could be written by users: a user's phrasebook of a language
+# voicecoach does not ship, written before them, gets them in English rather than failing.
+LATER_PHRASES = ("plan_went_well", "plan_ask_about", "plan_try_today", "plan_stay", "plan_pain_high",
+                 "plan_worse_mornings", "plan_stopped_for_pain", "plan_contact", "plan_rest", "plan_go_back",
+                 "plan_changed", "plan_unchanged")
 # Phrases said with a number (their templates may use {n} and {N}) and phrases said by side.
 BY_NUMBER = {"exercise_count", "session_minutes", "session_hours", "times", "seconds", "seconds_and_a_half",
-             "count", "count_of", "countdown", "time_left", "rest_minutes", "rest_minutes_and_a_half", "pain_answer"}
+             "count", "count_of", "countdown", "time_left", "rest_minutes", "rest_minutes_and_a_half", "pain_answer",
+             "plan_went_well", "plan_stay", "plan_pain_high", "plan_worse_mornings", "plan_stopped_for_pain"}
 BY_SIDE = {"first_side", "switch_side", "side"}
 _KEYS = ("language", "name", "numbers", "phrases", "words")
 # What a listener may say (commands.py): each command and word answer, and for the numbers zero to
@@ -338,6 +357,11 @@ def parse_phrasebook(data: bytes, source: str, base: Phrasebook | None = None) -
             raise PhrasebookError(f"unknown phrase '{shown(str(key))}'", source, lines.get(str(key)))
         phrases[key] = _check_phrase(key, value, source, lines.get(str(key)))
     missing = [key for key in PHRASES if key not in phrases]
+    if missing and base is None and all(key in LATER_PHRASES for key in missing):
+        english = builtin_phrasebook(DEFAULT_LANGUAGE)
+        if english is not None and english.source != source:
+            phrases.update({key: english.phrases[key] for key in missing})
+            missing = []
     if missing:
         raise PhrasebookError(f"phrase '{missing[0]}' is missing" + (f" (and {len(missing) - 1} more)"
                                                                        if len(missing) > 1 else ""), source)

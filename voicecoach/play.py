@@ -86,6 +86,7 @@ class PlayRequest:
     display: bool = True  # the live status line, where stdout is a terminal
     export_hint: str = "voicecoach export PROGRAM -o session.mp3"  # said when there is no sound device
     include: tuple[str, ...] = ()  # exercises to do today although they hurt before (--include)
+    standing: Any = None  # progress.Standing: play with no program plays the plan's, and says its suggestion
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,12 @@ def play(request: PlayRequest, env: Environment) -> PlayOutcome:
             asker = Asker(speak=speech.pcm, audio=out, sample_rate_hz=speech.sample_rate_hz, clock=env.clock,
                           keys=keys, media=controls, display=display, tick=cues[CUE_TICK], said=said,
                           on_question=None if voice is None else (lambda question: voice.expect(_expecting(question))))
+            if request.standing is not None and request.standing.suggestion.kind != "none":
+                moved = _plan_suggestion(request, asker, answerable, book, env)
+                if moved is not None and moved.program.language == program.language:
+                    request, program = moved, moved.program  # today's session is the new level's
+                    options = session_options(program, settings)
+                    previous = _previous_session(request.spec)
             left = _left_out(program, previous, request.include, asker, answerable, book)
             today = replace(program, exercises=tuple(e for e in program.exercises if e.name not in
                                                      {item.name for item in left}))
@@ -353,6 +360,33 @@ def today(spec: str, program: Program) -> tuple[Program, tuple[LeftOut, ...]]:
     left = left_out_as_today(program, _previous_session(spec))
     names = {item.name for item in left}
     return replace(program, exercises=tuple(e for e in program.exercises if e.name not in names)), left
+
+
+def _plan_suggestion(request: PlayRequest, asker: Asker, can_ask: Callable[[], bool], book, env: Environment):
+    """The plan's suggestion said at the start; for a move, the listener's yes makes it (the plan
+    file is written at once) and today's session is the new level's: the request for it, or None."""
+    from voicecoach.plan import suggestion_question
+    from voicecoach.progress import ProgressError, write_progress
+
+    standing = request.standing
+    suggestion = standing.suggestion
+    lines, question = suggestion_question(book, suggestion, standing.plan)
+    if question is None or not can_ask():  # nothing to answer, or no one can: said, and nothing changes
+        spoken = lines or question.lines[:-1]
+        if spoken:
+            asker.say_and_wait(*spoken)
+        return None
+    if not asker.ask(question).value:
+        return None
+    kind = "advance" if suggestion.kind == "advance" else "step-back"
+    try:
+        write_progress(standing.progress.moved(kind, suggestion.next, env.now().date()))
+    except ProgressError as error:
+        env.note(f"the level is not changed ({error}).")
+        return None
+    program = resolve_program(suggestion.next)
+    env.note(f"your plan is now at {program.title}: {suggestion.reason}")
+    return replace(request, spec=suggestion.next, program=program, only=(), start_index=None, include=())
 
 
 def _left_out(program: Program, previous, include: tuple[str, ...], asker: Asker, can_ask: Callable[[], bool], book):

@@ -35,6 +35,9 @@ from voicecoach.program import (
 from voicecoach.settings import LANGUAGE_PATTERN
 
 FILE_NAME = "program.schema.json"
+PLAN_FILE_NAME = "plan.schema.json"
+_DAY_WORDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "monday", "tuesday", "wednesday", "thursday",
+              "friday", "saturday", "sunday")
 
 
 def _ranges(chars: list[int]) -> str:
@@ -92,6 +95,12 @@ def _value(rule: Rule) -> dict[str, Any]:
                                     "minItems": 2}]},
         "exercises": {"type": "array", "items": {"$ref": "#/definitions/exercise"},
                       "minItems": int(rule.low), "maxItems": int(rule.high)},
+        "levels": {"type": "array", "items": {"$ref": "#/definitions/level"},
+                   "minItems": int(rule.low), "maxItems": int(rule.high)},
+        "days": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 7},
+                           {"type": "array", "minItems": 1, "maxItems": 7, "uniqueItems": True,
+                            "items": {"type": "string", "pattern": _any_case(_DAY_WORDS)}}]},
+        "rules": {"$ref": "#/definitions/rules"},
         "movement": {"type": "array", "items": {"anyOf": [{"$ref": "#/definitions/move"},
                                                           {"$ref": "#/definitions/sided move"},
                                                           {"$ref": "#/definitions/hold"}]},
@@ -143,6 +152,26 @@ def program_schema() -> dict[str, Any]:
     }
 
 
-def schema_text() -> str:
-    """The schema as the shipped files hold it."""
-    return json.dumps(program_schema(), indent=2, ensure_ascii=False) + "\n"
+def plan_schema() -> dict[str, Any]:
+    """The JSON Schema of a plan file (docs/plan-format.md), from plan.py's rules. What it cannot
+    state the loader checks: the programs exist, a day is not given twice in two spellings, and
+    the rules' pain ranges do not overlap (advance below stay below step_back)."""
+    from voicecoach.plan import LEVEL_RULES, PLAN_RULES, RULE_GROUPS
+
+    rules = {"type": "object", "description": "When to suggest moving on, staying, or stepping back.",
+             "properties": {group: _object(group_rules, f"The '{group}' rule's numbers.")
+                            for group, group_rules in RULE_GROUPS.items()},
+             "additionalProperties": False}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "voicecoach plan",
+        **_object(PLAN_RULES, "A voicecoach plan: programs in order, how often, and the rules between them "
+                  "(docs/plan-format.md)."),
+        "definitions": {"text": _TEXT, "level": _object(LEVEL_RULES, "One level: a program and how often."),
+                        "rules": rules},
+    }
+
+
+def schema_text(plan: bool = False) -> str:
+    """The schema as the shipped files hold it (the program's, or the plan's)."""
+    return json.dumps(plan_schema() if plan else program_schema(), indent=2, ensure_ascii=False) + "\n"

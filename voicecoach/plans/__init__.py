@@ -1,0 +1,1 @@
+"""The built-in plans (voicecoach/plan.py reads them)."""
