@@ -288,7 +288,8 @@ def test_the_suggestion_is_said_in_each_shipped_language_and_asks_before_any_mov
             english, Suggestion("stay", None, "", "pain", 5), plan)[0]
 
 
-def test_play_with_no_program_plays_the_plans_and_a_yes_moves_it_on(run, monkeypatch, tmp_path):
+@pytest.mark.parametrize("answer,level", [("y", "intermediate"), ("n", "beginning")])
+def test_play_with_no_program_plays_the_plans_and_only_a_yes_moves_it_on(run, monkeypatch, tmp_path, answer, level):
     from tests.fakes import fake_environment
     from voicecoach.history import sessions
 
@@ -297,26 +298,12 @@ def test_play_with_no_program_plays_the_plans_and_a_yes_moves_it_on(run, monkeyp
     for ago in (13, 11, 9, 6, 4, 2):
         log(run, "beginning", after=2, ago=ago)
     played = run("play", "--engine", "espeak", "--no-check-in", "--pace", "4", "--no-listen",
-                 obj={"environment": fake_environment(presses=["y", "q"], can_ask=True)})
+                 obj={"environment": fake_environment(presses=[answer, "q"], can_ask=True)})
     assert played.exit_code == 0, played.output
     assert "Your plan suggests: Your last 6 sessions" in played.stderr
-    assert "your plan is now at Intermediate back exercise program" in played.stderr
-    assert plan_json(run)["program"] == "intermediate"
-    assert sessions()[0].program == "intermediate"  # today's session was the new level's
-
-
-def test_play_with_no_program_and_a_no_keeps_the_level(run, monkeypatch, tmp_path):
-    from tests.fakes import fake_environment
-    from voicecoach.history import sessions
-
-    monkeypatch.setenv("VOICECOACH_CACHE_DIR", str(tmp_path / "cache"))
-    assert run("plan", "start").exit_code == 0
-    for ago in (13, 11, 9, 6, 4, 2):
-        log(run, "beginning", after=2, ago=ago)
-    played = run("play", "--engine", "espeak", "--no-check-in", "--pace", "4", "--no-listen",
-                 obj={"environment": fake_environment(presses=["n", "q"], can_ask=True)})
-    assert played.exit_code == 0, played.output
-    assert plan_json(run)["program"] == "beginning" and sessions()[0].program == "beginning"
+    assert ("your plan is now at Intermediate back exercise program" in played.stderr) == (answer == "y")
+    assert plan_json(run)["program"] == level
+    assert sessions()[0].program == level  # today's session was the new level's, after a yes
 
 
 def test_play_with_no_program_and_no_plan_says_how_to_start_one(run):
