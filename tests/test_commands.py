@@ -139,3 +139,14 @@ def test_wholly_within_its_own_line_a_command_must_be_surer_still():
     assert judge(Heard(10.5, 12.0, "it hurts, it hurts", -0.7), said, EN, SESSION) is None  # its own, misheard
     assert judge(Heard(10.5, 12.0, "it hurts", -0.3), said, EN, SESSION).command == "hurt"  # a headset's, clear
     assert judge(Heard(12.5, 14.5, "it hurts", -0.7), said, EN, SESSION).command == "hurt"  # past its end
+
+
+def test_a_number_answer_must_be_heard_surely_even_in_silence():
+    """An unclear word comes back from the recognizer as one of the numbers it was prompted with
+    ("seven" as "ten." at -1.48): a number is taken only at SURE_NUMBER or surer; words are not."""
+    from voicecoach.commands import SURE_NUMBER
+
+    assert judge(Heard(1.0, 2.0, "ten.", SURE_NUMBER - 0.03), [], EN, PAIN) is None
+    assert judge(Heard(1.0, 2.0, "ten.", SURE_NUMBER + 0.3), [], EN, PAIN).answer == 10
+    assert judge(Heard(1.0, 2.0, "yes", SURE_NUMBER - 0.5), [], EN, YES_NO).answer is True
+    assert judge(Heard(1.0, 2.0, "pause", SURE_NUMBER - 0.5), [], EN, SESSION).command == "pause"
