@@ -150,3 +150,11 @@ def test_a_number_answer_must_be_heard_surely_even_in_silence():
     assert judge(Heard(1.0, 2.0, "ten.", SURE_NUMBER + 0.3), [], EN, PAIN).answer == 10
     assert judge(Heard(1.0, 2.0, "yes", SURE_NUMBER - 0.5), [], EN, YES_NO).answer is True
     assert judge(Heard(1.0, 2.0, "pause", SURE_NUMBER - 0.5), [], EN, SESSION).command == "pause"
+
+
+def test_go_on_heard_over_voicecoachs_own_voice_is_its_own_and_in_silence_it_is_the_listeners():
+    said = [(10.0, 11.0, "Begin."), (11.2, 12.0, "Toes up.")]
+    assert judge(Heard(10.2, 11.5, "ready, ready,", -0.42), said, EN, SESSION) is None
+    assert judge(Heard(10.2, 11.5, "resume", -0.2), said, EN, SESSION) is None
+    assert judge(Heard(20.0, 21.0, "ready", -0.42), said, EN, SESSION).command == "ready"  # in the silence after
+    assert judge(Heard(10.2, 11.5, "pause", -0.2), said, EN, SESSION).command == "pause"  # stopping still counts

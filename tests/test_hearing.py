@@ -233,20 +233,3 @@ def test_the_real_recognizer_hears_commands_in_a_short_window():
     pad = quiet(0.2)
     heard = recognizer.transcribe(np.concatenate([pad, spoken("It hurts."), pad]), "en", words.hints(SESSION))
     assert "hurts" in heard.text.lower() and -2.0 < heard.confidence <= 0
-
-
-def test_blocks_lost_between_two_keep_each_stretch_at_its_own_time():
-    """Listening fell behind and the microphone's queue dropped blocks: the next block's time is its
-    own, and the stretch the gap cut is dropped (never matched with another moment's own voice)."""
-    segmenter = Segmenter(RATE, detector=Loudness())
-    block = int(0.1 * RATE)
-    heard = []
-    audio = np.concatenate([quiet(0.5), tone(0.4)])  # a stretch under way when the gap comes
-    for start in range(0, len(audio), block):
-        heard += segmenter.feed(audio[start:start + block], start / RATE)
-    later = np.concatenate([quiet(1.0), tone(0.6), quiet(1.0)])  # 60 s later
-    for start in range(0, len(later), block):
-        heard += segmenter.feed(later[start:start + block], 60.0 + start / RATE)
-    heard += segmenter.flush()
-    (stretch,) = heard
-    assert abs(stretch.start_s - 60.8) < 0.05 and abs(stretch.end_s - 61.8) < 0.05

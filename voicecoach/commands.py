@@ -181,6 +181,10 @@ SURE_INSIDE_SPEECH = -0.5
 # this sure. Measured side by side (3 eSpeak voices, 96 clips a language, alone): wrong answers
 # 14 -> 7 over the four languages (English 2 -> 0), correct 279 -> 263; a missed answer is asked again.
 SURE_NUMBER = -1.45
+# Commands that only say "go on": while voicecoach is speaking it is going on already, so heard over
+# its voice they are its own words misheard ("Begin. Toes up." came back as "ready, ready," at -0.42
+# from a laptop's speaker), never acted on. Said in the silence of a pause or a wait, they are.
+GOING_ON = frozenset({"ready", "resume"})
 
 
 # A voiced stretch that lies within what voicecoach was saying, give or take this much (the
@@ -267,4 +271,6 @@ def judge(heard: Heard, said: Sequence[tuple[float, float, str]], words: Vocabul
     if (understood is not None and type(understood.answer) is int and heard.confidence is not None
             and heard.confidence < SURE_NUMBER):
         return None  # a number guessed, not heard
+    if speaking and understood is not None and understood.command in GOING_ON:
+        return None  # voicecoach is speaking, so it is going on already: its own words, misheard
     return understood

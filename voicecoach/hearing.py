@@ -28,10 +28,6 @@ STOP = 0.35  # below this, the stretch may be ending
 END_SILENCE_S = 0.3  # this long below STOP ends it (a command's end, heard this soon)
 PAD_S = 0.2  # sound kept before and after a stretch
 MIN_SPEECH_S = 0.15  # shorter is a click or a breath
-# A block that starts this far from where the samples so far end follows lost blocks (a block is
-# 0.1 s; the device's own timing jitters by milliseconds): the times counted in samples are then
-# set to the block's own, so they are never more than this wrong.
-GAP_S = 0.25
 MAX_SPEECH_S = 8.0  # a stretch is cut here (talk, not a command) and goes on as another
 
 
@@ -95,7 +91,6 @@ class Segmenter:
         self.detector = detector if detector is not None else Silero()
         self._pending = np.zeros(0, dtype=np.float32)  # samples not yet a whole window
         self._pending_at = 0.0  # the time of its first sample
-        self._next_at: float | None = None  # where the next block's samples should start, counted in samples
         self._before = np.zeros(0, dtype=np.float32)  # the last PAD_S of sound before a stretch
         self._speech: list[np.ndarray] | None = None  # the stretch under way
         self._speech_at = 0.0
@@ -105,17 +100,9 @@ class Segmenter:
     def feed(self, samples: np.ndarray, start_s: float) -> list[Voiced]:
         """The stretches that ended within `samples` (heard from `start_s` on)."""
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
-        expected, self._next_at = self._next_at, None
-        if expected is not None and abs(start_s - expected) > GAP_S:
-            # Blocks were lost (the microphone's queue overflowed while listening fell behind): the
-            # times go on from this block's own, and a stretch cut by the gap is dropped, so that
-            # what was heard is never matched against what voicecoach said at another moment.
-            self._pending = np.zeros(0, dtype=np.float32)
-            self._speech, self._before = None, np.zeros(0, dtype=np.float32)
         if not self._pending.size:
             self._pending_at = start_s
         self._pending = np.concatenate([self._pending, samples])
-        self._next_at = self._pending_at + len(self._pending) / self.rate  # where the next block should start
         whole = len(self._pending) // FRAME * FRAME
         if not whole:
             return []
