@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from voicecoach.files import NotARegularFile, is_regular, read_regular
+from voicecoach.files import NotARegularFile, is_regular, part_file, read_regular, write_atomic
 
 
 def test_a_regular_file_is_read_whole_or_up_to_one_past_the_limit(tmp_path):
@@ -63,3 +63,57 @@ def _raised(call) -> BaseException | None:
     except BaseException as error:  # noqa: BLE001 - handed back to the test
         return error
     return None
+
+
+def _interrupt_once_the_file_is_made(monkeypatch):
+    """os.open that makes the file and then raises KeyboardInterrupt, as a Ctrl-C (or a SIGTERM
+    made into one) landing just after the file exists and before the caller knows its name."""
+    real_open = os.open
+
+    def open_then_interrupt(path, flags, *args, **kwargs):
+        handle = real_open(path, flags, *args, **kwargs)
+        if flags & os.O_CREAT:
+            raise KeyboardInterrupt
+        return handle
+
+    monkeypatch.setattr(os, "open", open_then_interrupt)
+
+
+@pytest.mark.parametrize("writer", ["write_atomic", "export.atomic_file"])
+def test_an_interrupt_just_as_the_temporary_file_is_made_leaves_nothing_behind(tmp_path, monkeypatch, writer):
+    # CI found an export's .part file left after a SIGHUP that came at that moment (tempfile.mkstemp
+    # names its file only when it returns).
+    from voicecoach.export import atomic_file
+
+    target = tmp_path / "kept.mp3"
+    target.write_bytes(b"the earlier file")
+    _interrupt_once_the_file_is_made(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        if writer == "write_atomic":
+            write_atomic(target, b"new")
+        else:
+            with atomic_file(target):
+                pass
+    assert list(tmp_path.iterdir()) == [target] and target.read_bytes() == b"the earlier file"
+
+
+def test_write_atomic_replaces_the_file_whole_and_keeps_its_permissions(tmp_path):
+    target = tmp_path / "plan.json"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new" and (target.stat().st_mode & 0o777) == 0o640
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_part_file_never_removes_a_file_whose_name_it_did_not_make(tmp_path, monkeypatch):
+    import voicecoach.files as files
+
+    taken = tmp_path / ".x-aaaaaaaa.part"
+    taken.write_bytes(b"another export's")
+    names = iter(["aaaaaaaa", "bbbbbbbb"])
+    monkeypatch.setattr(files, "_random_name", lambda: next(names))
+    with pytest.raises(RuntimeError), part_file(tmp_path, ".x-") as (_, path):
+        assert path.name == ".x-bbbbbbbb.part"
+        raise RuntimeError
+    assert list(tmp_path.iterdir()) == [taken] and taken.read_bytes() == b"another export's"

@@ -11,7 +11,6 @@ import errno
 import os
 import re
 import struct
-import tempfile
 import time
 import wave
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicecoach.errors import VoicecoachError, shown
+from voicecoach.files import part_file
 from voicecoach.render import BYTES_PER_FRAME, frame_at
 from voicecoach.script import Script
 
@@ -139,7 +139,7 @@ def _read_only(folder: Path) -> bool:
 
 
 STALE_PART_S = 3600  # a temporary file untouched this long, that no export holds, was left by a killed one
-# The names atomic_file's mkstemp gives: ".<target>.<8 of mkstemp's random characters>.part", for a
+# The names atomic_file gives (files.part_file): ".<target>.<8 random characters>.part", for a
 # target voicecoach writes. A user's file named otherwise is never touched.
 _PART_NAME = re.compile(r"\..+\.(?i:%s)\.[a-z0-9_]{8}\.part" % "|".join(ext[1:] for ext in (*FORMATS, ".vtt")))
 
@@ -150,26 +150,17 @@ def atomic_file(path: Path) -> Iterator[Path]:
     check_target(path)
     sweep_stale_parts(path.parent if str(path.parent) else Path("."))
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    except OSError as error:
+        with part_file(path.parent, f".{path.name}.") as (handle, temporary):
+            if fcntl is not None:
+                with contextlib.suppress(OSError):  # a file system without locks: the hour still protects it
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end: not litter, in use
+            os.chmod(temporary, _mode_for(path))
+            yield temporary
+            with open(temporary, "rb+") as written:
+                os.fsync(written.fileno())
+            os.replace(temporary, path)
+    except OSError as error:  # part_file has removed the temporary file
         raise _export_error(path, error) from None
-    try:
-        if fcntl is not None:
-            with contextlib.suppress(OSError):  # a file system without locks: the hour still protects it
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held to the end: not litter, in use
-        os.chmod(temporary, _mode_for(path))
-        yield Path(temporary)
-        with open(temporary, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        _remove(temporary)
-        raise _export_error(path, error) from None
-    except BaseException:
-        _remove(temporary)
-        raise
-    finally:
-        os.close(handle)
 
 
 def sweep_stale_parts(folder: Path) -> list[Path]:
@@ -204,18 +195,13 @@ def sweep_stale_parts(folder: Path) -> list[Path]:
 
 
 def _mode_for(path: Path) -> int:
-    """The replaced file's permissions, or what a new file gets under the umask (mkstemp uses 0600)."""
+    """The replaced file's permissions, or what a new file gets under the umask (part_file makes it 0600)."""
     try:
         return path.stat().st_mode & 0o777
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
-
-
-def _remove(temporary: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(temporary)
 
 
 def _export_error(path: Path, error: OSError) -> ExportError:

@@ -4,9 +4,15 @@ may never end."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+
+_NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # as tempfile's names: sweeps match them
 
 
 class NotARegularFile(OSError):
@@ -60,25 +66,53 @@ def is_regular(path: Path) -> bool:
         return False
 
 
+def _random_name() -> str:
+    return "".join(secrets.choice(_NAME_CHARACTERS) for _ in range(8))
+
+
+@contextlib.contextmanager
+def part_file(directory: Path, prefix: str, suffix: str = ".part") -> Iterator[tuple[int, Path]]:
+    """A new, empty file in `directory` named prefix + 8 random characters + suffix (made with
+    O_EXCL, mode 0600), as its open descriptor and path; the descriptor is closed when the block
+    ends. The file is removed if the block raises, and also if a signal (Ctrl-C, or SIGTERM and
+    SIGHUP made into it) lands just as the file is made: the name is chosen before the file exists,
+    so the cleanup knows it at any moment. (tempfile.mkstemp names its file only once it returns:
+    an interrupt there left the file behind.)"""
+    handle = -1
+    candidate: Path | None = None
+    try:
+        for _ in range(100):
+            candidate = directory / f"{prefix}{_random_name()}{suffix}"
+            try:
+                handle = os.open(candidate, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+                break
+            except FileExistsError:  # another's file: never ours to remove
+                candidate = None
+        else:
+            raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(directory))
+        yield handle, candidate
+    except BaseException:
+        if candidate is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(candidate)
+        raise
+    finally:
+        if handle >= 0:
+            os.close(handle)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write the file whole, atomically: a temporary file beside it, synced, renamed over it. A
-    failed write (a full disk, a read-only folder) raises OSError and leaves the old file as it was,
-    with no temporary file left behind. A symlink is written through: the file it names is replaced,
-    the link stays; an existing file keeps its permissions."""
-    import contextlib
-    import tempfile
-
+    failed or interrupted write (a full disk, a read-only folder, Ctrl-C) raises and leaves the old
+    file as it was, with no temporary file left behind. A symlink is written through: the file it
+    names is replaced, the link stays; an existing file keeps its permissions."""
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
+    with part_file(target.parent, f".{target.name}-") as (handle, temporary):
+        with os.fdopen(handle, "wb", closefd=False) as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        with contextlib.suppress(OSError):  # keep the file's own permissions (mkstemp makes it 0600)
+        with contextlib.suppress(OSError):  # keep the file's own permissions (a new file is 0600)
             os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
         os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
