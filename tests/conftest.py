@@ -174,3 +174,34 @@ def low_priority():
         os.setpriority(os.PRIO_PROCESS, 0, before)
     except PermissionError:
         pass
+
+
+@pytest.fixture(autouse=True)
+def _turns(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A test marked `alone` runs with no other test running in the other processes (pytest-xdist):
+    the live listening tests play a session in real time with the recognizer and speak into a
+    virtual microphone, and on a starved machine (two CPUs, three test processes) a word went
+    unheard; beside them, Whisper's loading starved the others' sample-exact real-time playback.
+
+    A reader-writer lock on two files all the run's processes share (the base temp folder's
+    parent): every other test holds `turns.lock` shared; an alone test takes it whole, first taking
+    `turnstile.lock`, which the others pass through on their way in, so none starts while it waits.
+    In one process (-n 0) nothing ever waits."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    shared = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root  # popen-gwN's parent
+    alone = request.node.get_closest_marker("alone") is not None
+    with open(shared / "turnstile.lock", "a+b") as turnstile, open(shared / "turns.lock", "a+b") as turns:
+        if alone:
+            fcntl.flock(turnstile, fcntl.LOCK_EX)
+            fcntl.flock(turns, fcntl.LOCK_EX)
+        else:
+            fcntl.flock(turnstile, fcntl.LOCK_SH)
+            fcntl.flock(turns, fcntl.LOCK_SH)
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(turns, fcntl.LOCK_UN)
+            fcntl.flock(turnstile, fcntl.LOCK_UN)

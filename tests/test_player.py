@@ -495,7 +495,7 @@ def in_shell(command: str, env: dict[str, str]):
     Ctrl-C) so it lives on to print the exit code and whether the terminal is in canonical mode."""
     return pexpect.spawn("/bin/sh", ["-c", f"trap true INT; {command}; echo EXIT=$?; "
                                            "stty -a | grep -o -- '-\\?icanon' | head -1"],
-                         env=env, encoding="utf-8", timeout=30, dimensions=(24, 160))
+                         env=env, encoding="utf-8", timeout=60, dimensions=(24, 160))
 
 
 def expect_terminal_restored(child, exit_code: int) -> None:

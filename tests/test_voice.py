@@ -121,12 +121,6 @@ pytestmark = pytest.mark.usefixtures("low_priority")  # conftest.py: the others'
 
 from tests.sink import MIC_RATE, Loopback, needs_sink  # noqa: E402
 
-def lower_priority() -> None:
-    """For the sessions these tests play with the recognizer (CPU in bursts): the other test
-    processes' real-time playback, compared sample for sample with exports, goes first."""
-    os.nice(10)
-
-
 listening = pytest.mark.skipif(
     __import__("importlib").util.find_spec("faster_whisper") is None, reason="voicecoach[listen] is not installed")
 
@@ -144,8 +138,10 @@ def spoken(text: str, voice: str = "en-us+f3") -> bytes:
     return (np.concatenate([pad, at_16k, pad]) * 0.8 * 32767).astype("<i2").tobytes()
 
 
-def say(child, sink, text: str, then, times: int = 4, quiet_s: float = 0.4, voice: str = "en-us+f3") -> None:
-    """Say `text` into the microphone in a quiet moment until the terminal shows `then`."""
+def say(child, sink, text: str, then, times: int = 4, quiet_s: float = 0.4, voice: str = "en-us+f3",
+        log: Path | None = None) -> None:
+    """Say `text` into the microphone in a quiet moment until the terminal shows `then`; when it
+    never does, the failure shows what the session heard (its VOICECOACH_LISTEN_LOG, `log`)."""
     import pexpect
 
     for _ in range(times):
@@ -156,9 +152,11 @@ def say(child, sink, text: str, then, times: int = 4, quiet_s: float = 0.4, voic
             return
         except pexpect.TIMEOUT:
             continue
-    raise AssertionError(f"{text!r} said {times} times, and the terminal never showed {then!r}")
+    heard = log.read_text(encoding="utf-8") if log is not None and log.exists() else "(no listening log)"
+    raise AssertionError(f"{text!r} said {times} times, and the terminal never showed {then!r}; heard:\n{heard}")
 
 
+@pytest.mark.alone  # conftest.py: in real time, with the CPU to itself
 @needs_sink
 @listening
 def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(mic_sink, tmp_path):
@@ -166,17 +164,18 @@ def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(mic_sink, t
     pexpect = pytest.importorskip("pexpect")
     from voicecoach.history import sessions
 
+    log = tmp_path / "heard.log"
     child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", "intermediate", "--listen", "--no-check-in",
-                                           "--engine", "espeak"], env=sink.env, encoding="utf-8", timeout=60,
-                          dimensions=(24, 160), preexec_fn=lower_priority)
+                                           "--engine", "espeak"], env={**sink.env, "VOICECOACH_LISTEN_LOG": str(log)},
+                          encoding="utf-8", timeout=60, dimensions=(24, 160))
     child.expect("Playing \\| Introduction")
     # Said over voicecoach's own voice a command counts only when heard clearly (commands.judge): as a
     # listener would, each is said in a quiet moment, and said again if it was not obeyed.
-    say(child, sink, "Pause.", "Paused  \\| Introduction")
-    say(child, sink, "Resume.", "Playing \\| Introduction")
-    say(child, sink, "Pause.", "Paused  \\| Introduction")
-    say(child, sink, "Next.", "Playing \\| 1/2 Single knee to chest stretch")  # paused: in silence
-    say(child, sink, "It hurts.", "Asking \\| It hurts", quiet_s=1.0)  # in a hold's silence
+    say(child, sink, "Pause.", "Paused  \\| Introduction", log=log)
+    say(child, sink, "Resume.", "Playing \\| Introduction", log=log)
+    say(child, sink, "Pause.", "Paused  \\| Introduction", log=log)
+    say(child, sink, "Next.", "Playing \\| 1/2 Single knee to chest stretch", log=log)  # paused: in silence
+    say(child, sink, "It hurts.", "Asking \\| It hurts", quiet_s=1.0, log=log)  # in a hold's silence
     # the advice and the choice are said first ("... press q or stop."): a "stop" said over them is
     # taken for voicecoach's own; said after them, it is the listener's
     assert sink.wait_quiet(1.5)
@@ -187,6 +186,7 @@ def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(mic_sink, t
     assert session.ending == "hurt" and session.hurt.name == "Single knee to chest stretch"
 
 
+@pytest.mark.alone  # conftest.py: in real time, with the CPU to itself
 @needs_sink
 @listening
 def test_the_coach_never_obeys_its_own_voice(mic_sink):
@@ -201,7 +201,7 @@ def test_the_coach_never_obeys_its_own_voice(mic_sink):
         done = subprocess.run([sys.executable, "-m", "voicecoach", "play", "beginning", "--only", "1", "--listen",
                                "--no-check-in", "--engine", "espeak", "--quiet"],
                               env={**sink.env, "VOICECOACH_LISTEN_LOG": str(log)}, capture_output=True,
-                              text=True, timeout=300, preexec_fn=lower_priority)
+                              text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.startswith("Done: "), (done.stdout, done.stderr)
     assert done.stderr == ""
     # every stretch it heard (its own voice, from the speaker) and what came of it: nothing acted on
@@ -215,9 +215,10 @@ def test_the_coach_never_obeys_its_own_voice(mic_sink):
     assert session.ending == "finished" and -3000 < session.listened_ms - session.length_ms < 15_000
 
 
+@pytest.mark.alone  # conftest.py: in real time, with the CPU to itself
 @needs_sink
 @listening
-def test_a_spoken_number_answers_the_check_ins_and_is_said_back(mic_sink, write_program):
+def test_a_spoken_number_answers_the_check_ins_and_is_said_back(mic_sink, write_program, tmp_path):
     sink = mic_sink
     pexpect = pytest.importorskip("pexpect")
     from voicecoach.history import sessions
@@ -227,15 +228,17 @@ def test_a_spoken_number_answers_the_check_ins_and_is_said_back(mic_sink, write_
         exercises:
           - {name: Squeeze, position: Sit., reps: 1, movement: [hold: 30]}
         """, "two.yaml")
+    log = tmp_path / "heard.log"
     child = pexpect.spawn(sys.executable, ["-m", "voicecoach", "play", str(program), "--listen",
-                                           "--check-in", "before-after", "--engine", "espeak"], env=sink.env,
-                          encoding="utf-8", timeout=60, dimensions=(24, 160), preexec_fn=lower_priority)
+                                           "--check-in", "before-after", "--engine", "espeak"],
+                          env={**sink.env, "VOICECOACH_LISTEN_LOG": str(log)},
+                          encoding="utf-8", timeout=60, dimensions=(24, 160))
     child.expect("Asking \\| ")
     # said once the question has been said, and again if it was not taken, as a listener would
-    say(child, sink, "Four.", "Playing \\| ", quiet_s=1.5, voice="en+m3")  # answered: the session begins
+    say(child, sink, "Four.", "Playing \\| ", quiet_s=1.5, voice="en+m3", log=log)  # answered: the session begins
     child.send("q")
     child.expect("Asking \\| ", timeout=30)
-    say(child, sink, "Two.", pexpect.EOF, quiet_s=1.5)
+    say(child, sink, "Two.", pexpect.EOF, quiet_s=1.5, log=log)
     (session,) = sessions()
     assert (session.pain_before, session.pain_after) == (4, 2)
 
