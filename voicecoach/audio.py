@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Protocol
 
+from voicecoach.devicelock import OPENING
 from voicecoach.errors import DeviceError
 from voicecoach.render import BYTES_PER_FRAME
 
@@ -84,7 +85,8 @@ class SimpleaudioOut:
         error_type = getattr(self._simpleaudio, "SimpleaudioError", None) or getattr(
             getattr(self._simpleaudio, "_simpleaudio", None), "SimpleaudioError", Exception)
         try:
-            return self._simpleaudio.play_buffer(pcm, 1, BYTES_PER_FRAME, sample_rate_hz)
+            with OPENING:  # never beside the microphone's opening (devicelock.py)
+                return self._simpleaudio.play_buffer(pcm, 1, BYTES_PER_FRAME, sample_rate_hz)
         except error_type as error:
             raise device_error(str(error), self.export_hint) from None
 

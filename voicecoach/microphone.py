@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 
+from voicecoach.devicelock import OPENING
 from voicecoach.errors import VoicecoachError, shown
 
 SAMPLE_RATE_HZ = 16_000  # what the recognizer listens at
@@ -43,17 +44,20 @@ class Microphone:
         from voicecoach.quiet import quiet_stderr
 
         try:
-            with quiet_stderr():  # sounddevice silences descriptor 2 itself as PortAudio starts: not beside another
+            # sounddevice silences descriptor 2 itself as PortAudio starts: not beside another; and
+            # PortAudio's start opens every ALSA device, never beside another opening (devicelock.py)
+            with quiet_stderr(), OPENING:
                 import sounddevice
         except ImportError:
             raise MicrophoneError(f"the sounddevice package is missing; {INSTALL}") from None
         except OSError as error:  # sounddevice is there, PortAudio is not
             raise MicrophoneError(f"PortAudio could not be loaded ({shown(str(error), 80)}); {INSTALL}") from None
         try:
-            self._stream = sounddevice.InputStream(samplerate=self.sample_rate_hz, channels=1, dtype="float32",
-                                                   blocksize=int(self.sample_rate_hz * BLOCK_S),
-                                                   callback=self._heard)
-            self._stream.start()
+            with OPENING:
+                self._stream = sounddevice.InputStream(samplerate=self.sample_rate_hz, channels=1, dtype="float32",
+                                                       blocksize=int(self.sample_rate_hz * BLOCK_S),
+                                                       callback=self._heard)
+                self._stream.start()
         except (sounddevice.PortAudioError, ValueError) as error:
             self._stream = None
             raise MicrophoneError(_plain(str(error))) from None
@@ -98,8 +102,9 @@ class Microphone:
         stream, self._stream = self._stream, None
         if stream is not None:
             try:
-                stream.stop()
-                stream.close()
+                with OPENING:
+                    stream.stop()
+                    stream.close()
             except Exception:  # noqa: BLE001 - PortAudio closing a device that is gone: nothing to do
                 pass
 
