@@ -41,6 +41,8 @@ dpkg -s libasound2-dev >/dev/null 2>&1 || packages+=(libasound2-dev)
 command -v gcc >/dev/null 2>&1 || packages+=(gcc)
 python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
   || packages+=(python3-dev)
+# handouts and reports are set in DejaVu Sans (every accent of the four languages; paper.py)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
 # sounddevice (voicecoach[listen]) reads the microphone through PortAudio
 if [ "$listen" -eq 1 ]; then
   compgen -G "/usr/lib/*/libportaudio.so.2" >/dev/null || packages+=(libportaudio2)
@@ -52,6 +54,9 @@ if [ "$dev" -eq 1 ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
   command -v soxi >/dev/null 2>&1 || packages+=(sox)
   command -v mpg123 >/dev/null 2>&1 || packages+=(mpg123)  # a second MP3 decoder, apart from ffmpeg
+  # the handout and report tests read the PDFs back (pdftotext) and render their pages (pdftoppm)
+  command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || packages+=(poppler-utils)
+  command -v zbarimg >/dev/null 2>&1 || lean+=(zbar-tools)  # reads the handout's QR code back from the page
   # the media-key tests run a private D-Bus session bus (dbus-run-session, dbus-send)
   command -v dbus-run-session >/dev/null 2>&1 && command -v dbus-send >/dev/null 2>&1 || packages+=(dbus)
   command -v pulseaudio >/dev/null 2>&1 && command -v pacmd >/dev/null 2>&1 || lean+=(pulseaudio pulseaudio-utils)

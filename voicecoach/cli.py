@@ -6,6 +6,7 @@ import contextlib
 import functools
 import inspect
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -1243,6 +1244,137 @@ for _name, _lines in EXAMPLES.items():
     _command = cli.commands[_name]
     # cleandoc first: Click dedents the help as a whole, and the examples' own indent would stop it
     _command.help = inspect.cleandoc(_command.help or "") + "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in _lines)
+
+
+# --- for the clinician: the program on paper, the report, FHIR (handout.py, report.py, paper.py, fhir.py)
+
+
+def _paper_target(output_name: str, kinds: dict[str, str], what: str) -> tuple[Path, str]:
+    """The file to write and its kind, by its extension; one line (exit 2) for an unknown one."""
+    from voicecoach.export import check_target
+
+    if not output_name.strip():
+        raise OptionError(f"-o needs a file name, such as {what}")
+    output = Path(output_name)
+    kind = kinds.get(output.suffix.lower())
+    if kind is None:
+        raise OptionError(f"{output}: write {' or '.join(sorted(set(kinds)))}, not "
+                          f"'{shown(output.suffix) if output.suffix else 'a file with no extension'}'")
+    check_target(output)
+    return output, kind
+
+
+@cli.command()
+@click.argument("program")
+@click.option("-o", "--output", "output_name", required=True, metavar="FILE",
+              help="The file to write: .pdf (to print) or .html (a page).")
+@click.option("--audio", "audio_url", metavar="URL",
+              help="The QR code links to this address of the exported session (else it holds the play command).")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", help="The PDF's page size.")
+def handout(program: str, output_name: str, audio_url: str | None, paper: str) -> None:
+    """The program on paper, for the fridge or the clinician: its title, the safety advice, and each
+    exercise with its starting position, steps, repetitions, holds, sides, set-up and reminders, in
+    the program's language and large type, an exercise never split over two pages; a QR code plays
+    it (or, with --audio, opens the exported session)."""
+    from voicecoach.handout import handout as make_handout
+    from voicecoach.paper import write_handout
+    from voicecoach.phrasebook import find_phrasebook
+
+    output, _ = _paper_target(output_name, {".pdf": "pdf", ".html": "html", ".htm": "html"}, "handout.pdf")
+    if audio_url is not None and not re.fullmatch(r"(https?|file)://\S+", audio_url.strip()):
+        raise OptionError(f"--audio takes the address of the exported session (https://... or file://...), "
+                          f"not '{shown(audio_url)}'")
+    chosen = _chosen(program, ())
+    try:
+        book = find_phrasebook(chosen.language)
+        sides = {side: book.side_word(side) for side in ("left", "right")}
+    except VoicecoachError:
+        sides = None  # the handout's own words for the sides
+    document = make_handout(chosen, program, audio_url.strip() if audio_url else None, sides)
+    with stop_signals_interrupt():
+        write_handout(document, output, paper)
+    click.echo(f"Wrote {output}: {chosen.title}, {len(chosen.exercises)} exercise"
+               f"{'' if len(chosen.exercises) == 1 else 's'}.")
+
+
+@cli.command()
+@click.option("-o", "--output", "output_name", metavar="FILE",
+              help="The file to write: .pdf, .html, .csv (a row a session) or .json (as history --json); "
+                   "- for the standard output. Without it, the report is printed here.")
+@click.option("--format", "form", type=click.Choice(["pdf", "html", "csv", "json", "fhir", "text"]), default=None,
+              help="What to write, when the file's extension does not say it; fhir: an HL7 FHIR R4 Bundle (JSON).")
+@click.option("--since", "since_text", metavar="YYYY-MM-DD", help="Only the sessions on or after this day.")
+@click.option("--program", "program_spec", metavar="PROGRAM", help="Only the sessions of this program.")
+@click.option("--patient", metavar="NAME", help="Who the report is for: a name, or Patient/ID for FHIR.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", help="The PDF's page size.")
+def report(output_name: str | None, form: str | None, since_text: str | None, program_spec: str | None,
+           patient: str | None, paper: str) -> None:
+    """What your clinician wants to see: sessions a week against what your plan asked, minutes, pain
+    before and after over time (a chart), the next-morning answers, every stop for pain, the
+    exercises left out, and your plan's level and suggestion. A report records and advises; it never
+    diagnoses."""
+    import json
+
+    from voicecoach import paper as paper_module
+    from voicecoach.history import check_day, history_path, program_key, read_sessions, summary
+    from voicecoach.progress import ProgressError
+    from voicecoach.report import make_report, text_lines, to_csv
+
+    now = _now()
+    since = check_day(since_text, now.date()) if since_text is not None else None
+    program = None
+    if program_spec is not None:
+        _chosen(program_spec, ())  # an unknown program is one line, as everywhere
+        program = program_key(program_spec)
+    to_stdout = output_name is None or output_name.strip() == "-"
+    kinds = {**paper_module.REPORT_FORMATS}
+    if to_stdout:
+        output, kind = None, form or ("text" if output_name is None else "json")
+        if kind in ("pdf", "html") and output_name == "-":
+            raise OptionError(f"a {kind} report is written to a file: -o report.{kind}")
+        if kind in ("pdf", "html"):
+            raise OptionError(f"--format {kind} needs -o FILE (report.{kind})")
+    else:
+        if form is not None and form != "text":
+            kinds = {Path(output_name).suffix.lower() or ".": form}
+        output, kind = _paper_target(output_name, kinds, "report.pdf")
+    entries, unreadable = read_sessions()  # a damaged history: one line (exit 1), nothing written
+    try:
+        where = _standing()
+    except (ProgressError, VoicecoachError) as error:
+        click.echo(f"Note: the plan is left out of the report ({error}).", err=True)
+        where = None
+    if unreadable:
+        click.echo(f"Note: {unreadable} row{'' if unreadable == 1 else 's'} of the history could not be read and "
+                   f"{'is' if unreadable == 1 else 'are'} left out ({history_path()}).", err=True)
+    made = make_report(entries, now, since=since, program=program, standing=where, unreadable=unreadable)
+    if kind == "text":
+        for line in text_lines(made):
+            click.echo(line)
+        return
+    if kind == "json":
+        chosen_ids = {id(entry) for entry in made.sessions}
+        data = {"file": str(history_path()), "summary": _plain(summary(list(made.sessions), now)),
+                "sessions": [entry.to_json() for entry in entries if id(entry) in chosen_ids]}
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    elif kind == "csv":
+        text = to_csv(made)
+    elif kind == "fhir":
+        from voicecoach.fhir import bundle
+
+        text = json.dumps(bundle(made, patient), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with stop_signals_interrupt():
+        if kind == "pdf":
+            paper_module.write(output, lambda temporary: paper_module.report_pdf(made, temporary, patient, paper))
+        elif kind == "html":
+            paper_module.write_text(output, paper_module.report_html(made, patient))
+        else:
+            paper_module.write_text(output, text)
+    what = "no sessions yet" if made.empty else f"{made.total_sessions} session{'' if made.total_sessions == 1 else 's'}"
+    click.echo(f"Wrote {output}: {'FHIR R4 Bundle, ' if kind == 'fhir' else ''}{what}.")
 
 
 def main() -> None:
