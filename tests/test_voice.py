@@ -186,8 +186,7 @@ def test_spoken_pause_resume_next_and_it_hurts_do_what_their_keys_do(mic_sink, t
     assert session.ending == "hurt" and session.hurt.name == "Single knee to chest stretch"
 
 
-@pytest.mark.alone  # conftest.py: in real time, with the CPU to itself
-@needs_sink
+@needs_sink  # not alone (conftest.py): 100 s of others' tests waiting; nothing said to be heard
 @listening
 def test_the_coach_never_obeys_its_own_voice(mic_sink):
     """The whole of a session's opening and first exercise, from the speaker into the microphone:
