@@ -1213,39 +1213,6 @@ def remind(at, days, ics_file: Path | None, off: bool, list_it: bool, notify: bo
                "computer's calendar.")
 
 
-# Examples at the end of each command's --help (a test fails if a command has none).
-EXAMPLES = {
-    "play": ["voicecoach play intermediate", "voicecoach play   # what your plan has due", "voicecoach play beginning --pace 0.8 --from 3",
-             "voicecoach play my-neck.yaml --only 'chin tucks'", "voicecoach play intermediate --music calm.mp3",
-             "voicecoach play beginning --no-check-in", "voicecoach play beginning --include 'heel slides'"],
-    "show": ["voicecoach show intermediate", "voicecoach show advanced --json --only piriformis"],
-    "export": ["voicecoach export beginning -o beginning.mp3", "voicecoach export intermediate --only 2 -o stretch.mp3 --subtitles",
-               "voicecoach export beginning -o b.mp3 --music ~/Music/calm/"],
-    "list": ["voicecoach list", "voicecoach list my-programs/"],
-    "check": ["voicecoach check my-neck.yaml", "voicecoach check my-programs/"],
-    "schema": ["voicecoach schema > program.schema.json", "voicecoach schema --plan > plan.schema.json"],
-    "voices": ["voicecoach voices", "voicecoach voices --language de"],
-    "cache": ["voicecoach cache", "voicecoach cache --clear"],
-    "doctor": ["voicecoach doctor"],
-    "listen": ["voicecoach listen", "voicecoach listen recording.wav",
-               "voicecoach listen session.wav --session session.json --json   # session.json: show --json"],
-    "history": ["voicecoach history", "voicecoach history --limit 0 --json", "voicecoach history --pain --weeks 8"],
-    "log": ["voicecoach log beginning --pain-before 4 --pain-after 3",
-            "voicecoach log beginning --pain-before 3 --pain-after 5 --hurt 'heel slides'",
-            "voicecoach log intermediate --pain-before 2 --pain-after 2 --date 2026-11-24 --next-morning better"],
-    "plan": ["voicecoach plan", "voicecoach plan start", "voicecoach plan start my-plan.yaml --level 2",
-             "voicecoach plan --json", "voicecoach plan advance"],
-    "remind": ["voicecoach remind --at 07:30", "voicecoach remind --at 18:00 --days mon,wed,fri",
-               "voicecoach remind --at 07:30 --ics reminder.ics", "voicecoach remind --list", "voicecoach remind --off"],
-    "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace",
-               "voicecoach config reset"],
-}
-for _name, _lines in EXAMPLES.items():
-    _command = cli.commands[_name]
-    # cleandoc first: Click dedents the help as a whole, and the examples' own indent would stop it
-    _command.help = inspect.cleandoc(_command.help or "") + "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in _lines)
-
-
 # --- for the clinician: the program on paper, the report, FHIR (handout.py, report.py, paper.py, fhir.py)
 
 
@@ -1321,7 +1288,10 @@ def report(output_name: str | None, form: str | None, since_text: str | None, pr
     from voicecoach.report import make_report, text_lines, to_csv
 
     now = _now()
-    since = check_day(since_text, now.date()) if since_text is not None else None
+    try:
+        since = check_day(since_text, now.date()) if since_text is not None else None
+    except OptionError as error:
+        raise OptionError(f"--since: {error}") from None
     program = None
     if program_spec is not None:
         _chosen(program_spec, ())  # an unknown program is one line, as everywhere
@@ -1362,7 +1332,8 @@ def report(output_name: str | None, form: str | None, since_text: str | None, pr
     elif kind == "fhir":
         from voicecoach.fhir import bundle
 
-        text = json.dumps(bundle(made, patient), indent=2, ensure_ascii=False) + "\n"
+        # compact, as FHIR servers exchange it: a year of daily sessions stays under 1 MB (indented: 2.3 MB)
+        text = json.dumps(bundle(made, patient), separators=(",", ":"), ensure_ascii=False) + "\n"
     if output is None:
         click.echo(text, nl=False)
         return
@@ -1375,6 +1346,43 @@ def report(output_name: str | None, form: str | None, since_text: str | None, pr
             paper_module.write_text(output, text)
     what = "no sessions yet" if made.empty else f"{made.total_sessions} session{'' if made.total_sessions == 1 else 's'}"
     click.echo(f"Wrote {output}: {'FHIR R4 Bundle, ' if kind == 'fhir' else ''}{what}.")
+
+
+# Examples at the end of each command's --help (a test fails if a command has none).
+EXAMPLES = {
+    "play": ["voicecoach play intermediate", "voicecoach play   # what your plan has due", "voicecoach play beginning --pace 0.8 --from 3",
+             "voicecoach play my-neck.yaml --only 'chin tucks'", "voicecoach play intermediate --music calm.mp3",
+             "voicecoach play beginning --no-check-in", "voicecoach play beginning --include 'heel slides'"],
+    "show": ["voicecoach show intermediate", "voicecoach show advanced --json --only piriformis"],
+    "export": ["voicecoach export beginning -o beginning.mp3", "voicecoach export intermediate --only 2 -o stretch.mp3 --subtitles",
+               "voicecoach export beginning -o b.mp3 --music ~/Music/calm/"],
+    "list": ["voicecoach list", "voicecoach list my-programs/"],
+    "check": ["voicecoach check my-neck.yaml", "voicecoach check my-programs/"],
+    "schema": ["voicecoach schema > program.schema.json", "voicecoach schema --plan > plan.schema.json"],
+    "voices": ["voicecoach voices", "voicecoach voices --language de"],
+    "cache": ["voicecoach cache", "voicecoach cache --clear"],
+    "doctor": ["voicecoach doctor"],
+    "listen": ["voicecoach listen", "voicecoach listen recording.wav",
+               "voicecoach listen session.wav --session session.json --json   # session.json: show --json"],
+    "history": ["voicecoach history", "voicecoach history --limit 0 --json", "voicecoach history --pain --weeks 8"],
+    "log": ["voicecoach log beginning --pain-before 4 --pain-after 3",
+            "voicecoach log beginning --pain-before 3 --pain-after 5 --hurt 'heel slides'",
+            "voicecoach log intermediate --pain-before 2 --pain-after 2 --date 2026-11-24 --next-morning better"],
+    "plan": ["voicecoach plan", "voicecoach plan start", "voicecoach plan start my-plan.yaml --level 2",
+             "voicecoach plan --json", "voicecoach plan advance"],
+    "remind": ["voicecoach remind --at 07:30", "voicecoach remind --at 18:00 --days mon,wed,fri",
+               "voicecoach remind --at 07:30 --ics reminder.ics", "voicecoach remind --list", "voicecoach remind --off"],
+    "handout": ["voicecoach handout beginning -o beginning.pdf", "voicecoach handout my-neck.yaml -o neck.html",
+                "voicecoach handout intermediate -o i.pdf --audio https://example.org/intermediate.mp3 --paper letter"],
+    "report": ["voicecoach report", "voicecoach report -o report.pdf --since 2026-09-01",
+               "voicecoach report -o sessions.csv", "voicecoach report --format fhir -o bundle.json --patient Patient/123"],
+    "config": ["voicecoach config", "voicecoach config set pace 0.8", "voicecoach config unset pace",
+               "voicecoach config reset"],
+}
+for _name, _lines in EXAMPLES.items():
+    _command = cli.commands[_name]
+    # cleandoc first: Click dedents the help as a whole, and the examples' own indent would stop it
+    _command.help = inspect.cleandoc(_command.help or "") + "\n\n\b\nExamples:\n" + "\n".join(f"  {line}" for line in _lines)
 
 
 def main() -> None:

@@ -5,9 +5,9 @@ plain JSON data (no FHIR library at run time; the tests validate it with fhir.re
   229065009 "Exercise therapy" as the HL7 Physical Activity IG codes exercise prescriptions, with
   its timing when it is a level of the plan (Timing.repeat: 3 a week, or the weekdays).
 - Each session: a Procedure (same code; performedPeriod its start and end; completed, or stopped
-  with the reason: SNOMED CT 22253000 "Pain" when stopped for pain), basedOn the ServiceRequest, and
-  an Observation of the time listened (LOINC 55411-3 "Exercise duration", in seconds: the
-  history's milliseconds exactly).
+  with the reason: SNOMED CT 22253000 "Pain" when stopped for pain), basedOn the ServiceRequest; when
+  the time it sounded is not its period's (a pause, a stop for pain), an Observation of that time
+  (LOINC 55411-3 "Exercise duration", in seconds: the history's milliseconds exactly).
 - Each pain answer: an Observation, LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating
   [Score] - Reported", valueInteger as given, at the session's start (before) or end (after),
   marked before or after exercise with the Vital Signs IG's ExerciseAssociationExt (SNOMED CT
@@ -37,20 +37,18 @@ PHASES = {"before": {"system": SNOMED, "code": "307166007", "display": "Before e
 PHYSICAL_ACTIVITY = {"system": "http://hl7.org/fhir/us/physical-activity/CodeSystem/pa-temporary-codes",
                      "code": "PhysicalActivity", "display": "Physical Activity"}
 SURVEY = {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey", "display": "Survey"}
-ACTIVITY = {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "activity",
-            "display": "Activity"}
 _NAMESPACE = uuid.UUID("6f1c2a52-9d6b-5b8e-a0c4-6a1f0f0b7c11")  # voicecoach's, for uuid5
 _PATIENT_ID = re.compile(r"Patient/[A-Za-z0-9\-.]{1,64}")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def patient_reference(patient: str | None) -> dict[str, Any]:
-    """'Patient/123' as a reference; any other words as the patient's name (display); none: 'the
-    user of voicecoach'."""
+    """'Patient/123' as a reference; any other words as the patient's name (display); none: only
+    the words "voicecoach's user"."""
     text = (patient or "").strip()
     if _PATIENT_ID.fullmatch(text):
         return {"reference": text}
-    return {"type": "Patient", "display": text or "The user of voicecoach"}
+    return {"type": "Patient", "display": text} if text else {"display": "voicecoach's user"}
 
 
 def _id(*parts: Any) -> str:
@@ -112,20 +110,21 @@ def bundle(report: Any, patient: str | None = None) -> dict[str, Any]:
                                + (f"; left out because they hurt before: {', '.join(entry.left_out)}"
                                   if entry.left_out else "")}]}
         session = add(procedure)
-        add({"resourceType": "Observation", "id": _id("listened", key, entry.program), "status": "final",
-             "category": [{"coding": [ACTIVITY]}], "code": {"coding": [DURATION_CODE], "text": "Time exercising"},
-             "subject": subject, "partOf": [{"reference": session}], "effectivePeriod": procedure["performedPeriod"],
-             "valueQuantity": {"value": entry.listened_ms / 1000, "unit": "s", "system": "http://unitsofmeasure.org",
-                               "code": "s"}})
+        span_ms = round((entry.ended - entry.started).total_seconds() * 1000)
+        if entry.listened_ms != span_ms:  # paused, or stopped early: the time it sounded is not the period's
+            add({"resourceType": "Observation", "id": _id("listened", key, entry.program), "status": "final",
+                 "code": {"coding": [DURATION_CODE]}, "subject": subject, "partOf": [{"reference": session}],
+                 "effectiveDateTime": entry.ended.isoformat(),
+                 "valueQuantity": {"value": entry.listened_ms / 1000, "system": "http://unitsofmeasure.org",
+                                   "code": "s"}})
         for phase, value, when in (("before", entry.pain_before, entry.started), ("after", entry.pain_after, entry.ended)):
             if value is None:
                 continue
             add({"resourceType": "Observation", "id": _id("pain", phase, key, entry.program),
                  "extension": [{"url": EXERCISE_ASSOCIATION, "valueCodeableConcept": {"coding": [PHASES[phase]]}}],
                  "partOf": [{"reference": session}], "status": "final", "category": [{"coding": [SURVEY]}],
-                 "code": {"coding": [PAIN_CODE], "text": "Pain (0 no pain, 10 the worst)"}, "subject": subject,
-                 "effectiveDateTime": when.isoformat(), "valueInteger": value,
-                 "note": [{"text": f"Asked {phase} the session"}]})
+                 "code": {"coding": [PAIN_CODE]}, "subject": subject, "effectiveDateTime": when.isoformat(),
+                 "valueInteger": value})
         if entry.next_morning is not None:
             add({"resourceType": "Observation", "id": _id("morning", key, entry.program), "status": "final",
                  "category": [{"coding": [SURVEY]}],

@@ -276,11 +276,25 @@ def pain_chart(report: Any, width_pt: float = 480, height_pt: float = 200):
         shapes.append((BEFORE_COLOUR, "FilledCircle", "Pain before"))
     if series[1]:
         shapes.append((AFTER_COLOUR, "FilledSquare", "Pain after"))
-    for line, (colour, marker, _) in zip(plot.lines, shapes):
+    if dense:  # many sessions: each a small dot, and a line through each week's average
+        def weekly(points):
+            weeks: dict[int, list[float]] = {}
+            for where, value in points:
+                weeks.setdefault((int(where) - 1) // 7, []).append(value)  # ordinal 1 is a Monday
+            return [(week * 7 + 1 + 3.5, sum(values) / len(values)) for week, values in sorted(weeks.items())]
+
+        plot.data = kept + [weekly(points) for points in kept]
+    for index, (colour, marker, _) in enumerate(shapes):
+        line = plot.lines[index]
         line.strokeColor = colors.HexColor(colour)
-        line.strokeWidth = 0.6 if dense else 1.2
-        line.symbol = makeMarker(marker, size=1.6 if dense else 4, fillColor=colors.HexColor(colour),
+        line.strokeWidth = 0 if dense else 1.2
+        if dense:
+            line.strokeColor = None
+        line.symbol = makeMarker(marker, size=1.4 if dense else 4, fillColor=colors.HexColor(colour),
                                  strokeColor=colors.HexColor(colour))
+        if dense:
+            average = plot.lines[index + len(shapes)]
+            average.strokeColor, average.strokeWidth, average.symbol = colors.HexColor(colour), 1.6, None
     drawing.add(plot)
     left = 34
     for colour, marker, label in shapes:
@@ -290,7 +304,8 @@ def pain_chart(report: Any, width_pt: float = 480, height_pt: float = 200):
         drawing.add(String(left + 10, height_pt - 15, label, fontName=regular, fontSize=10,
                            fillColor=colors.HexColor(colour)))
         left += 110
-    drawing.add(String(left, height_pt - 15, "0 no pain, 10 the worst", fontName=regular, fontSize=10,
+    drawing.add(String(left, height_pt - 15, "0 no pain, 10 the worst" + ("; lines: each week's average" if dense
+                                                                        else ""), fontName=regular, fontSize=10,
                        fillColor=colors.HexColor("#444444")))
     return drawing
 
