@@ -205,3 +205,39 @@ def _turns(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         finally:
             fcntl.flock(turns, fcntl.LOCK_UN)
             fcntl.flock(turnstile, fcntl.LOCK_UN)
+
+
+def _children_running_voicecoach() -> list[int]:
+    """This process's children (sessions a test started) still running voicecoach."""
+    found = []
+    me = str(os.getpid())
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                parent = stat.read().rsplit(b")", 1)[1].split()[1].decode()
+            with open(f"/proc/{entry}/cmdline", "rb") as command:
+                words = command.read()
+        except OSError:
+            continue
+        if parent == me and b"voicecoach" in words and b"pulseaudio" not in words:
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_session_left_playing():
+    """A session a failed test left running (a pexpect child that timed out) is stopped when the
+    test ends: once, one hung `play` went on for minutes beside the tests after it."""
+    import signal
+
+    yield
+    for pid in _children_running_voicecoach():
+        try:
+            if os.getpgid(pid) == pid:  # pexpect's child leads its own session: its shell and play go
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
