@@ -247,6 +247,8 @@ def pain_chart(report: Any, width_pt: float = 480, height_pt: float = 200):
     high = max(point[0] for points in kept for point in points)
     if high - low < 6:
         low, high = low - 3, high + 3
+    margin = (high - low) * 0.02  # the first and last points clear of the axes
+    low, high = low - margin, high + margin
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = low, high
     span = high - low
     from datetime import date as _date
@@ -262,8 +264,8 @@ def pain_chart(report: Any, width_pt: float = 480, height_pt: float = 200):
         plot.xValueAxis.labelTextFormat = lambda value: _date.fromordinal(int(value)).strftime("%b")
     else:
         step = max(1, round(span / 8))
-        plot.xValueAxis.valueSteps = [int(low) + step * i for i in range(int(span // step) + 2)
-                                      if int(low) + step * i <= high]
+        plot.xValueAxis.valueSteps = [int(low) + 1 + step * i for i in range(int(span // step) + 2)
+                                      if int(low) + 1 + step * i <= high]
         plot.xValueAxis.labelTextFormat = lambda value: _date.fromordinal(int(value)).strftime("%d %b")
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, 10, 2
     plot.yValueAxis.visibleGrid = 1
