@@ -421,6 +421,9 @@ def test_a_part_file_left_by_a_killed_export_is_swept_by_the_next_export(tmp_pat
         time.sleep(0.02)
     (left,) = tmp_path.glob(".slow.mp3.*.part")
     assert process.poll() is None, "the export finished before it could be killed"
+    # locked while the export runs (the lock follows the file's making by a moment: wait for it)
+    while not _locked(left) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
     assert _locked(left)
     process.kill()
     process.wait(timeout=60)
@@ -449,8 +452,15 @@ def test_a_part_file_left_by_a_killed_export_is_swept_by_the_next_export(tmp_pat
 
 
 def _locked(path: Path) -> bool:
+    """Whether a process holds a flock on the file: read from /proc/locks where there is one (taking
+    the lock to find out would race the export taking it)."""
     import fcntl
 
+    locks = Path("/proc/locks")
+    if locks.exists():
+        inode = path.stat().st_ino
+        return any(line.split()[1] == "FLOCK" and int(line.split()[5].rsplit(":", 1)[1]) == inode
+                   for line in locks.read_text().splitlines() if len(line.split()) > 5)
     with open(path, "rb") as file:
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
