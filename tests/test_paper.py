@@ -150,6 +150,9 @@ def test_the_html_handout_has_every_fact_and_the_qr_code_as_svg(run, tmp_path):
     for fact in [program.title, *program.safety] + [fact for e in program.exercises for fact in exercise_facts(e)]:
         assert flat(fact) in text, fact
     assert target.read_text(encoding="utf-8").count('class="exercise"') == len(program.exercises)
+    short = tmp_path / "advanced.htm"  # .htm is HTML too
+    assert run("handout", "advanced", "-o", str(short)).exit_code == 0
+    assert short.read_text(encoding="utf-8") == target.read_text(encoding="utf-8")
 
 
 GERMAN = """\
@@ -207,6 +210,7 @@ def test_the_handout_is_the_program_and_nothing_invented():
     (["handout", "beginning", "-o", "{tmp}/h.pdf", "--audio", "not a link"], 2, "--audio takes the address"),
     (["report", "-o", "{tmp}/r.txt"], 2, "not '.txt'"),
     (["report", "-o", "{tmp}/missing/r.pdf"], 1, "does not exist"),
+    (["report", "-o", "{tmp}"], 1, "this is a folder; give a file name such as"),
     (["report", "--since", "yesterday"], 2, "YYYY-MM-DD"),
     (["report", "--program", "advnced"], 2, "did you mean 'advanced'?"),
     (["report", "--format", "pdf"], 2, "needs -o FILE"),

@@ -1223,6 +1223,8 @@ def _paper_target(output_name: str, kinds: dict[str, str], what: str) -> tuple[P
     if not output_name.strip():
         raise OptionError(f"-o needs a file name, such as {what}")
     output = Path(output_name)
+    if output.is_dir():
+        raise VoicecoachError(f"{output}: this is a folder; give a file name such as {output / what}")
     kind = kinds.get(output.suffix.lower())
     if kind is None:
         raise OptionError(f"{output}: write {' or '.join(sorted(set(kinds)))}, not "
@@ -1247,7 +1249,9 @@ def handout(program: str, output_name: str, audio_url: str | None, paper: str) -
     from voicecoach.paper import write_handout
     from voicecoach.phrasebook import find_phrasebook
 
-    output, _ = _paper_target(output_name, {".pdf": "pdf", ".html": "html", ".htm": "html"}, "handout.pdf")
+    from voicecoach.paper import HANDOUT_FORMATS
+
+    output, kind = _paper_target(output_name, HANDOUT_FORMATS, "handout.pdf")
     if audio_url is not None and not re.fullmatch(r"(https?|file)://\S+", audio_url.strip()):
         raise OptionError(f"--audio takes the address of the exported session (https://... or file://...), "
                           f"not '{shown(audio_url)}'")
@@ -1259,7 +1263,7 @@ def handout(program: str, output_name: str, audio_url: str | None, paper: str) -
         sides = None  # the handout's own words for the sides
     document = make_handout(chosen, program, audio_url.strip() if audio_url else None, sides)
     with stop_signals_interrupt():
-        write_handout(document, output, paper)
+        write_handout(document, output, kind, paper)
     click.echo(f"Wrote {output}: {chosen.title}, {len(chosen.exercises)} exercise"
                f"{'' if len(chosen.exercises) == 1 else 's'}.")
 
@@ -1284,7 +1288,7 @@ def report(output_name: str | None, form: str | None, since_text: str | None, pr
 
     from voicecoach import paper as paper_module
     from voicecoach.history import check_day, history_path, program_key, read_sessions, summary
-    from voicecoach.progress import ProgressError
+    from voicecoach.progress import standing
     from voicecoach.report import make_report, text_lines, to_csv
 
     now = _now()
@@ -1310,8 +1314,8 @@ def report(output_name: str | None, form: str | None, since_text: str | None, pr
         output, kind = _paper_target(output_name, kinds, "report.pdf")
     entries, unreadable = read_sessions()  # a damaged history: one line (exit 1), nothing written
     try:
-        where = _standing()
-    except (ProgressError, VoicecoachError) as error:
+        where = standing(now, records=entries)  # the history read once
+    except VoicecoachError as error:
         click.echo(f"Note: the plan is left out of the report ({error}).", err=True)
         where = None
     if unreadable:

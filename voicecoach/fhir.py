@@ -39,7 +39,6 @@ PHYSICAL_ACTIVITY = {"system": "http://hl7.org/fhir/us/physical-activity/CodeSys
 SURVEY = {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey", "display": "Survey"}
 _NAMESPACE = uuid.UUID("6f1c2a52-9d6b-5b8e-a0c4-6a1f0f0b7c11")  # voicecoach's, for uuid5
 _PATIENT_ID = re.compile(r"Patient/[A-Za-z0-9\-.]{1,64}")
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def patient_reference(patient: str | None) -> dict[str, Any]:
@@ -57,7 +56,9 @@ def _id(*parts: Any) -> str:
 
 def _timing(schedule: Any) -> dict[str, Any]:
     if schedule.weekdays:
-        repeat = {"dayOfWeek": [_WEEKDAYS[day] for day in schedule.weekdays]}
+        from voicecoach.plan import WEEKDAYS  # FHIR's days of week are the plan file's: mon ... sun
+
+        repeat = {"dayOfWeek": [WEEKDAYS[day] for day in schedule.weekdays]}
     else:
         repeat = {"frequency": schedule.per_week, "period": 1, "periodUnit": "wk"}
     return {"repeat": repeat, "code": {"text": schedule.describe()}}

@@ -460,6 +460,16 @@ class Summary:
     total_sessions: int
 
 
+def first_of(entry: Record, by_id: dict[int, Record]) -> Record:
+    """The session `entry` goes on from, at the start of its chain of `play --resume` (itself when it
+    resumed none; `by_id`: the history's sessions by id). Damaged ids that loop end the walk."""
+    seen: set[int] = set()
+    while entry.resumes in by_id and entry.resumes not in seen:
+        seen.add(entry.resumes)
+        entry = by_id[entry.resumes]
+    return entry
+
+
 def summary(entries: Sequence[Record], now: datetime) -> Summary:
     """The streak and the weeks, in the time zone of `now`. A session resumed (play --resume)
     counts with the session it goes on from, once; minutes are the time listened."""
@@ -468,11 +478,7 @@ def summary(entries: Sequence[Record], now: datetime) -> Summary:
     by_id = {entry.id: entry for entry in entries if entry.id is not None}
 
     def root(entry: Record) -> int | None:
-        seen = set()
-        while entry.resumes in by_id and entry.resumes not in seen:
-            seen.add(entry.resumes)
-            entry = by_id[entry.resumes]
-        return entry.id
+        return first_of(entry, by_id).id
 
     def day(entry: Record) -> date:
         return entry.started.astimezone(zone).date()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,7 @@ from voicecoach.errors import VoicecoachError
 
 FONT_FOLDERS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
                 "/usr/local/share/fonts", os.path.expanduser("~/.local/share/fonts"))
-PAPER_FORMATS = (".pdf", ".html")
-PAGE_SIZES = ("a4", "letter")
+HANDOUT_FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 
 class PaperError(VoicecoachError):
@@ -203,11 +203,9 @@ def handout_html(document: Any) -> str:
     return "".join(parts)
 
 
-def write_handout(document: Any, path: Path, paper: str = "a4") -> None:
-    kind = path.suffix.lower()
-    if kind not in PAPER_FORMATS:
-        raise PaperError(f"{path}: a handout is a .pdf or an .html file, not '{path.suffix or path.name}'")
-    if kind == ".pdf":
+def write_handout(document: Any, path: Path, kind: str, paper: str = "a4") -> None:
+    """Write the handout as `kind` (pdf or html: the CLI has checked the file's extension)."""
+    if kind == "pdf":
         write(path, lambda temporary: handout_pdf(document, temporary, paper))
     else:
         write(path, lambda temporary: temporary.write_text(handout_html(document), encoding="utf-8"))
@@ -251,22 +249,20 @@ def pain_chart(report: Any, width_pt: float = 480, height_pt: float = 200):
     low, high = low - margin, high + margin
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = low, high
     span = high - low
-    from datetime import date as _date
-
     if span > 120:  # a tick on each month's first day
-        first = _date.fromordinal(int(low))
-        ticks, month = [], _date(first.year, first.month, 1)
+        first = date.fromordinal(int(low))
+        ticks, month = [], date(first.year, first.month, 1)
         while month.toordinal() <= high:
             if month.toordinal() >= low:
                 ticks.append(month.toordinal())
-            month = _date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+            month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         plot.xValueAxis.valueSteps = ticks
-        plot.xValueAxis.labelTextFormat = lambda value: _date.fromordinal(int(value)).strftime("%b")
+        plot.xValueAxis.labelTextFormat = lambda value: date.fromordinal(int(value)).strftime("%b")
     else:
         step = max(1, round(span / 8))
         plot.xValueAxis.valueSteps = [int(low) + 1 + step * i for i in range(int(span // step) + 2)
                                       if int(low) + 1 + step * i <= high]
-        plot.xValueAxis.labelTextFormat = lambda value: _date.fromordinal(int(value)).strftime("%d %b")
+        plot.xValueAxis.labelTextFormat = lambda value: date.fromordinal(int(value)).strftime("%d %b")
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, 10, 2
     plot.yValueAxis.visibleGrid = 1
     plot.yValueAxis.gridStrokeColor = colors.HexColor("#dddddd")
@@ -312,14 +308,10 @@ def pain_chart(report: Any, width_pt: float = 480, height_pt: float = 200):
     return drawing
 
 
-def _then(chose: str) -> str:
-    return "went on" if chose == "next" else "ended the session"
-
-
 def report_tables(report: Any) -> dict[str, tuple[list[str], list[list[str]]]]:
     """The report's tables as text cells (the same for the PDF and the HTML page)."""
     from voicecoach.history import how_it_ended, pain_text
-    from voicecoach.report import rating
+    from voicecoach.report import rating, then_words
 
     zone = report.made.tzinfo
     tables: dict[str, tuple[list[str], list[list[str]]]] = {}
@@ -328,7 +320,7 @@ def report_tables(report: Any) -> dict[str, tuple[list[str], list[list[str]]]]:
                        [[f"{w.monday:%a %d %b %Y}", f"{w.sessions}" + (f" ({w.asked})" if w.asked is not None else ""),
                          f"{round(w.minutes)}", rating(w.pain_before), rating(w.pain_after)] for w in report.weeks])
     tables["stops"] = (["Date", "Program", "Exercise", "Then"],
-                       [[f"{s.when.astimezone(zone):%d %b %Y %H:%M}", s.title, f"{s.number}. {s.exercise}", _then(s.chose)]
+                       [[f"{s.when.astimezone(zone):%d %b %Y %H:%M}", s.title, f"{s.number}. {s.exercise}", then_words(s.chose)]
                         for s in report.stops])
     tables["left_out"] = (["Exercise", "Times left out", "Last"],
                           [[item.exercise, str(item.times), f"{item.last:%d %b %Y}"] for item in report.left_out])

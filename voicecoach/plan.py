@@ -345,16 +345,12 @@ def sessions_done(records: Sequence[Any], program: str, since: date, zone) -> li
     """The sessions of `program` done from `since` on, the oldest first, from history Records:
     a play counts once an exercise was done in it, a logged session always (history.counts); a
     session resumed is one with the session it went on from, with the later answers."""
-    from voicecoach.history import counts
+    from voicecoach.history import counts, first_of
 
     by_id = {entry.id: entry for entry in records if entry.id is not None}
 
     def root(entry) -> Any:
-        seen = set()
-        while entry.resumes is not None and entry.resumes in by_id and entry.id not in seen:
-            seen.add(entry.id)
-            entry = by_id[entry.resumes]
-        return entry
+        return first_of(entry, by_id)
 
     groups: dict[int, list[Any]] = {}
     order: list[int] = []

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from voicecoach.history import EXPORT, SESSION_KINDS, Record, counts, how_it_ended
+from voicecoach.checkin import GO_ON
+from voicecoach.history import EXPORT, SESSION_KINDS, Record, counts, first_of, how_it_ended
 
 CSV_FIELDS = ("id", "started", "ended", "kind", "program", "title", "language", "pace", "exercises", "completed",
               "listened_ms", "length_ms", "ending", "how_it_ended", "pain_before", "pain_after", "next_morning",
@@ -134,11 +135,8 @@ def make_report(records: Sequence[Record], now: datetime, *, since: date | None 
     by_id = {entry.id: entry for entry in records if entry.id is not None}
 
     def root(entry: Record) -> Any:
-        seen: set[int] = set()
-        while entry.resumes in by_id and entry.resumes not in seen:
-            seen.add(entry.resumes)
-            entry = by_id[entry.resumes]
-        return entry.id if entry.id is not None else id(entry)
+        first = first_of(entry, by_id)
+        return first.id if first.id is not None else id(first)
 
     weeks: list[WeekRow] = []
     if chosen:
@@ -208,6 +206,11 @@ def to_csv(report: Report) -> str:
 # --- in words ------------------------------------------------------------------------------------------
 
 
+def then_words(chose: str) -> str:
+    """What the listener chose after it hurt, in words."""
+    return "went on" if chose == GO_ON else "ended the session"
+
+
 def rating(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}".removesuffix(".0")
 
@@ -259,7 +262,7 @@ def text_lines(report: Report) -> list[str]:
     if report.stops:
         lines += ["", "Stopped for pain:"]
         lines += [f"  {stop.when.astimezone(report.made.tzinfo):%d %b %Y}  {stop.title}: exercise {stop.number}, "
-                  f"{stop.exercise} (then: {'went on' if stop.chose == 'next' else 'ended the session'})"
+                  f"{stop.exercise} (then: {then_words(stop.chose)})"
                   for stop in report.stops]
     if report.left_out:
         lines += ["", "Left out because they hurt before:"]
